@@ -1,0 +1,9 @@
+//! `POST /v1/opportunities/{id}/cancel`: cancels, with a reason.
+//!
+//! Wiring only: the handler is [`oms::handlers::opportunities::cancel`], run by
+//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms::runtime::run_http_function("cancel-opportunity").await
+}

@@ -1,0 +1,9 @@
+//! `POST /v1/customers`: adds a customer.
+//!
+//! Wiring only: the handler is [`oms::handlers::catalog::create_customer`], run by
+//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms::runtime::run_http_function("create-customer").await
+}

@@ -1,0 +1,9 @@
+//! `GET /health`: liveness, no auth.
+//!
+//! Wiring only: the handler is [`oms::handlers::platform::health`], run by
+//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms::runtime::run_http_function("health").await
+}

@@ -1,0 +1,9 @@
+//! `GET /v1/opportunities`: filters, sorts and pages opportunities.
+//!
+//! Wiring only: the handler is [`oms::handlers::opportunities::list`], run by
+//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms::runtime::run_http_function("list-opportunities").await
+}

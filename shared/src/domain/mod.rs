@@ -1,0 +1,10 @@
+//! The domain: opportunities, their lifecycle and history, customers and skills. It knows nothing
+//! of HTTP, Lambda, SQL or AWS.
+
+pub mod catalog;
+pub mod events;
+pub mod history;
+pub mod lifecycle;
+pub mod money;
+pub mod opportunity;
+pub mod validation;

@@ -1,0 +1,8 @@
+//! The handlers every function runs: one async function per endpoint, taking the API Gateway
+//! request (as `lambda_http` presents it) and the application's ports.
+
+pub mod catalog;
+pub mod input;
+pub mod opportunities;
+pub mod platform;
+pub mod views;

@@ -1,0 +1,185 @@
+//! Reading API Gateway requests: caller, path and query parameters, JSON bodies, preconditions.
+
+use lambda_http::http::header;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::problem::ApiError;
+use crate::auth::Caller;
+use crate::domain::validation::FieldError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The API Gateway request id, when there is one.
+pub fn request_id(request: &Request) -> Option<String> {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.request_id.clone(),
+        _ => None,
+    }
+}
+
+/// The caller, from the claims the Cognito authorizer put in the request context.
+pub fn caller(request: &Request) -> Result<Caller, ApiError> {
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.authorizer.fields.get("claims").and_then(|c| c.as_object()),
+        _ => None,
+    };
+    let claims = claims.ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    Ok(Caller::from_claims(claims)?)
+}
+
+/// The caller, who must be a Sales Manager or an Admin.
+pub fn opportunity_manager(request: &Request) -> Result<Caller, ApiError> {
+    let caller = caller(request)?;
+    if !caller.can_manage_opportunities() {
+        return Err(ApiError::Forbidden("only Sales Managers and Admins work with opportunities".into()));
+    }
+    Ok(caller)
+}
+
+/// The caller, who must be an Admin.
+pub fn admin(request: &Request) -> Result<Caller, ApiError> {
+    let caller = caller(request)?;
+    if !caller.is_admin() {
+        return Err(ApiError::Forbidden("only Admins may do this".into()));
+    }
+    Ok(caller)
+}
+
+/// A UUID path parameter; a malformed one is a 400.
+pub fn path_id(request: &Request, name: &str) -> Result<Uuid, ApiError> {
+    let params = request.path_parameters();
+    let raw = params.first(name).ok_or_else(|| ApiError::NotFound(format!("missing path parameter {name}")))?;
+    Uuid::parse_str(raw)
+        .map_err(|_| ApiError::BadRequest { code: "invalid_parameter", detail: format!("{name} must be a UUID (got {raw:?})") })
+}
+
+/// A query string parameter; repeated parameters are a 400.
+pub fn query(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
+    let params = request.query_string_parameters();
+    match params.all(name) {
+        None => Ok(None),
+        Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
+        Some(_) => Err(ApiError::BadRequest { code: "invalid_parameter", detail: format!("query parameter {name} is repeated") }),
+    }
+}
+
+/// Rejects query parameters the endpoint does not know.
+pub fn only_query_params(request: &Request, allowed: &[&str]) -> Result<(), ApiError> {
+    let params = request.query_string_parameters();
+    let unknown: Vec<&str> = params.iter().map(|(k, _)| k).filter(|k| !allowed.contains(k)).collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest { code: "invalid_parameter", detail: format!("unknown query parameter(s): {}", unknown.join(", ")) })
+    }
+}
+
+/// Reads a header as text.
+pub fn header_text<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}
+
+/// The body's bytes after checking its size and content type against the accepted media types.
+pub fn checked_body<'r>(request: &'r Request, media_types: &[&str]) -> Result<&'r [u8], ApiError> {
+    let bytes = body_bytes(request);
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest { code: "empty_body", detail: "a JSON body is required".into() });
+    }
+    let content_type = header_text(request, header::CONTENT_TYPE.as_str()).unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !media_types.contains(&media_type.as_str()) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type must be {} (got {:?})",
+            media_types.join(" or "),
+            content_type
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Parses a JSON body: 400 when it is not JSON, 422 naming the field when it has the wrong shape.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {inner}") }
+        } else {
+            let field = if path == "." { String::new() } else { path };
+            let message = inner.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            ApiError::Validation(vec![FieldError { field, message }])
+        }
+    })
+}
+
+/// Reads a JSON body of an `application/json` request.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    parse_json(checked_body(request, &["application/json"])?)
+}
+
+/// Hash of what makes two create requests "the same" for idempotency: path and canonical body.
+pub fn request_fingerprint(request: &Request) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(body_bytes(request))
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| String::from_utf8_lossy(body_bytes(request)).into_owned());
+    let mut hasher = Sha256::new();
+    hasher.update(request.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(request.uri().path().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(canonical.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_idempotency_key",
+            detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+        });
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Checks `If-Match` against the current entity tag: absent is fine, `*` matches, otherwise one
+/// of the listed tags must equal it (strong comparison; `W/` tags never match).
+pub fn check_if_match(request: &Request, current_etag: &str) -> Result<(), ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    if value == "*" || value.split(',').map(str::trim).any(|tag| tag == current_etag) {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed(format!("If-Match {value} does not match the current version {current_etag}")))
+    }
+}
+
+/// Whether the request carries an `If-Match` precondition.
+pub fn has_if_match(request: &Request) -> bool {
+    request.headers().contains_key(header::IF_MATCH)
+}

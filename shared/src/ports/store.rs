@@ -1,0 +1,241 @@
+//! Persistence ports: what the handlers ask of the system of record.
+
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::domain::catalog::{Customer, Skill};
+use crate::domain::events::ChangeEvent;
+use crate::domain::history::{HistoryEntry, HistoryItem};
+use crate::domain::lifecycle::Status;
+use crate::domain::money::Money;
+use crate::domain::opportunity::{CustomerRef, Opportunity, Priority};
+use crate::sql::DbError;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row changed since it was read (optimistic concurrency).
+    #[error("the opportunity changed concurrently (expected version {expected})")]
+    VersionConflict {
+        /// The version the writer had read.
+        expected: i64,
+    },
+    /// A unique name is taken.
+    #[error("{what} already exists")]
+    Duplicate {
+        /// What was duplicated.
+        what: &'static str,
+        /// The id of the existing record, when known.
+        existing_id: Option<Uuid>,
+    },
+    /// A referenced record does not exist.
+    #[error("unknown {0}")]
+    UnknownReference(&'static str),
+    /// The idempotency key was used before with another request.
+    #[error("the idempotency key was used with a different request")]
+    IdempotencyMismatch,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A response kept for an idempotency key: replayed verbatim for a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers worth replaying (`Location`, `ETag`).
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// Claims an idempotency key in the same transaction as the creation it guards.
+pub struct IdempotencyClaim<'a, T> {
+    /// The caller (keys are per caller).
+    pub caller_sub: &'a str,
+    /// The client's `Idempotency-Key`.
+    pub key: &'a str,
+    /// Hash of the method, path and canonical body.
+    pub request_hash: &'a str,
+    /// When the record may be forgotten.
+    pub expires_at: OffsetDateTime,
+    /// Renders the response to keep, from what was created.
+    pub render: &'a (dyn Fn(&T) -> StoredResponse + Send + Sync),
+}
+
+/// The outcome of an idempotent creation.
+#[derive(Debug)]
+pub enum Created<T> {
+    /// Created now.
+    New(T),
+    /// The key was seen before with the same request: the first response.
+    Replay(StoredResponse),
+}
+
+/// The customer a new opportunity is for.
+#[derive(Debug, Clone)]
+pub enum CustomerChoice {
+    /// An existing customer.
+    Existing(Uuid),
+    /// A customer by name: reused when the name exists, created otherwise (with this id).
+    ByName {
+        /// Id to use if the customer is new.
+        id: Uuid,
+        /// The name.
+        name: String,
+    },
+}
+
+/// Everything written when an opportunity is created.
+#[derive(Debug, Clone)]
+pub struct NewOpportunity {
+    /// The draft (its `customer.name` is filled in by the store).
+    pub opportunity: Opportunity,
+    /// The customer.
+    pub customer: CustomerChoice,
+    /// The creation record.
+    pub history: HistoryEntry,
+    /// The `OpportunityCreated` event.
+    pub event: ChangeEvent,
+}
+
+/// Everything written when an opportunity changes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct OpportunityUpdate {
+    /// The new state; its `version` is `expected_version + 1`.
+    pub opportunity: Opportunity,
+    /// The version the change was computed from.
+    pub expected_version: i64,
+    /// Whether the skill requirements were replaced.
+    pub skill_requirements_changed: bool,
+    /// History records of the change.
+    pub history: Vec<HistoryEntry>,
+    /// Change events to publish.
+    pub events: Vec<ChangeEvent>,
+}
+
+/// Columns an opportunity list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// `created_at`.
+    CreatedAt,
+    /// `updated_at`.
+    UpdatedAt,
+    /// `priority` (low to critical).
+    Priority,
+    /// `start_date` (opportunities without a timeline last).
+    StartDate,
+}
+
+/// Where the previous page ended: the sort value and id of its last item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortPosition {
+    /// After this timestamp and id.
+    Timestamp(OffsetDateTime, Uuid),
+    /// After this priority rank and id.
+    Rank(i64, Uuid),
+    /// After this start date and id.
+    Date(Date, Uuid),
+}
+
+/// A filtered, sorted page request.
+#[derive(Debug, Clone)]
+pub struct OpportunityQuery {
+    /// Only this owner's opportunities (Sales Managers); `None` for all (Admins).
+    pub owner_sub: Option<String>,
+    /// Filter by status.
+    pub status: Option<Status>,
+    /// Filter by priority.
+    pub priority: Option<Priority>,
+    /// Filter by customer.
+    pub customer_id: Option<Uuid>,
+    /// Created at or after.
+    pub created_from: Option<OffsetDateTime>,
+    /// Created before.
+    pub created_to: Option<OffsetDateTime>,
+    /// Case-insensitive substring of the title or customer name.
+    pub text: Option<String>,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Descending order.
+    pub descending: bool,
+    /// Continue after this position.
+    pub after: Option<SortPosition>,
+    /// Page size; the store returns up to `limit + 1` rows so the caller knows if more exist.
+    pub limit: i64,
+}
+
+/// An opportunity as lists show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunitySummary {
+    /// Id.
+    pub id: Uuid,
+    /// Owner's `sub`.
+    pub owner_sub: String,
+    /// Customer.
+    pub customer: CustomerRef,
+    /// Title.
+    pub title: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Status.
+    pub status: Status,
+    /// Annual recurring revenue.
+    pub annual_recurring_revenue: Money,
+    /// Start date, when there is a timeline.
+    pub start_date: Option<Date>,
+    /// Sort key for start dates (9999-12-31 without a timeline).
+    pub start_date_key: Date,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// Reads and writes opportunities with their history.
+#[async_trait]
+pub trait OpportunityStore: Send + Sync {
+    /// The whole opportunity.
+    async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError>;
+    /// A page of summaries (up to `limit + 1`).
+    async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
+    /// History records after `after_seq`, oldest first (up to `limit + 1`).
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError>;
+    /// Creates a draft, its customer if new, its history, its event and the idempotency record,
+    /// all in one transaction.
+    async fn create(
+        &self,
+        new: NewOpportunity,
+        idempotency: Option<IdempotencyClaim<'_, Opportunity>>,
+    ) -> Result<Created<Opportunity>, StoreError>;
+    /// Writes a change if the opportunity is still at `expected_version`.
+    async fn update(&self, update: OpportunityUpdate) -> Result<(), StoreError>;
+}
+
+/// Customers.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// A page of customers ordered by name, optionally filtered by a name substring.
+    async fn list(&self, text: Option<&str>, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Customer>, StoreError>;
+    /// Adds a customer; the name must be new.
+    async fn create(
+        &self,
+        customer: Customer,
+        created_by: &str,
+        idempotency: Option<IdempotencyClaim<'_, Customer>>) -> Result<Created<Customer>, StoreError>;
+}
+
+/// The skills catalog.
+#[async_trait]
+pub trait SkillStore: Send + Sync {
+    /// A page of skills ordered by name.
+    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError>;
+    /// The skills with these ids (unknown ids are left out).
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError>;
+    /// Adds a skill; the name must be new.
+    async fn create(&self, skill: Skill, idempotency: Option<IdempotencyClaim<'_, Skill>>) -> Result<Created<Skill>, StoreError>;
+}

@@ -1,0 +1,71 @@
+//! Running a handler as a Lambda function: one cold start builds the application, then every
+//! invocation goes through [`dispatch`], which maps errors to problem documents, stamps the
+//! request id on the response and logs one line per request.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use lambda_http::http::HeaderValue;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, Service, service_fn};
+use tracing::Instrument;
+
+use crate::app::App;
+use crate::http::request::{caller, request_id};
+use crate::routes::{Route, by_function};
+
+static COLD_START: AtomicBool = AtomicBool::new(true);
+
+/// Runs one request through a route's handler: never fails, never panics on input.
+pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Body> {
+    let request_id = request_id(&request);
+    let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+    let caller_id = caller(&request).map(|c| c.id).ok();
+    let span = tracing::info_span!(
+        "request",
+        function = route.function,
+        request_id = request_id.as_deref().unwrap_or("-"),
+        cold_start,
+        caller = caller_id.as_deref().unwrap_or("-"),
+    );
+    let started = Instant::now();
+    let method = request.method().to_string();
+    async move {
+        let mut response = match (route.handler)(app, request).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(request_id.as_deref()),
+        };
+        if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+            response.headers_mut().insert("x-request-id", id);
+        }
+        tracing::info!(
+            method = %method,
+            route = route.path,
+            status = response.status().as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request handled"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// Runs an API Gateway REST proxy event (as JSON) through the route exactly as the Lambda
+/// runtime would, returning the proxy response JSON. The local server and tests use this.
+pub async fn invoke_api_gateway_event(route: &Route, app: &App, event: serde_json::Value) -> Result<serde_json::Value, String> {
+    let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
+    let mut adapter = Adapter::from(service_fn(move |request: Request| async move { Ok::<_, Infallible>(dispatch(route, app, request).await) }));
+    let response = adapter.call(LambdaEvent::new(payload, Context::default())).await.map_err(|e| e.to_string())?;
+    serde_json::to_value(response).map_err(|e| e.to_string())
+}
+
+/// The `main` of every HTTP function: logging, the application (once per cold start), then the
+/// Lambda runtime loop.
+pub async fn run_http_function(function: &'static str) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init(function);
+    let route = by_function(function).ok_or_else(|| format!("no route for function {function}"))?;
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    lambda_http::run(service_fn(move |request: Request| async move { Ok::<_, Infallible>(dispatch(route, app, request).await) })).await
+}

@@ -1,0 +1,88 @@
+//! Versioned schema migrations, one file per version and dialect, applied in order and recorded
+//! in `schema_migrations`. DDL is the only SQL that differs between PostgreSQL and SQLite.
+
+use time::OffsetDateTime;
+
+use super::{DbError, Dialect, SqlExecutor, SqlValue};
+use crate::params;
+
+/// One schema version.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Monotonic version number.
+    pub version: i64,
+    /// A short name for humans.
+    pub name: &'static str,
+    /// The PostgreSQL DDL (Aurora and the test PostgreSQL).
+    pub postgres: &'static str,
+    /// The SQLite DDL (the embedded default).
+    pub sqlite: &'static str,
+}
+
+/// Every migration, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "opportunities",
+    postgres: include_str!("../../migrations/postgres/0001_opportunities.sql"),
+    sqlite: include_str!("../../migrations/sqlite/0001_opportunities.sql"),
+}];
+
+const CREATE_MIGRATIONS_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+const SELECT_APPLIED: &str = "SELECT version FROM schema_migrations ORDER BY version";
+const INSERT_APPLIED: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)";
+
+/// Splits a migration file into statements (our files keep `;` only at the end of statements).
+fn statements(ddl: &'static str) -> impl Iterator<Item = &'static str> {
+    ddl.split(";\n")
+        .map(|s| s.trim().trim_end_matches(';'))
+        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+}
+
+/// Applies every migration the database has not seen, each in its own transaction. Returns the
+/// versions applied.
+pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
+    executor.execute(CREATE_MIGRATIONS_TABLE, &[]).await?;
+    let applied: Vec<i64> =
+        executor.query(SELECT_APPLIED, &[]).await?.iter().map(|r| r.int("version")).collect::<Result<_, _>>()?;
+    let mut newly_applied = Vec::new();
+    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let ddl = match executor.dialect() {
+            Dialect::Postgres => migration.postgres,
+            Dialect::Sqlite => migration.sqlite,
+        };
+        let mut tx = executor.begin().await?;
+        for statement in statements(ddl) {
+            tx.execute(statement, &[]).await?;
+        }
+        tx.execute(
+            INSERT_APPLIED,
+            &params![
+                "version" => migration.version,
+                "name" => migration.name,
+                "applied_at" => SqlValue::Text(OffsetDateTime::now_utc().to_string()),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = migration.version, name = migration.name, "schema migration applied");
+        newly_applied.push(migration.version);
+    }
+    Ok(newly_applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_dialects_define_the_same_tables() {
+        for migration in MIGRATIONS {
+            let tables = |ddl: &'static str| -> Vec<String> {
+                statements(ddl).filter(|s| s.contains("CREATE TABLE")).map(|s| s.split_whitespace().nth(2).unwrap_or("").to_owned()).collect()
+            };
+            assert_eq!(tables(migration.postgres), tables(migration.sqlite));
+            assert!(!tables(migration.postgres).is_empty());
+        }
+    }
+}

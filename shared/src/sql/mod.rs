@@ -1,0 +1,142 @@
+//! SQL access shared by every backend.
+//!
+//! The repository ([`crate::store::SqlStore`]) speaks to an [`SqlExecutor`]: one SQL text per query,
+//! with named `:parameters` exactly as the RDS Data API takes them. Three executors run those same
+//! texts: [`rdsdata::DataApiExecutor`] (Aurora PostgreSQL in production), [`sqlite::SqliteExecutor`]
+//! (the embedded default) and, behind the `postgres` feature, `postgres::PostgresExecutor` (the test
+//! suite's proof that what Aurora runs is valid PostgreSQL). Values cross the boundary in the Data
+//! API's typed model ([`SqlValue`] with a type hint), so every executor sees what Aurora would see.
+
+pub mod migrations;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod rdsdata;
+pub mod sqlite;
+pub mod value;
+
+use async_trait::async_trait;
+pub use value::{Param, Row, SqlValue};
+
+/// Why a statement failed, in terms the repository can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A unique or primary key constraint refused the write.
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    /// A foreign key constraint refused the write.
+    #[error("foreign key constraint violated: {0}")]
+    ForeignKeyViolation(String),
+    /// The database could not serialise this transaction with a concurrent one; retrying is safe.
+    #[error("transaction conflict, retry: {0}")]
+    Conflict(String),
+    /// A result column did not have the expected name or type.
+    #[error("unexpected result shape: {0}")]
+    Decode(String),
+    /// Anything else: connection, permission, syntax, service errors.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// A running transaction. Dropping it without [`SqlTransaction::commit`] rolls it back.
+#[async_trait]
+pub trait SqlTransaction: Send {
+    /// Runs a statement that returns rows.
+    async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError>;
+    /// Runs a statement and returns the number of rows it changed.
+    async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError>;
+    /// Makes every change of the transaction durable, or none of them.
+    async fn commit(self: Box<Self>) -> Result<(), DbError>;
+    /// Discards every change of the transaction.
+    async fn rollback(self: Box<Self>) -> Result<(), DbError>;
+}
+
+/// Runs the shared SQL texts against one database.
+///
+/// SQL texts are `&'static str` on purpose: statements are constants, never assembled from input.
+#[async_trait]
+pub trait SqlExecutor: Send + Sync {
+    /// Runs a statement that returns rows, outside any explicit transaction.
+    async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError>;
+    /// Runs a statement and returns the number of rows it changed (autocommit).
+    async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError>;
+    /// Starts a transaction.
+    async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError>;
+    /// Which dialect's migrations this database takes.
+    fn dialect(&self) -> Dialect;
+}
+
+/// The schema dialect: DDL differs, queries do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL, through the Data API or a direct connection.
+    Postgres,
+    /// The embedded SQLite database file.
+    Sqlite,
+}
+
+/// Rewrites `:name` placeholders into positional ones (`$1` for PostgreSQL), returning the names in
+/// order of first appearance. Quoted text and `::` casts are left alone.
+pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut names: Vec<String> = Vec::new();
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut in_quote = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_quote {
+            out.push(c);
+            if c == '\'' {
+                in_quote = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == '\'' {
+            in_quote = true;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == ':' && i + 1 < chars.len() && chars[i + 1] == ':' {
+            out.push_str("::");
+            i += 2;
+            continue;
+        }
+        if c == ':' && i + 1 < chars.len() && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_') {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                end += 1;
+            }
+            let name: String = chars[start..end].iter().collect();
+            let position = match names.iter().position(|n| *n == name) {
+                Some(p) => p + 1,
+                None => {
+                    names.push(name);
+                    names.len()
+                }
+            };
+            out.push('$');
+            out.push_str(&position.to_string());
+            i = end;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    (out, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_positional_in_order_of_first_use() {
+        let (sql, names) =
+            positional_placeholders("SELECT a FROM t WHERE a = :a AND b = :b_2 OR a = :a AND c = 'x:y' AND d::text = ''");
+        assert_eq!(sql, "SELECT a FROM t WHERE a = $1 AND b = $2 OR a = $1 AND c = 'x:y' AND d::text = ''");
+        assert_eq!(names, vec!["a".to_string(), "b_2".to_string()]);
+    }
+}

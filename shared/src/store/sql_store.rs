@@ -1,0 +1,611 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::statements as sql;
+use crate::domain::catalog::{Customer, Skill, name_key};
+use crate::domain::events::ChangeEvent;
+use crate::domain::history::{Change, HistoryEntry, HistoryItem, HistoryKind};
+use crate::domain::lifecycle::Status;
+use crate::domain::money::Money;
+use crate::domain::opportunity::{
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef, SkillRequirement,
+    Timeline,
+};
+use crate::params;
+use crate::ports::store::{
+    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityStore,
+    OpportunitySummary, OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
+};
+use crate::sql::value::DATE_FORMAT;
+use crate::sql::{DbError, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
+
+/// The sort key of opportunities without a timeline: after every real date.
+pub const NO_START_DATE: Date = time::macros::date!(9999 - 12 - 31);
+
+/// The store ports over any SQL executor.
+#[derive(Clone)]
+pub struct SqlStore {
+    executor: Arc<dyn SqlExecutor>,
+}
+
+impl SqlStore {
+    /// Wraps an executor (Data API, PostgreSQL or SQLite).
+    pub fn new(executor: Arc<dyn SqlExecutor>) -> Self {
+        SqlStore { executor }
+    }
+
+    /// The executor, for migrations.
+    pub fn executor(&self) -> &Arc<dyn SqlExecutor> {
+        &self.executor
+    }
+}
+
+
+fn parse_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, DbError> {
+    parse(&text).ok_or_else(|| DbError::Decode(format!("unknown {what} {text:?}")))
+}
+
+fn specific_days_json(days: &[Date]) -> String {
+    serde_json::to_string(&days.iter().map(|d| d.format(DATE_FORMAT).unwrap_or_default()).collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into())
+}
+
+fn timeline_from_row(row: &Row) -> Result<Option<Timeline>, DbError> {
+    let Some(start_date) = row.opt_date("start_date")? else {
+        return Ok(None);
+    };
+    let days: Vec<String> = match row.opt_text("specific_days")? {
+        Some(text) => serde_json::from_str(&text).map_err(|e| DbError::Decode(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let specific_days = days
+        .iter()
+        .map(|d| Date::parse(d, DATE_FORMAT).map_err(|e| DbError::Decode(e.to_string())))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Timeline {
+        start_date,
+        end_date: row.opt_date("end_date")?,
+        duration_days: row.opt_int("duration_days")?,
+        flexible: row.opt_bool("flexible")?.unwrap_or(false),
+        specific_days,
+    }))
+}
+
+fn money_from_row(row: &Row) -> Result<Money, DbError> {
+    Ok(Money { amount: row.decimal("arr_amount")?, currency: row.text("arr_currency")? })
+}
+
+fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {
+    Ok(Opportunity {
+        id: row.uuid("id")?,
+        owner_sub: row.text("owner_sub")?,
+        customer: CustomerRef { id: row.uuid("customer_id")?, name: row.text("customer_name")? },
+        title: row.text("title")?,
+        description: row.text("description")?,
+        priority: parse_enum(row.text("priority")?, Priority::parse, "priority")?,
+        annual_recurring_revenue: money_from_row(row)?,
+        timeline: timeline_from_row(row)?,
+        problem_statement: row.opt_text("problem_statement")?.map(|markdown| ProblemStatement { markdown }),
+        skill_requirements,
+        status: parse_enum(row.text("status")?, Status::parse, "status")?,
+        status_before_cancel: row.opt_text("status_before_cancel")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
+        cancelled_at: row.opt_timestamp("cancelled_at")?,
+        version: row.int("version")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
+    })
+}
+
+fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
+    Ok(OpportunitySummary {
+        id: row.uuid("id")?,
+        owner_sub: row.text("owner_sub")?,
+        customer: CustomerRef { id: row.uuid("customer_id")?, name: row.text("customer_name")? },
+        title: row.text("title")?,
+        priority: parse_enum(row.text("priority")?, Priority::parse, "priority")?,
+        status: parse_enum(row.text("status")?, Status::parse, "status")?,
+        annual_recurring_revenue: money_from_row(row)?,
+        start_date: row.opt_date("start_date")?,
+        start_date_key: row.date("start_date_key")?,
+        version: row.int("version")?,
+        created_at: row.timestamp("created_at")?,
+        updated_at: row.timestamp("updated_at")?,
+    })
+}
+
+fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
+    let skill = match row.opt_uuid("skill_id")? {
+        Some(id) => SkillRef::Catalog { id, name: row.opt_text("skill_name")? },
+        None => SkillRef::Custom(row.opt_text("custom_name")?.unwrap_or_default()),
+    };
+    Ok(SkillRequirement {
+        skill,
+        category: parse_enum(row.text("category")?, SkillCategory::parse, "category")?,
+        importance: parse_enum(row.text("importance")?, Importance::parse, "importance")?,
+        min_proficiency: parse_enum(row.text("min_proficiency")?, Proficiency::parse, "proficiency")?,
+    })
+}
+
+/// The column values of an opportunity, shared by INSERT and UPDATE.
+fn opportunity_params(o: &Opportunity) -> Vec<Param> {
+    let timeline = o.timeline.as_ref();
+    params![
+        "id" => o.id,
+        "customer_id" => o.customer.id,
+        "title" => &o.title,
+        "description" => &o.description,
+        "priority" => o.priority.as_str(),
+        "priority_rank" => o.priority.rank(),
+        "arr_amount" => o.annual_recurring_revenue.amount,
+        "arr_currency" => &o.annual_recurring_revenue.currency,
+        "start_date" => timeline.map(|t| t.start_date),
+        "end_date" => timeline.and_then(|t| t.end_date),
+        "duration_days" => timeline.and_then(|t| t.duration_days),
+        "flexible" => timeline.map(|t| t.flexible),
+        "specific_days" => timeline.map(|t| specific_days_json(&t.specific_days)),
+        "start_date_key" => timeline.map_or(NO_START_DATE, |t| t.start_date),
+        "problem_statement" => o.problem_statement.as_ref().map(|p| p.markdown.clone()),
+        "status" => o.status.as_str(),
+        "status_before_cancel" => o.status_before_cancel.map(|s| s.as_str()),
+        "cancelled_at" => o.cancelled_at,
+        "version" => o.version,
+        "updated_at" => o.updated_at,
+    ]
+}
+
+async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Result<(), StoreError> {
+    for (position, requirement) in o.skill_requirements.iter().enumerate() {
+        let (skill_id, custom_name) = match &requirement.skill {
+            SkillRef::Catalog { id, .. } => (Some(*id), None),
+            SkillRef::Custom(name) => (None, Some(name.clone())),
+        };
+        let result = tx
+            .execute(
+                sql::INSERT_SKILL_REQUIREMENT,
+                &params![
+                    "opportunity_id" => o.id,
+                    "position" => position as i64,
+                    "skill_id" => skill_id,
+                    "custom_name" => custom_name,
+                    "category" => requirement.category.as_str(),
+                    "importance" => requirement.importance.as_str(),
+                    "min_proficiency" => requirement.min_proficiency.as_str(),
+                ],
+            )
+            .await;
+        match result {
+            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("skill")),
+            other => other?,
+        };
+    }
+    Ok(())
+}
+
+async fn insert_history(tx: &mut dyn SqlTransaction, opportunity_id: Uuid, entry: &HistoryEntry) -> Result<(), StoreError> {
+    let (kind, from, to, field, old, new) = match &entry.change {
+        Change::Status { from, to } => ("status", from.map(|s| s.as_str()), Some(to.as_str()), None, None, None),
+        Change::Field { field, old, new } => ("field", None, None, Some(field.clone()), Some(old.to_string()), Some(new.to_string())),
+    };
+    tx.execute(
+        sql::INSERT_HISTORY,
+        &params![
+            "opportunity_id" => opportunity_id,
+            "kind" => kind,
+            "at" => entry.at,
+            "actor" => &entry.actor,
+            "from_status" => from,
+            "to_status" => to,
+            "field" => field,
+            "old_value" => old,
+            "new_value" => new,
+            "reason" => entry.reason.clone(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
+    tx.execute(
+        sql::INSERT_OUTBOX_EVENT,
+        &params![
+            "id" => event.id,
+            "event_type" => event.event_type,
+            "aggregate_id" => event.aggregate_id,
+            "aggregate_version" => event.aggregate_version,
+            "occurred_at" => event.occurred_at,
+            "payload" => payload,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Claims the key inside `tx`. `Ok(None)`: claimed, go on. `Ok(Some(..))`: seen before, the
+/// transaction must be abandoned and this answer given.
+async fn claim_key<T>(
+    tx: &mut dyn SqlTransaction,
+    claim: &IdempotencyClaim<'_, T>,
+    now: OffsetDateTime,
+) -> Result<Option<Result<StoredResponse, StoreError>>, StoreError> {
+    let claimed = tx
+        .execute(
+            sql::CLAIM_IDEMPOTENCY_KEY,
+            &params![
+                "caller_sub" => claim.caller_sub,
+                "idempotency_key" => claim.key,
+                "request_hash" => claim.request_hash,
+                "now" => now,
+                "expires_at" => claim.expires_at,
+            ],
+        )
+        .await?;
+    if claimed == 1 {
+        return Ok(None);
+    }
+    let rows = tx
+        .query(sql::SELECT_IDEMPOTENCY_RECORD, &params!["caller_sub" => claim.caller_sub, "idempotency_key" => claim.key])
+        .await?;
+    let row = rows.first().ok_or_else(|| DbError::Other("idempotency record vanished".into()))?;
+    if row.text("request_hash")? != claim.request_hash {
+        return Ok(Some(Err(StoreError::IdempotencyMismatch)));
+    }
+    let headers: Vec<(String, String)> =
+        serde_json::from_str(&row.text("response_headers")?).map_err(|e| DbError::Decode(e.to_string()))?;
+    Ok(Some(Ok(StoredResponse { status: row.int("status_code")? as u16, headers, body: row.text("response_body")? })))
+}
+
+async fn complete_key<T>(tx: &mut dyn SqlTransaction, claim: &IdempotencyClaim<'_, T>, created: &T) -> Result<(), StoreError> {
+    let response = (claim.render)(created);
+    let headers = serde_json::to_string(&response.headers).map_err(|e| DbError::Other(e.to_string()))?;
+    tx.execute(
+        sql::COMPLETE_IDEMPOTENCY_KEY,
+        &params![
+            "status_code" => i64::from(response.status),
+            "response_headers" => headers,
+            "response_body" => response.body,
+            "caller_sub" => claim.caller_sub,
+            "idempotency_key" => claim.key,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// `%text%` for LIKE, with the pattern characters escaped, lower-cased.
+fn like_pattern(text: Option<&str>) -> String {
+    match text {
+        Some(t) => {
+            let escaped = t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        }
+        None => String::new(),
+    }
+}
+
+fn customer_from_row(row: &Row) -> Result<Customer, DbError> {
+    Ok(Customer { id: row.uuid("id")?, name: row.text("name")?, created_at: row.timestamp("created_at")? })
+}
+
+fn skill_from_row(row: &Row) -> Result<Skill, DbError> {
+    Ok(Skill {
+        id: row.uuid("id")?,
+        name: row.text("name")?,
+        category: parse_enum(row.text("category")?, SkillCategory::parse, "category")?,
+        description: row.opt_text("description")?,
+        created_at: row.timestamp("created_at")?,
+    })
+}
+
+fn page_after(after: Option<(&str, Uuid)>) -> (bool, String, Uuid) {
+    match after {
+        Some((key, id)) => (false, key.to_owned(), id),
+        None => (true, String::new(), Uuid::nil()),
+    }
+}
+
+#[async_trait]
+impl OpportunityStore for SqlStore {
+    async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError> {
+        let rows = self.executor.query(sql::SELECT_OPPORTUNITY, &params!["id" => id]).await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let requirements = self
+            .executor
+            .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
+            .await?
+            .iter()
+            .map(requirement_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(opportunity_from_row(row, requirements)?))
+    }
+
+    async fn list(&self, q: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError> {
+        let statement = match (q.sort, q.descending) {
+            (SortKey::CreatedAt, false) => sql::LIST_BY_CREATED_ASC,
+            (SortKey::CreatedAt, true) => sql::LIST_BY_CREATED_DESC,
+            (SortKey::UpdatedAt, false) => sql::LIST_BY_UPDATED_ASC,
+            (SortKey::UpdatedAt, true) => sql::LIST_BY_UPDATED_DESC,
+            (SortKey::Priority, false) => sql::LIST_BY_PRIORITY_ASC,
+            (SortKey::Priority, true) => sql::LIST_BY_PRIORITY_DESC,
+            (SortKey::StartDate, false) => sql::LIST_BY_START_ASC,
+            (SortKey::StartDate, true) => sql::LIST_BY_START_DESC,
+        };
+        let epoch = OffsetDateTime::UNIX_EPOCH;
+        let (after_value, after_id) = match (&q.after, q.sort) {
+            (Some(SortPosition::Timestamp(ts, id)), SortKey::CreatedAt | SortKey::UpdatedAt) => (SqlValue::Timestamp(*ts), *id),
+            (Some(SortPosition::Rank(rank, id)), SortKey::Priority) => (SqlValue::Int(*rank), *id),
+            (Some(SortPosition::Date(date, id)), SortKey::StartDate) => (SqlValue::Date(*date), *id),
+            (_, SortKey::CreatedAt | SortKey::UpdatedAt) => (SqlValue::Timestamp(epoch), Uuid::nil()),
+            (_, SortKey::Priority) => (SqlValue::Int(0), Uuid::nil()),
+            (_, SortKey::StartDate) => (SqlValue::Date(NO_START_DATE), Uuid::nil()),
+        };
+        let params = params![
+            "all_owners" => q.owner_sub.is_none(),
+            "owner_sub" => q.owner_sub.clone().unwrap_or_default(),
+            "any_status" => q.status.is_none(),
+            "status" => q.status.map_or("", |s| s.as_str()),
+            "any_priority" => q.priority.is_none(),
+            "priority" => q.priority.map_or("", |p| p.as_str()),
+            "any_customer" => q.customer_id.is_none(),
+            "customer_id" => q.customer_id.unwrap_or_else(Uuid::nil),
+            "any_created_from" => q.created_from.is_none(),
+            "created_from" => q.created_from.unwrap_or(epoch),
+            "any_created_to" => q.created_to.is_none(),
+            "created_to" => q.created_to.unwrap_or(epoch),
+            "any_text" => q.text.is_none(),
+            "pattern" => like_pattern(q.text.as_deref()),
+            "first_page" => q.after.is_none(),
+            "after_value" => after_value,
+            "after_id" => after_id,
+            "limit" => q.limit + 1,
+        ];
+        let rows = self.executor.query(statement, &params).await?;
+        Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_HISTORY, &params!["opportunity_id" => id, "after_seq" => after_seq, "limit" => limit + 1])
+            .await?;
+        let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
+            text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string()))).transpose()
+        };
+        let items = rows
+            .iter()
+            .map(|row| {
+                let kind = match row.text("kind")?.as_str() {
+                    "status" => HistoryKind::Status,
+                    _ => HistoryKind::Field,
+                };
+                Ok(HistoryItem {
+                    seq: row.int("seq")?,
+                    kind,
+                    at: row.timestamp("at")?,
+                    actor: row.text("actor")?,
+                    from: row.opt_text("from_status")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
+                    to: row.opt_text("to_status")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
+                    field: row.opt_text("field")?,
+                    old: parse_json(row.opt_text("old_value")?)?,
+                    new: parse_json(row.opt_text("new_value")?)?,
+                    reason: row.opt_text("reason")?,
+                })
+            })
+            .collect::<Result<Vec<_>, DbError>>()?;
+        Ok(items)
+    }
+
+    async fn create(
+        &self,
+        new: NewOpportunity,
+        idempotency: Option<IdempotencyClaim<'_, Opportunity>>,
+    ) -> Result<Created<Opportunity>, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        if let Some(claim) = &idempotency {
+            if let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await? {
+                tx.rollback().await?;
+                return answer.map(Created::Replay);
+            }
+        }
+        let mut opportunity = new.opportunity;
+        opportunity.customer = match new.customer {
+            CustomerChoice::Existing(id) => {
+                let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
+                let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
+                CustomerRef { id, name: row.text("name")? }
+            }
+            CustomerChoice::ByName { id, name } => {
+                let key = name_key(&name);
+                tx.execute(
+                    sql::INSERT_CUSTOMER_IF_NEW,
+                    &params![
+                        "id" => id,
+                        "name" => &name,
+                        "name_key" => &key,
+                        "created_by" => &opportunity.owner_sub,
+                        "created_at" => opportunity.created_at,
+                    ],
+                )
+                .await?;
+                let rows = tx.query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key]).await?;
+                let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
+                CustomerRef { id: row.uuid("id")?, name: row.text("name")? }
+            }
+        };
+        let mut insert = opportunity_params(&opportunity);
+        insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
+        tx.execute(sql::INSERT_OPPORTUNITY, &insert).await?;
+        insert_requirements(tx.as_mut(), &opportunity).await?;
+        insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
+        insert_event(tx.as_mut(), &new.event).await?;
+        if let Some(claim) = &idempotency {
+            complete_key(tx.as_mut(), claim, &opportunity).await?;
+        }
+        tx.commit().await?;
+        Ok(Created::New(opportunity))
+    }
+
+    async fn update(&self, update: OpportunityUpdate) -> Result<(), StoreError> {
+        let o = &update.opportunity;
+        let mut tx = self.executor.begin().await?;
+        let mut values = opportunity_params(o);
+        values.push(Param { name: "expected_version", value: SqlValue::Int(update.expected_version) });
+        let changed = match tx.execute(sql::UPDATE_OPPORTUNITY, &values).await {
+            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("customer")),
+            other => other?,
+        };
+        if changed != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::VersionConflict { expected: update.expected_version });
+        }
+        if update.skill_requirements_changed {
+            tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id]).await?;
+            insert_requirements(tx.as_mut(), o).await?;
+        }
+        for entry in &update.history {
+            insert_history(tx.as_mut(), o.id, entry).await?;
+        }
+        for event in &update.events {
+            insert_event(tx.as_mut(), event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CustomerStore for SqlStore {
+    async fn list(&self, text: Option<&str>, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Customer>, StoreError> {
+        let (first_page, after_key, after_id) = page_after(after);
+        let rows = self
+            .executor
+            .query(
+                sql::LIST_CUSTOMERS,
+                &params![
+                    "any_text" => text.is_none(),
+                    "pattern" => like_pattern(text),
+                    "first_page" => first_page,
+                    "after_key" => after_key,
+                    "after_id" => after_id,
+                    "limit" => limit + 1,
+                ],
+            )
+            .await?;
+        Ok(rows.iter().map(customer_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn create(
+        &self,
+        customer: Customer,
+        created_by: &str,
+        idempotency: Option<IdempotencyClaim<'_, Customer>>,
+    ) -> Result<Created<Customer>, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        if let Some(claim) = &idempotency {
+            if let Some(answer) = claim_key(tx.as_mut(), claim, customer.created_at).await? {
+                tx.rollback().await?;
+                return answer.map(Created::Replay);
+            }
+        }
+        let key = name_key(&customer.name);
+        let inserted = tx
+            .execute(
+                sql::INSERT_CUSTOMER_IF_NEW,
+                &params![
+                    "id" => customer.id,
+                    "name" => &customer.name,
+                    "name_key" => &key,
+                    "created_by" => created_by,
+                    "created_at" => customer.created_at,
+                ],
+            )
+            .await?;
+        if inserted != 1 {
+            let rows = tx.query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key]).await?;
+            tx.rollback().await?;
+            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
+            return Err(StoreError::Duplicate { what: "customer", existing_id });
+        }
+        if let Some(claim) = &idempotency {
+            complete_key(tx.as_mut(), claim, &customer).await?;
+        }
+        tx.commit().await?;
+        Ok(Created::New(customer))
+    }
+}
+
+#[async_trait]
+impl SkillStore for SqlStore {
+    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError> {
+        let (first_page, after_key, after_id) = page_after(after);
+        let rows = self
+            .executor
+            .query(
+                sql::LIST_SKILLS,
+                &params!["first_page" => first_page, "after_key" => after_key, "after_id" => after_id, "limit" => limit + 1],
+            )
+            .await?;
+        Ok(rows.iter().map(skill_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError> {
+        // The catalog is small and read whole in pages: one statement text, no IN-list assembly.
+        const PAGE: i64 = 500;
+        let mut found = Vec::new();
+        let mut after: Option<(String, Uuid)> = None;
+        loop {
+            let page = SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE).await?;
+            let more = page.len() as i64 > PAGE;
+            for skill in page.into_iter().take(PAGE as usize) {
+                after = Some((name_key(&skill.name), skill.id));
+                if ids.contains(&skill.id) {
+                    found.push(skill);
+                }
+            }
+            if !more || found.len() == ids.len() {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn create(&self, skill: Skill, idempotency: Option<IdempotencyClaim<'_, Skill>>) -> Result<Created<Skill>, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        if let Some(claim) = &idempotency {
+            if let Some(answer) = claim_key(tx.as_mut(), claim, skill.created_at).await? {
+                tx.rollback().await?;
+                return answer.map(Created::Replay);
+            }
+        }
+        let key = name_key(&skill.name);
+        let inserted = tx
+            .execute(
+                sql::INSERT_SKILL_IF_NEW,
+                &params![
+                    "id" => skill.id,
+                    "name" => &skill.name,
+                    "name_key" => &key,
+                    "category" => skill.category.as_str(),
+                    "description" => skill.description.clone(),
+                    "created_at" => skill.created_at,
+                ],
+            )
+            .await?;
+        if inserted != 1 {
+            let rows = tx.query(sql::SELECT_SKILL_BY_NAME_KEY, &params!["name_key" => key]).await?;
+            tx.rollback().await?;
+            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
+            return Err(StoreError::Duplicate { what: "skill", existing_id });
+        }
+        if let Some(claim) = &idempotency {
+            complete_key(tx.as_mut(), claim, &skill).await?;
+        }
+        tx.commit().await?;
+        Ok(Created::New(skill))
+    }
+}

@@ -1,0 +1,137 @@
+//! Every SQL text the service runs, one constant per query, shared by Aurora (Data API), the
+//! test PostgreSQL and the embedded SQLite file. Parameters are always bound (`:name`), never
+//! spliced: optional filters are switched on and off by boolean parameters, and each sort order
+//! is its own constant text.
+
+/// Shared `SELECT` list of an opportunity with its customer's name.
+macro_rules! opportunity_columns {
+    () => {
+        "o.id, o.owner_sub, o.customer_id, c.name AS customer_name, o.title, o.description, o.priority, \
+         o.arr_amount, o.arr_currency, o.start_date, o.end_date, o.duration_days, o.flexible, o.specific_days, \
+         o.start_date_key, o.problem_statement, o.status, o.status_before_cancel, o.cancelled_at, o.version, \
+         o.created_at, o.updated_at"
+    };
+}
+
+pub const SELECT_OPPORTUNITY: &str =
+    concat!("SELECT ", opportunity_columns!(), " FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id");
+
+pub const SELECT_SKILL_REQUIREMENTS: &str = "SELECT r.position, r.skill_id, s.name AS skill_name, r.custom_name, r.category, \
+     r.importance, r.min_proficiency FROM skill_requirements r LEFT JOIN skills s ON s.id = r.skill_id \
+     WHERE r.opportunity_id = :id ORDER BY r.position";
+
+pub const INSERT_OPPORTUNITY: &str = "INSERT INTO opportunities (id, owner_sub, customer_id, title, description, priority, \
+     priority_rank, arr_amount, arr_currency, start_date, end_date, duration_days, flexible, specific_days, start_date_key, \
+     problem_statement, status, status_before_cancel, cancelled_at, version, created_at, updated_at) VALUES (:id, :owner_sub, \
+     :customer_id, :title, :description, :priority, :priority_rank, :arr_amount, :arr_currency, :start_date, :end_date, \
+     :duration_days, :flexible, :specific_days, :start_date_key, :problem_statement, :status, :status_before_cancel, \
+     :cancelled_at, :version, :created_at, :updated_at)";
+
+pub const UPDATE_OPPORTUNITY: &str = "UPDATE opportunities SET customer_id = :customer_id, title = :title, \
+     description = :description, priority = :priority, priority_rank = :priority_rank, arr_amount = :arr_amount, \
+     arr_currency = :arr_currency, start_date = :start_date, end_date = :end_date, duration_days = :duration_days, \
+     flexible = :flexible, specific_days = :specific_days, start_date_key = :start_date_key, \
+     problem_statement = :problem_statement, status = :status, status_before_cancel = :status_before_cancel, \
+     cancelled_at = :cancelled_at, version = :version, updated_at = :updated_at \
+     WHERE id = :id AND version = :expected_version";
+
+pub const DELETE_SKILL_REQUIREMENTS: &str = "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
+
+pub const INSERT_SKILL_REQUIREMENT: &str = "INSERT INTO skill_requirements (opportunity_id, position, skill_id, custom_name, \
+     category, importance, min_proficiency) VALUES (:opportunity_id, :position, :skill_id, :custom_name, :category, \
+     :importance, :min_proficiency)";
+
+pub const INSERT_HISTORY: &str = "INSERT INTO opportunity_history (opportunity_id, seq, kind, at, actor, from_status, \
+     to_status, field, old_value, new_value, reason) VALUES (:opportunity_id, (SELECT COALESCE(MAX(h.seq), 0) + 1 FROM \
+     opportunity_history h WHERE h.opportunity_id = :opportunity_id), :kind, :at, :actor, :from_status, :to_status, \
+     :field, :old_value, :new_value, :reason)";
+
+pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason \
+     FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq ORDER BY seq LIMIT :limit";
+
+pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type, aggregate_id, aggregate_version, \
+     occurred_at, payload) VALUES (:id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload)";
+
+/// A page of opportunities in one sort order: `$col` is the sort column, `$cmp` the keyset
+/// comparison and `$dir` the direction.
+macro_rules! list_opportunities {
+    ($col:literal, $cmp:literal, $dir:literal) => {
+        concat!(
+            "SELECT ", opportunity_columns!(), " FROM opportunities o JOIN customers c ON c.id = o.customer_id ",
+            "WHERE (:all_owners OR o.owner_sub = :owner_sub) ",
+            "AND (:any_status OR o.status = :status) ",
+            "AND (:any_priority OR o.priority = :priority) ",
+            "AND (:any_customer OR o.customer_id = :customer_id) ",
+            "AND (:any_created_from OR o.created_at >= :created_from) ",
+            "AND (:any_created_to OR o.created_at < :created_to) ",
+            "AND (:any_text OR lower(o.title) LIKE :pattern ESCAPE '\\' OR lower(c.name) LIKE :pattern ESCAPE '\\') ",
+            "AND (:first_page OR (o.", $col, ", o.id) ", $cmp, " (:after_value, :after_id)) ",
+            "ORDER BY o.", $col, " ", $dir, ", o.id ", $dir, " LIMIT :limit"
+        )
+    };
+}
+
+pub const LIST_BY_CREATED_ASC: &str = list_opportunities!("created_at", ">", "ASC");
+pub const LIST_BY_CREATED_DESC: &str = list_opportunities!("created_at", "<", "DESC");
+pub const LIST_BY_UPDATED_ASC: &str = list_opportunities!("updated_at", ">", "ASC");
+pub const LIST_BY_UPDATED_DESC: &str = list_opportunities!("updated_at", "<", "DESC");
+pub const LIST_BY_PRIORITY_ASC: &str = list_opportunities!("priority_rank", ">", "ASC");
+pub const LIST_BY_PRIORITY_DESC: &str = list_opportunities!("priority_rank", "<", "DESC");
+pub const LIST_BY_START_ASC: &str = list_opportunities!("start_date_key", ">", "ASC");
+pub const LIST_BY_START_DESC: &str = list_opportunities!("start_date_key", "<", "DESC");
+
+pub const SELECT_CUSTOMER_BY_ID: &str = "SELECT id, name, created_at FROM customers WHERE id = :id";
+pub const SELECT_CUSTOMER_BY_NAME_KEY: &str = "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
+pub const INSERT_CUSTOMER_IF_NEW: &str = "INSERT INTO customers (id, name, name_key, created_by, created_at) \
+     VALUES (:id, :name, :name_key, :created_by, :created_at) ON CONFLICT (name_key) DO NOTHING";
+pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM customers \
+     WHERE (:any_text OR lower(name) LIKE :pattern ESCAPE '\\') \
+     AND (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
+
+pub const INSERT_SKILL_IF_NEW: &str = "INSERT INTO skills (id, name, name_key, category, description, created_at) \
+     VALUES (:id, :name, :name_key, :category, :description, :created_at) ON CONFLICT (name_key) DO NOTHING";
+pub const SELECT_SKILL_BY_NAME_KEY: &str = "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
+pub const LIST_SKILLS: &str = "SELECT id, name, name_key, category, description, created_at FROM skills \
+     WHERE (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
+
+pub const CLAIM_IDEMPOTENCY_KEY: &str = "INSERT INTO idempotency_records (caller_sub, idempotency_key, request_hash, \
+     status_code, response_headers, response_body, created_at, expires_at) VALUES (:caller_sub, :idempotency_key, \
+     :request_hash, 0, '[]', '', :now, :expires_at) ON CONFLICT (caller_sub, idempotency_key) DO UPDATE SET \
+     request_hash = excluded.request_hash, status_code = 0, response_headers = '[]', response_body = '', \
+     created_at = excluded.created_at, expires_at = excluded.expires_at WHERE idempotency_records.expires_at < :now";
+pub const COMPLETE_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_records SET status_code = :status_code, \
+     response_headers = :response_headers, response_body = :response_body \
+     WHERE caller_sub = :caller_sub AND idempotency_key = :idempotency_key";
+pub const SELECT_IDEMPOTENCY_RECORD: &str = "SELECT request_hash, status_code, response_headers, response_body \
+     FROM idempotency_records WHERE caller_sub = :caller_sub AND idempotency_key = :idempotency_key";
+
+/// Every statement, for the suite that runs each one on every backend.
+pub const ALL: &[(&str, &str)] = &[
+    ("SELECT_OPPORTUNITY", SELECT_OPPORTUNITY),
+    ("SELECT_SKILL_REQUIREMENTS", SELECT_SKILL_REQUIREMENTS),
+    ("INSERT_OPPORTUNITY", INSERT_OPPORTUNITY),
+    ("UPDATE_OPPORTUNITY", UPDATE_OPPORTUNITY),
+    ("DELETE_SKILL_REQUIREMENTS", DELETE_SKILL_REQUIREMENTS),
+    ("INSERT_SKILL_REQUIREMENT", INSERT_SKILL_REQUIREMENT),
+    ("INSERT_HISTORY", INSERT_HISTORY),
+    ("SELECT_HISTORY", SELECT_HISTORY),
+    ("INSERT_OUTBOX_EVENT", INSERT_OUTBOX_EVENT),
+    ("LIST_BY_CREATED_ASC", LIST_BY_CREATED_ASC),
+    ("LIST_BY_CREATED_DESC", LIST_BY_CREATED_DESC),
+    ("LIST_BY_UPDATED_ASC", LIST_BY_UPDATED_ASC),
+    ("LIST_BY_UPDATED_DESC", LIST_BY_UPDATED_DESC),
+    ("LIST_BY_PRIORITY_ASC", LIST_BY_PRIORITY_ASC),
+    ("LIST_BY_PRIORITY_DESC", LIST_BY_PRIORITY_DESC),
+    ("LIST_BY_START_ASC", LIST_BY_START_ASC),
+    ("LIST_BY_START_DESC", LIST_BY_START_DESC),
+    ("SELECT_CUSTOMER_BY_ID", SELECT_CUSTOMER_BY_ID),
+    ("SELECT_CUSTOMER_BY_NAME_KEY", SELECT_CUSTOMER_BY_NAME_KEY),
+    ("INSERT_CUSTOMER_IF_NEW", INSERT_CUSTOMER_IF_NEW),
+    ("LIST_CUSTOMERS", LIST_CUSTOMERS),
+    ("INSERT_SKILL_IF_NEW", INSERT_SKILL_IF_NEW),
+    ("SELECT_SKILL_BY_NAME_KEY", SELECT_SKILL_BY_NAME_KEY),
+    ("LIST_SKILLS", LIST_SKILLS),
+    ("CLAIM_IDEMPOTENCY_KEY", CLAIM_IDEMPOTENCY_KEY),
+    ("COMPLETE_IDEMPOTENCY_KEY", COMPLETE_IDEMPOTENCY_KEY),
+    ("SELECT_IDEMPOTENCY_RECORD", SELECT_IDEMPOTENCY_RECORD),
+];
