@@ -1,1 +1,207 @@
-fn main() {}
+//! `oms-local`: the whole Opportunity Management API on one port, on embedded storage.
+//!
+//! ```text
+//! oms-local serve [--port 8080] [--data-dir .oms-data] [--database sqlite:...|postgres://...]
+//! oms-local token --sub alice --email alice@example.com --group SalesManager
+//! oms-local migrate [--database ...]
+//! oms-local openapi > openapi.json
+//! ```
+
+mod issuer;
+mod server;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use oms::app::{App, DatabaseConfig};
+
+/// The human docs page; it renders `/openapi.json` in the browser, offline.
+pub const DOCS_HTML: &str = include_str!("docs.html");
+
+#[derive(Parser)]
+#[command(
+    name = "oms-local",
+    about = "Runs the Opportunity Management API locally, with its own token issuer."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "OMS_HOST", default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0 picks a free one and prints it).
+        #[arg(long, env = "OMS_PORT", default_value_t = 8080)]
+        port: u16,
+        /// Where the database file and the issuer key live.
+        #[arg(long, env = "OMS_DATA_DIR", default_value = ".oms-data")]
+        data_dir: PathBuf,
+        /// `sqlite:<path>` (default: `<data-dir>/oms.sqlite3`) or `postgres://...`.
+        #[arg(long, env = "OMS_DATABASE")]
+        database: Option<String>,
+    },
+    /// Print a signed token for the local API, and nothing else.
+    Token {
+        /// Subject (user id).
+        #[arg(long)]
+        sub: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Cognito group (`SalesManager`, `Admin`); repeatable.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Seconds until expiry; negative for an already expired token.
+        #[arg(long, default_value_t = 3600, allow_negative_numbers = true)]
+        expires_in: i64,
+        /// Audience (app client id); anything but the default is refused by the server.
+        #[arg(long, default_value = issuer::CLIENT_ID)]
+        audience: String,
+        /// `id` or `access`.
+        #[arg(long, default_value = "id", value_parser = ["id", "access", "refresh"])]
+        token_use: String,
+        /// Where the issuer key lives (must match the server's).
+        #[arg(long, env = "OMS_DATA_DIR", default_value = ".oms-data")]
+        data_dir: PathBuf,
+    },
+    /// Apply schema migrations and exit.
+    Migrate {
+        /// `sqlite:<path>`, `postgres://...` or `data-api` (with the OMS_DB_* variables).
+        #[arg(long, env = "OMS_DATABASE")]
+        database: Option<String>,
+        /// Default location of the SQLite file.
+        #[arg(long, env = "OMS_DATA_DIR", default_value = ".oms-data")]
+        data_dir: PathBuf,
+    },
+    /// Print the OpenAPI description.
+    Openapi,
+}
+
+fn database_config(
+    database: Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<DatabaseConfig, String> {
+    let choice =
+        database.unwrap_or_else(|| format!("sqlite:{}", data_dir.join("oms.sqlite3").display()));
+    match choice.as_str() {
+        "data-api" => DatabaseConfig::from_env().map_err(|e| e.to_string()),
+        other if other.starts_with("sqlite:") => Ok(DatabaseConfig::Sqlite(PathBuf::from(
+            &other["sqlite:".len()..],
+        ))),
+        other if other.starts_with("postgres://") || other.starts_with("postgresql://") => {
+            Ok(DatabaseConfig::Postgres(other.to_owned()))
+        }
+        other => Err(format!(
+            "unknown database {other:?}: use sqlite:<path>, postgres://... or data-api"
+        )),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve {
+        host: std::env::var("OMS_HOST").unwrap_or_else(|_| "127.0.0.1".into()),
+        port: std::env::var("OMS_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(8080),
+        data_dir: std::env::var("OMS_DATA_DIR")
+            .map_or_else(|_| PathBuf::from(".oms-data"), PathBuf::from),
+        database: std::env::var("OMS_DATABASE").ok(),
+    }) {
+        Command::Serve {
+            host,
+            port,
+            data_dir,
+            database,
+        } => serve(host, port, data_dir, database).await,
+        Command::Token {
+            sub,
+            email,
+            groups,
+            expires_in,
+            audience,
+            token_use,
+            data_dir,
+        } => issuer::Issuer::load_or_create(&data_dir).and_then(|issuer| {
+            issuer
+                .token(&issuer::TokenRequest {
+                    sub,
+                    email,
+                    groups,
+                    expires_in,
+                    audience,
+                    token_use,
+                })
+                .map(|token| println!("{token}"))
+        }),
+        Command::Migrate { database, data_dir } => migrate(database, &data_dir).await,
+        Command::Openapi => {
+            print!("{}", oms::openapi::to_pretty_json());
+            Ok(())
+        }
+    };
+    if let Err(error) = result {
+        eprintln!("oms-local: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result<(), String> {
+    oms::telemetry::init("migrate");
+    let config = database_config(database, data_dir)?;
+    let executor = config.connect().await.map_err(|e| e.to_string())?;
+    // SQLite and PostgreSQL are migrated on connect; the Data API is migrated here.
+    let applied = oms::sql::migrations::migrate(executor.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "schema is current ({} migration(s) applied now)",
+        applied.len()
+    );
+    Ok(())
+}
+
+async fn serve(
+    host: String,
+    port: u16,
+    data_dir: PathBuf,
+    database: Option<String>,
+) -> Result<(), String> {
+    oms::telemetry::init("oms-local");
+    let issuer = issuer::Issuer::load_or_create(&data_dir)?;
+    let config = database_config(database, &data_dir)?;
+    let executor = config.connect().await.map_err(|e| e.to_string())?;
+    let app = App::over_sql(executor);
+    let seeded = oms::handlers::catalog::seed_starter_skills(&app)
+        .await
+        .map_err(|e| e.to_string())?;
+    if seeded > 0 {
+        tracing::info!(seeded, "seeded the skills catalog");
+    }
+    let server = Arc::new(server::Server {
+        app,
+        verifier: issuer.verifier()?,
+        jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
+        openapi: oms::openapi::to_pretty_json(),
+    });
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs)");
+    tokio::select! {
+        _ = server::serve(server, listener) => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("oms-local: stopping");
+            Ok(())
+        }
+    }
+}

@@ -82,10 +82,18 @@ impl DatabaseConfig {
     pub fn from_env() -> Result<DatabaseConfig, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let choice = var("OMS_DATABASE").unwrap_or_else(|| {
-            if var("OMS_DB_CLUSTER_ARN").is_some() { "data-api".into() } else { format!("sqlite:{DEFAULT_SQLITE_PATH}") }
+            if var("OMS_DB_CLUSTER_ARN").is_some() {
+                "data-api".into()
+            } else {
+                format!("sqlite:{DEFAULT_SQLITE_PATH}")
+            }
         });
         if choice == "data-api" {
-            let required = |name: &str| var(name).ok_or_else(|| ConfigError::Invalid(format!("{name} is required with OMS_DATABASE=data-api")));
+            let required = |name: &str| {
+                var(name).ok_or_else(|| {
+                    ConfigError::Invalid(format!("{name} is required with OMS_DATABASE=data-api"))
+                })
+            };
             return Ok(DatabaseConfig::DataApi(DataApiTarget {
                 cluster_arn: required("OMS_DB_CLUSTER_ARN")?,
                 secret_arn: required("OMS_DB_SECRET_ARN")?,
@@ -98,7 +106,9 @@ impl DatabaseConfig {
         if choice.starts_with("postgres://") || choice.starts_with("postgresql://") {
             return Ok(DatabaseConfig::Postgres(choice));
         }
-        Err(ConfigError::Invalid(format!("OMS_DATABASE must be data-api, sqlite:<path> or postgres://... (got {choice:?})")))
+        Err(ConfigError::Invalid(format!(
+            "OMS_DATABASE must be data-api, sqlite:<path> or postgres://... (got {choice:?})"
+        )))
     }
 
     /// Opens the database. The Data API client is built here, once; no network call is made
@@ -122,9 +132,9 @@ impl DatabaseConfig {
                 Ok(Arc::new(executor))
             }
             #[cfg(not(feature = "postgres"))]
-            DatabaseConfig::Postgres(_) => {
-                Err(ConfigError::Invalid("this binary was built without PostgreSQL support; use data-api or sqlite:".into()))
-            }
+            DatabaseConfig::Postgres(_) => Err(ConfigError::Invalid(
+                "this binary was built without PostgreSQL support; use data-api or sqlite:".into(),
+            )),
         }
     }
 }

@@ -5,19 +5,22 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, Required,
-    ResponseBuilder, Schema, ServerBuilder, Type,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
+    PathsBuilder, Ref, Required, ResponseBuilder, Schema, ServerBuilder, Type,
 };
 
 use crate::auth::Caller;
 use crate::domain::catalog::{Customer, Skill};
 use crate::domain::history::HistoryItem;
 use crate::handlers::input::{
-    CancelRequest, CreateCustomerRequest, CreateOpportunityRequest, CreateSkillRequest, ProblemStatementRequest, SkillRequirementsRequest,
+    CancelRequest, CreateCustomerRequest, CreateOpportunityRequest, CreateSkillRequest,
+    ProblemStatementRequest, SkillRequirementsRequest,
 };
 use crate::handlers::platform::Health;
 use crate::handlers::views::{OpportunitySummaryView, OpportunityView};
@@ -92,27 +95,88 @@ struct Doc {
 }
 
 const JSON: &[&str] = &["application/json"];
-const LIST_QUERY: &[(&str, &str)] = &[("limit", "Page size, 1 to 100 (default 20)."), ("cursor", "`next_cursor` of the previous page.")];
+const LIST_QUERY: &[(&str, &str)] = &[
+    ("limit", "Page size, 1 to 100 (default 20)."),
+    ("cursor", "`next_cursor` of the previous page."),
+];
 
 fn doc(function: &str) -> Option<Doc> {
     let opportunity_errors: &[&str] = &["400", "401", "403", "404", "409", "412", "415", "422"];
     Some(match function {
-        "health" => Doc { summary: "Liveness", tag: "platform", body: None, success: ("200", Some("Health")), errors: &[], query: &[], idempotent: false, if_match: false },
-        "get-me" => Doc { summary: "The caller's profile", tag: "platform", body: None, success: ("200", Some("Caller")), errors: &["401"], query: &[], idempotent: false, if_match: false },
+        "health" => Doc {
+            summary: "Liveness",
+            tag: "platform",
+            body: None,
+            success: ("200", Some("Health")),
+            errors: &[],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
+        "get-me" => Doc {
+            summary: "The caller's profile",
+            tag: "platform",
+            body: None,
+            success: ("200", Some("Caller")),
+            errors: &["401"],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
         "list-customers" => Doc {
             summary: "List customers by name",
             tag: "customers",
             body: None,
             success: ("200", Some("CustomerPage")),
             errors: &["400", "401"],
-            query: &[("q", "Case-insensitive substring of the name."), ("limit", "Page size, 1 to 100 (default 20)."), ("cursor", "`next_cursor` of the previous page.")],
+            query: &[
+                ("q", "Case-insensitive substring of the name."),
+                ("limit", "Page size, 1 to 100 (default 20)."),
+                ("cursor", "`next_cursor` of the previous page."),
+            ],
             idempotent: false,
             if_match: false,
         },
-        "create-customer" => Doc { summary: "Add a customer", tag: "customers", body: Some(("CreateCustomerRequest", JSON)), success: ("201", Some("Customer")), errors: &["400", "401", "409", "415", "422"], query: &[], idempotent: true, if_match: false },
-        "list-skills" => Doc { summary: "The skills catalog", tag: "skills", body: None, success: ("200", Some("SkillPage")), errors: &["400", "401"], query: LIST_QUERY, idempotent: false, if_match: false },
-        "create-skill" => Doc { summary: "Add a catalog skill (Admin)", tag: "skills", body: Some(("CreateSkillRequest", JSON)), success: ("201", Some("Skill")), errors: &["400", "401", "403", "409", "415", "422"], query: &[], idempotent: true, if_match: false },
-        "create-opportunity" => Doc { summary: "Create a draft opportunity", tag: "opportunities", body: Some(("CreateOpportunityRequest", JSON)), success: ("201", Some("OpportunityView")), errors: &["400", "401", "403", "415", "422"], query: &[], idempotent: true, if_match: false },
+        "create-customer" => Doc {
+            summary: "Add a customer",
+            tag: "customers",
+            body: Some(("CreateCustomerRequest", JSON)),
+            success: ("201", Some("Customer")),
+            errors: &["400", "401", "409", "415", "422"],
+            query: &[],
+            idempotent: true,
+            if_match: false,
+        },
+        "list-skills" => Doc {
+            summary: "The skills catalog",
+            tag: "skills",
+            body: None,
+            success: ("200", Some("SkillPage")),
+            errors: &["400", "401"],
+            query: LIST_QUERY,
+            idempotent: false,
+            if_match: false,
+        },
+        "create-skill" => Doc {
+            summary: "Add a catalog skill (Admin)",
+            tag: "skills",
+            body: Some(("CreateSkillRequest", JSON)),
+            success: ("201", Some("Skill")),
+            errors: &["400", "401", "403", "409", "415", "422"],
+            query: &[],
+            idempotent: true,
+            if_match: false,
+        },
+        "create-opportunity" => Doc {
+            summary: "Create a draft opportunity",
+            tag: "opportunities",
+            body: Some(("CreateOpportunityRequest", JSON)),
+            success: ("201", Some("OpportunityView")),
+            errors: &["400", "401", "403", "415", "422"],
+            query: &[],
+            idempotent: true,
+            if_match: false,
+        },
         "list-opportunities" => Doc {
             summary: "List opportunities (Sales Managers: their own; Admins: all)",
             tag: "opportunities",
@@ -123,24 +187,108 @@ fn doc(function: &str) -> Option<Doc> {
                 ("status", "Filter by status."),
                 ("priority", "Filter by priority."),
                 ("customer_id", "Filter by customer id."),
-                ("created_from", "Created at or after (RFC 3339 or YYYY-MM-DD)."),
+                (
+                    "created_from",
+                    "Created at or after (RFC 3339 or YYYY-MM-DD).",
+                ),
                 ("created_to", "Created before (RFC 3339 or YYYY-MM-DD)."),
-                ("q", "Case-insensitive substring of the title or customer name."),
-                ("sort", "created_at, updated_at, priority or start_date; prefix - for descending (default -created_at)."),
+                (
+                    "q",
+                    "Case-insensitive substring of the title or customer name.",
+                ),
+                (
+                    "sort",
+                    "created_at, updated_at, priority or start_date; prefix - for descending (default -created_at).",
+                ),
                 ("limit", "Page size, 1 to 100 (default 20)."),
                 ("cursor", "`next_cursor` of the previous page."),
             ],
             idempotent: false,
             if_match: false,
         },
-        "get-opportunity" => Doc { summary: "The whole opportunity", tag: "opportunities", body: None, success: ("200", Some("OpportunityView")), errors: &["400", "401", "403", "404"], query: &[], idempotent: false, if_match: false },
-        "patch-opportunity" => Doc { summary: "Change details and timeline (JSON merge patch)", tag: "opportunities", body: Some(("OpportunityPatch", &["application/merge-patch+json", "application/json"])), success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "put-problem-statement" => Doc { summary: "Set the problem statement", tag: "opportunities", body: Some(("ProblemStatementRequest", JSON)), success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "put-skill-requirements" => Doc { summary: "Replace the skill requirements", tag: "opportunities", body: Some(("SkillRequirementsRequest", JSON)), success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "submit-opportunity" => Doc { summary: "Submit a complete draft", tag: "lifecycle", body: None, success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "cancel-opportunity" => Doc { summary: "Cancel (reason required)", tag: "lifecycle", body: Some(("CancelRequest", JSON)), success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "reactivate-opportunity" => Doc { summary: "Reactivate within 90 days of cancellation", tag: "lifecycle", body: None, success: ("200", Some("OpportunityView")), errors: opportunity_errors, query: &[], idempotent: false, if_match: true },
-        "get-opportunity-history" => Doc { summary: "Status history and field changes", tag: "opportunities", body: None, success: ("200", Some("HistoryPage")), errors: &["400", "401", "403", "404"], query: LIST_QUERY, idempotent: false, if_match: false },
+        "get-opportunity" => Doc {
+            summary: "The whole opportunity",
+            tag: "opportunities",
+            body: None,
+            success: ("200", Some("OpportunityView")),
+            errors: &["400", "401", "403", "404"],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
+        "patch-opportunity" => Doc {
+            summary: "Change details and timeline (JSON merge patch)",
+            tag: "opportunities",
+            body: Some((
+                "OpportunityPatch",
+                &["application/merge-patch+json", "application/json"],
+            )),
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "put-problem-statement" => Doc {
+            summary: "Set the problem statement",
+            tag: "opportunities",
+            body: Some(("ProblemStatementRequest", JSON)),
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "put-skill-requirements" => Doc {
+            summary: "Replace the skill requirements",
+            tag: "opportunities",
+            body: Some(("SkillRequirementsRequest", JSON)),
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "submit-opportunity" => Doc {
+            summary: "Submit a complete draft",
+            tag: "lifecycle",
+            body: None,
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "cancel-opportunity" => Doc {
+            summary: "Cancel (reason required)",
+            tag: "lifecycle",
+            body: Some(("CancelRequest", JSON)),
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "reactivate-opportunity" => Doc {
+            summary: "Reactivate within 90 days of cancellation",
+            tag: "lifecycle",
+            body: None,
+            success: ("200", Some("OpportunityView")),
+            errors: opportunity_errors,
+            query: &[],
+            idempotent: false,
+            if_match: true,
+        },
+        "get-opportunity-history" => Doc {
+            summary: "Status history and field changes",
+            tag: "opportunities",
+            body: None,
+            success: ("200", Some("HistoryPage")),
+            errors: &["400", "401", "403", "404"],
+            query: LIST_QUERY,
+            idempotent: false,
+            if_match: false,
+        },
         _ => return None,
     })
 }
@@ -167,7 +315,9 @@ fn string_schema() -> Schema {
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
     for route in ROUTES {
-        let Some(doc) = doc(route.function) else { continue };
+        let Some(doc) = doc(route.function) else {
+            continue;
+        };
         let mut op = OperationBuilder::new()
             .operation_id(Some(route.function))
             .summary(Some(doc.summary))
@@ -179,13 +329,22 @@ pub fn document() -> OpenApi {
                         .name(name)
                         .parameter_in(ParameterIn::Path)
                         .required(Required::True)
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))))),
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(
+                            Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                                utoipa::openapi::KnownFormat::Uuid,
+                            )),
+                        ))),
                 );
             }
         }
         for (name, description) in doc.query {
             op = op.parameter(
-                ParameterBuilder::new().name(*name).parameter_in(ParameterIn::Query).required(Required::False).description(Some(*description)).schema(Some(string_schema())),
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(*description))
+                    .schema(Some(string_schema())),
             );
         }
         if doc.idempotent {
@@ -211,14 +370,24 @@ pub fn document() -> OpenApi {
         if let Some((schema, media_types)) = doc.body {
             let mut body = RequestBodyBuilder::new().required(Some(Required::True));
             for media_type in media_types {
-                body = body.content(*media_type, ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build());
+                body = body.content(
+                    *media_type,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(schema)))
+                        .build(),
+                );
             }
             op = op.request_body(Some(body.build()));
         }
         let (status, schema) = doc.success;
         let mut success = ResponseBuilder::new().description("Success");
         if let Some(schema) = schema {
-            success = success.content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build());
+            success = success.content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema)))
+                    .build(),
+            );
         }
         op = op.response(status, success.build());
         for status in doc.errors {
@@ -226,7 +395,12 @@ pub fn document() -> OpenApi {
                 *status,
                 ResponseBuilder::new()
                     .description(error_description(status))
-                    .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
                     .build(),
             );
         }
@@ -262,7 +436,15 @@ pub fn document() -> OpenApi {
         .schema_from::<CreateSkillRequest>()
         .security_scheme(
             "cognito",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").description(Some("A Cognito ID or access token; groups from cognito:groups.")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A Cognito ID or access token; groups from cognito:groups.",
+                    ))
+                    .build(),
+            ),
         )
         .build();
     OpenApiBuilder::new()
@@ -293,7 +475,10 @@ mod tests {
     #[test]
     fn every_route_is_documented() {
         for route in ROUTES {
-            assert!(doc(route.function).is_some(), "{route:?} has no OpenAPI entry");
+            assert!(
+                doc(route.function).is_some(),
+                "{route:?} has no OpenAPI entry"
+            );
         }
     }
 

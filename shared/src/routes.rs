@@ -11,7 +11,8 @@ use crate::handlers::{catalog, opportunities, platform};
 use crate::http::ApiError;
 
 /// The future a handler returns.
-pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
+pub type HandlerFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
 /// A handler: the application and a request in, a response or an error out.
 pub type Handler = for<'a> fn(&'a App, Request) -> HandlerFuture<'a>;
 
@@ -52,20 +53,104 @@ macro_rules! route {
 pub const ROUTES: &[Route] = &[
     route!("health", "GET", "/health", false, platform::health),
     route!("get-me", "GET", "/v1/me", true, platform::me),
-    route!("list-customers", "GET", "/v1/customers", true, catalog::list_customers),
-    route!("create-customer", "POST", "/v1/customers", true, catalog::create_customer),
-    route!("list-skills", "GET", "/v1/skills", true, catalog::list_skills),
-    route!("create-skill", "POST", "/v1/skills", true, catalog::create_skill),
-    route!("create-opportunity", "POST", "/v1/opportunities", true, opportunities::create),
-    route!("list-opportunities", "GET", "/v1/opportunities", true, opportunities::list),
-    route!("get-opportunity", "GET", "/v1/opportunities/{id}", true, opportunities::get),
-    route!("patch-opportunity", "PATCH", "/v1/opportunities/{id}", true, opportunities::patch),
-    route!("put-problem-statement", "PUT", "/v1/opportunities/{id}/problem-statement", true, opportunities::put_problem_statement),
-    route!("put-skill-requirements", "PUT", "/v1/opportunities/{id}/skill-requirements", true, opportunities::put_skill_requirements),
-    route!("submit-opportunity", "POST", "/v1/opportunities/{id}/submit", true, opportunities::submit),
-    route!("cancel-opportunity", "POST", "/v1/opportunities/{id}/cancel", true, opportunities::cancel),
-    route!("reactivate-opportunity", "POST", "/v1/opportunities/{id}/reactivate", true, opportunities::reactivate_opportunity),
-    route!("get-opportunity-history", "GET", "/v1/opportunities/{id}/history", true, opportunities::history),
+    route!(
+        "list-customers",
+        "GET",
+        "/v1/customers",
+        true,
+        catalog::list_customers
+    ),
+    route!(
+        "create-customer",
+        "POST",
+        "/v1/customers",
+        true,
+        catalog::create_customer
+    ),
+    route!(
+        "list-skills",
+        "GET",
+        "/v1/skills",
+        true,
+        catalog::list_skills
+    ),
+    route!(
+        "create-skill",
+        "POST",
+        "/v1/skills",
+        true,
+        catalog::create_skill
+    ),
+    route!(
+        "create-opportunity",
+        "POST",
+        "/v1/opportunities",
+        true,
+        opportunities::create
+    ),
+    route!(
+        "list-opportunities",
+        "GET",
+        "/v1/opportunities",
+        true,
+        opportunities::list
+    ),
+    route!(
+        "get-opportunity",
+        "GET",
+        "/v1/opportunities/{id}",
+        true,
+        opportunities::get
+    ),
+    route!(
+        "patch-opportunity",
+        "PATCH",
+        "/v1/opportunities/{id}",
+        true,
+        opportunities::patch
+    ),
+    route!(
+        "put-problem-statement",
+        "PUT",
+        "/v1/opportunities/{id}/problem-statement",
+        true,
+        opportunities::put_problem_statement
+    ),
+    route!(
+        "put-skill-requirements",
+        "PUT",
+        "/v1/opportunities/{id}/skill-requirements",
+        true,
+        opportunities::put_skill_requirements
+    ),
+    route!(
+        "submit-opportunity",
+        "POST",
+        "/v1/opportunities/{id}/submit",
+        true,
+        opportunities::submit
+    ),
+    route!(
+        "cancel-opportunity",
+        "POST",
+        "/v1/opportunities/{id}/cancel",
+        true,
+        opportunities::cancel
+    ),
+    route!(
+        "reactivate-opportunity",
+        "POST",
+        "/v1/opportunities/{id}/reactivate",
+        true,
+        opportunities::reactivate_opportunity
+    ),
+    route!(
+        "get-opportunity-history",
+        "GET",
+        "/v1/opportunities/{id}/history",
+        true,
+        opportunities::history
+    ),
 ];
 
 /// The route a function serves.
@@ -110,7 +195,11 @@ pub fn match_route(method: &str, path: &str) -> Match {
         }
         methods.push(route.method);
     }
-    if methods.is_empty() { Match::NotFound } else { Match::WrongMethod(methods) }
+    if methods.is_empty() {
+        Match::NotFound
+    } else {
+        Match::WrongMethod(methods)
+    }
 }
 
 #[cfg(test)]
@@ -120,8 +209,22 @@ mod tests {
     #[test]
     fn every_function_serves_exactly_one_route() {
         for route in ROUTES {
-            assert_eq!(ROUTES.iter().filter(|r| r.function == route.function).count(), 1, "{route:?}");
-            assert_eq!(ROUTES.iter().filter(|r| r.method == route.method && r.path == route.path).count(), 1, "{route:?}");
+            assert_eq!(
+                ROUTES
+                    .iter()
+                    .filter(|r| r.function == route.function)
+                    .count(),
+                1,
+                "{route:?}"
+            );
+            assert_eq!(
+                ROUTES
+                    .iter()
+                    .filter(|r| r.method == route.method && r.path == route.path)
+                    .count(),
+                1,
+                "{route:?}"
+            );
         }
     }
 
@@ -134,7 +237,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(match_route("DELETE", "/v1/opportunities"), Match::WrongMethod(m) if m.contains(&"GET")));
+        assert!(
+            matches!(match_route("DELETE", "/v1/opportunities"), Match::WrongMethod(m) if m.contains(&"GET"))
+        );
         assert!(matches!(match_route("GET", "/v1/nothing"), Match::NotFound));
     }
 }

@@ -36,7 +36,10 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
             Ok(response) => response,
             Err(error) => error.into_response(request_id.as_deref()),
         };
-        if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+        if let Some(id) = request_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
             response.headers_mut().insert("x-request-id", id);
         }
         tracing::info!(
@@ -54,10 +57,20 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
 
 /// Runs an API Gateway REST proxy event (as JSON) through the route exactly as the Lambda
 /// runtime would, returning the proxy response JSON. The local server and tests use this.
-pub async fn invoke_api_gateway_event(route: &Route, app: &App, event: serde_json::Value) -> Result<serde_json::Value, String> {
-    let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
-    let mut adapter = Adapter::from(service_fn(move |request: Request| async move { Ok::<_, Infallible>(dispatch(route, app, request).await) }));
-    let response = adapter.call(LambdaEvent::new(payload, Context::default())).await.map_err(|e| e.to_string())?;
+pub async fn invoke_api_gateway_event(
+    route: &Route,
+    app: &App,
+    event: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let payload: LambdaRequest =
+        serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
+    let mut adapter = Adapter::from(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(dispatch(route, app, request).await)
+    }));
+    let response = adapter
+        .call(LambdaEvent::new(payload, Context::default()))
+        .await
+        .map_err(|e| e.to_string())?;
     serde_json::to_value(response).map_err(|e| e.to_string())
 }
 
@@ -67,5 +80,8 @@ pub async fn run_http_function(function: &'static str) -> Result<(), lambda_http
     crate::telemetry::init(function);
     let route = by_function(function).ok_or_else(|| format!("no route for function {function}"))?;
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    lambda_http::run(service_fn(move |request: Request| async move { Ok::<_, Infallible>(dispatch(route, app, request).await) })).await
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(dispatch(route, app, request).await)
+    }))
+    .await
 }

@@ -61,9 +61,25 @@ impl JwtVerifier {
     pub fn new(source: KeySource, policy: TokenPolicy) -> Self {
         let (keys, http) = match &source {
             KeySource::Static(set) => (keys_of(set), None),
-            KeySource::Url(_) => (HashMap::new(), Some(reqwest::Client::builder().timeout(Duration::from_secs(3)).build().unwrap_or_default())),
+            KeySource::Url(_) => (
+                HashMap::new(),
+                Some(
+                    reqwest::Client::builder()
+                        .timeout(Duration::from_secs(3))
+                        .build()
+                        .unwrap_or_default(),
+                ),
+            ),
         };
-        JwtVerifier { source, policy, cache: Arc::new(RwLock::new(CachedKeys { keys, fetched_at: None })), http }
+        JwtVerifier {
+            source,
+            policy,
+            cache: Arc::new(RwLock::new(CachedKeys {
+                keys,
+                fetched_at: None,
+            })),
+            http,
+        }
     }
 
     async fn key_for(&self, kid: &str) -> Result<DecodingKey, AuthError> {
@@ -77,7 +93,10 @@ impl JwtVerifier {
         if let Some(key) = cache.keys.get(kid) {
             return Ok(key.clone());
         }
-        if cache.fetched_at.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+        if cache
+            .fetched_at
+            .is_some_and(|at| at.elapsed() < REFRESH_INTERVAL)
+        {
             return Err(AuthError::Invalid("unknown signing key".into()));
         }
         cache.fetched_at = Some(Instant::now());
@@ -91,27 +110,40 @@ impl JwtVerifier {
             .await
             .map_err(|e| AuthError::Invalid(format!("malformed signing keys: {e}")))?;
         cache.keys = keys_of(&set);
-        cache.keys.get(kid).cloned().ok_or_else(|| AuthError::Invalid("unknown signing key".into()))
+        cache
+            .keys
+            .get(kid)
+            .cloned()
+            .ok_or_else(|| AuthError::Invalid("unknown signing key".into()))
     }
 
     /// Verifies a token and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Map<String, Value>, AuthError> {
-        let header = decode_header(token).map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
+        let header = decode_header(token)
+            .map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
         if header.alg != Algorithm::RS256 {
             return Err(AuthError::Invalid("only RS256 tokens are accepted".into()));
         }
-        let kid = header.kid.ok_or_else(|| AuthError::Invalid("the token names no key (kid)".into()))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| AuthError::Invalid("the token names no key (kid)".into()))?;
         let key = self.key_for(&kid).await?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&self.policy.issuer]);
         validation.validate_aud = false; // access tokens carry client_id instead; checked below
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let data = decode::<Map<String, Value>>(token, &key, &validation).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let data = decode::<Map<String, Value>>(token, &key, &validation)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let claims = data.claims;
-        let token_use = claims.get("token_use").and_then(Value::as_str).unwrap_or_default();
+        let token_use = claims
+            .get("token_use")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !self.policy.token_uses.iter().any(|u| u == token_use) {
-            return Err(AuthError::Invalid(format!("token_use {token_use:?} is not accepted")));
+            return Err(AuthError::Invalid(format!(
+                "token_use {token_use:?} is not accepted"
+            )));
         }
         let client = match token_use {
             "access" => claims.get("client_id"),
@@ -119,11 +151,18 @@ impl JwtVerifier {
         };
         let client_ok = match client {
             Some(Value::String(c)) => self.policy.client_ids.iter().any(|id| id == c),
-            Some(Value::Array(list)) => list.iter().any(|c| self.policy.client_ids.iter().any(|id| Some(id.as_str()) == c.as_str())),
+            Some(Value::Array(list)) => list.iter().any(|c| {
+                self.policy
+                    .client_ids
+                    .iter()
+                    .any(|id| Some(id.as_str()) == c.as_str())
+            }),
             _ => false,
         };
         if !client_ok {
-            return Err(AuthError::Invalid("the token was issued for another audience".into()));
+            return Err(AuthError::Invalid(
+                "the token was issued for another audience".into(),
+            ));
         }
         Ok(claims)
     }
@@ -132,7 +171,9 @@ impl JwtVerifier {
 /// Extracts the token from an `Authorization: Bearer <token>` header value.
 pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthError> {
     let value = header.ok_or(AuthError::Missing)?.trim();
-    let (scheme, token) = value.split_once(' ').ok_or_else(|| AuthError::Invalid("expected 'Bearer <token>'".into()))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| AuthError::Invalid("expected 'Bearer <token>'".into()))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(AuthError::Invalid("expected 'Bearer <token>'".into()));
     }

@@ -12,7 +12,10 @@ pub const NAME_MAX: usize = 200;
 
 /// The key names are unique by: trimmed, inner whitespace collapsed, lower-cased.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// A customer opportunities are registered for.

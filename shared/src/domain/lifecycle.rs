@@ -128,7 +128,14 @@ pub fn next_status(from: Status, action: Action) -> Result<Status, TransitionErr
         (S::MatchingInProgress, A::MatchesFound) => S::MatchesFound,
         (S::MatchesFound, A::SelectArchitect) => S::ArchitectSelected,
         (S::ArchitectSelected, A::Complete) => S::Completed,
-        (S::Draft | S::Submitted | S::MatchingInProgress | S::MatchesFound | S::ArchitectSelected, A::Cancel) => S::Cancelled,
+        (
+            S::Draft
+            | S::Submitted
+            | S::MatchingInProgress
+            | S::MatchesFound
+            | S::ArchitectSelected,
+            A::Cancel,
+        ) => S::Cancelled,
         _ => return Err(TransitionError::Illegal { from, action }),
     };
     Ok(to)
@@ -142,7 +149,10 @@ pub fn reactivate(
     cancelled_at: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<Status, TransitionError> {
-    let illegal = TransitionError::Illegal { from, action: Action::Reactivate };
+    let illegal = TransitionError::Illegal {
+        from,
+        action: Action::Reactivate,
+    };
     if from != Status::Cancelled {
         return Err(illegal);
     }
@@ -184,7 +194,10 @@ mod tests {
                 if action == A::Reactivate {
                     continue;
                 }
-                let expected = LEGAL.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+                let expected = LEGAL
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
                 match (next_status(from, action), expected) {
                     (Ok(to), Some(want)) => assert_eq!(to, want, "{from:?} --{action:?}-->"),
                     (Err(TransitionError::Illegal { .. }), None) => {}
@@ -209,9 +222,18 @@ mod tests {
     #[test]
     fn reactivation_returns_to_the_status_before_cancellation_within_90_days() {
         let cancelled_at = time::macros::datetime!(2026-01-01 00:00 UTC);
-        for previous in [S::Draft, S::Submitted, S::MatchingInProgress, S::MatchesFound, S::ArchitectSelected] {
+        for previous in [
+            S::Draft,
+            S::Submitted,
+            S::MatchingInProgress,
+            S::MatchesFound,
+            S::ArchitectSelected,
+        ] {
             let now = cancelled_at + Duration::days(90);
-            assert_eq!(reactivate(S::Cancelled, Some(previous), Some(cancelled_at), now), Ok(previous));
+            assert_eq!(
+                reactivate(S::Cancelled, Some(previous), Some(cancelled_at), now),
+                Ok(previous)
+            );
         }
         let late = cancelled_at + Duration::days(90) + Duration::seconds(1);
         assert!(matches!(
@@ -234,7 +256,10 @@ mod tests {
     fn status_names_round_trip() {
         for status in Status::ALL {
             assert_eq!(Status::parse(status.as_str()), Some(status));
-            assert_eq!(serde_json::to_value(status).unwrap(), serde_json::json!(status.as_str()));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
         }
     }
 }

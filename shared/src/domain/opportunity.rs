@@ -43,7 +43,12 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Medium, Priority::High, Priority::Critical];
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Medium,
+        Priority::High,
+        Priority::Critical,
+    ];
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
@@ -80,7 +85,10 @@ pub struct Timeline {
     pub start_date: Date,
     /// Last day, when given as a date (exclusive with `duration_days`).
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(serialize_with = "serialize_opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "serialize_opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date: Option<Date>,
     /// Length in days, when given as a duration (exclusive with `end_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +102,11 @@ pub struct Timeline {
 }
 
 fn serialize_date<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&date.format(DATE_FORMAT).map_err(serde::ser::Error::custom)?)
+    s.serialize_str(
+        &date
+            .format(DATE_FORMAT)
+            .map_err(serde::ser::Error::custom)?,
+    )
 }
 fn serialize_opt_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
     match date {
@@ -147,24 +159,38 @@ impl Timeline {
     /// Parses a client's timeline, reporting every failing field (without prefix).
     pub fn parse(input: &TimelineInput) -> Result<Timeline, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let start = errors.require("start_date", input.start_date.as_deref()).and_then(|s| errors.check("start_date", parse_date(s)));
-        let end = input.end_date.as_deref().and_then(|s| errors.check("end_date", parse_date(s)));
+        let start = errors
+            .require("start_date", input.start_date.as_deref())
+            .and_then(|s| errors.check("start_date", parse_date(s)));
+        let end = input
+            .end_date
+            .as_deref()
+            .and_then(|s| errors.check("end_date", parse_date(s)));
         let flexible = errors.require("flexible", input.flexible);
         match (&input.end_date, input.duration_days) {
-            (Some(_), Some(_)) => errors.add("duration_days", "give either end_date or duration_days, not both"),
+            (Some(_), Some(_)) => errors.add(
+                "duration_days",
+                "give either end_date or duration_days, not both",
+            ),
             (None, None) => errors.add("end_date", "give either end_date or duration_days"),
             _ => {}
         }
         if let Some(days) = input.duration_days {
             if !(1..=TIMELINE_MAX_DAYS).contains(&days) {
-                errors.add("duration_days", format!("must be between 1 and {TIMELINE_MAX_DAYS}"));
+                errors.add(
+                    "duration_days",
+                    format!("must be between 1 and {TIMELINE_MAX_DAYS}"),
+                );
             }
         }
         if let (Some(start), Some(end)) = (start, end) {
             if end < start {
                 errors.add("end_date", "must not be before start_date");
             } else if (end - start).whole_days() + 1 > TIMELINE_MAX_DAYS {
-                errors.add("end_date", format!("the timeline must be at most {TIMELINE_MAX_DAYS} days"));
+                errors.add(
+                    "end_date",
+                    format!("the timeline must be at most {TIMELINE_MAX_DAYS} days"),
+                );
             }
         }
         let mut specific_days = Vec::new();
@@ -188,18 +214,31 @@ impl Timeline {
         let (Some(start_date), Some(flexible)) = (start, flexible) else {
             return Err(errors);
         };
-        let timeline = Timeline { start_date, end_date: end, duration_days: input.duration_days, flexible, specific_days };
+        let timeline = Timeline {
+            start_date,
+            end_date: end,
+            duration_days: input.duration_days,
+            flexible,
+            specific_days,
+        };
         let last = timeline.last_day();
         if let Some(days) = &input.specific_days {
             for (i, text) in days.iter().enumerate() {
                 if let Ok(day) = parse_date(text) {
                     if day < timeline.start_date || day > last {
-                        errors.add(format!("specific_days[{i}]"), "must fall within the timeline");
+                        errors.add(
+                            format!("specific_days[{i}]"),
+                            "must fall within the timeline",
+                        );
                     }
                 }
             }
         }
-        if errors.is_empty() { Ok(timeline) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(timeline)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The input form of this timeline (for merge patches).
@@ -230,15 +269,24 @@ impl ProblemStatement {
         let text = markdown.trim();
         let length = text.chars().count();
         if length < PROBLEM_STATEMENT_MIN {
-            return Err(format!("must be at least {PROBLEM_STATEMENT_MIN} characters (got {length})"));
+            return Err(format!(
+                "must be at least {PROBLEM_STATEMENT_MIN} characters (got {length})"
+            ));
         }
         if length > PROBLEM_STATEMENT_MAX || text.len() > PROBLEM_STATEMENT_MAX_BYTES {
-            return Err(format!("must be at most {PROBLEM_STATEMENT_MAX} characters and {PROBLEM_STATEMENT_MAX_BYTES} bytes"));
+            return Err(format!(
+                "must be at most {PROBLEM_STATEMENT_MAX} characters and {PROBLEM_STATEMENT_MAX_BYTES} bytes"
+            ));
         }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
             return Err("must not contain control characters".into());
         }
-        Ok(ProblemStatement { markdown: text.to_owned() })
+        Ok(ProblemStatement {
+            markdown: text.to_owned(),
+        })
     }
 }
 
@@ -270,7 +318,7 @@ macro_rules! snake_enum {
 
 snake_enum!(
     /// What kind of skill.
-    SkillCategory { 
+    SkillCategory {
         /// Technology and tools.
         Technical => "technical",
         /// Communication, leadership.
@@ -419,13 +467,23 @@ impl Opportunity {
     pub fn submission_gaps(&self) -> FieldErrors {
         let mut errors = FieldErrors::new();
         if self.problem_statement.is_none() {
-            errors.add("problem_statement", "a problem statement is required before submitting");
+            errors.add(
+                "problem_statement",
+                "a problem statement is required before submitting",
+            );
         }
         if self.timeline.is_none() {
             errors.add("timeline", "a timeline is required before submitting");
         }
-        if !self.skill_requirements.iter().any(|r| r.importance == Importance::MustHave) {
-            errors.add("skill_requirements", "at least one must_have skill requirement is required before submitting");
+        if !self
+            .skill_requirements
+            .iter()
+            .any(|r| r.importance == Importance::MustHave)
+        {
+            errors.add(
+                "skill_requirements",
+                "at least one must_have skill requirement is required before submitting",
+            );
         }
         errors
     }

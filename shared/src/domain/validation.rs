@@ -24,7 +24,10 @@ impl FieldErrors {
 
     /// Records a failing field.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Records the error of a parse result and returns its value, if any.
@@ -66,7 +69,12 @@ impl FieldErrors {
     /// `Ok(value)` when nothing failed, otherwise every failure.
     pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
         if self.0.is_empty() {
-            value().ok_or_else(|| vec![FieldError { field: "".into(), message: "invalid request".into() }])
+            value().ok_or_else(|| {
+                vec![FieldError {
+                    field: "".into(),
+                    message: "invalid request".into(),
+                }]
+            })
         } else {
             Err(self.0)
         }
@@ -84,7 +92,10 @@ pub fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, Stri
     if length > max {
         return Err(format!("must be at most {max} characters (got {length})"));
     }
-    if text.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
+    {
         return Err("must not contain control characters".into());
     }
     Ok(text.to_owned())

@@ -11,7 +11,9 @@ use crate::domain::opportunity::SkillCategory;
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::cursor::{Cursor, Page, parse_limit};
-use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
+use crate::http::request::{
+    admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint,
+};
 use crate::http::response::{json, replay, to_stored, with_header};
 use crate::ports::store::{Created, IdempotencyClaim};
 
@@ -20,8 +22,10 @@ fn after_position(request: &Request, list: &str) -> Result<Option<(String, Uuid)
         None => Ok(None),
         Some(raw) => {
             let cursor = Cursor::decode(&raw, list)?;
-            let id = Uuid::parse_str(&cursor.id)
-                .map_err(|_| ApiError::BadRequest { code: "invalid_cursor", detail: "the cursor is malformed".into() })?;
+            let id = Uuid::parse_str(&cursor.id).map_err(|_| ApiError::BadRequest {
+                code: "invalid_cursor",
+                detail: "the cursor is malformed".into(),
+            })?;
             Ok(Some((cursor.value, id)))
         }
     }
@@ -32,10 +36,25 @@ pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body
     caller(&request)?;
     only_query_params(&request, &["q", "limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
-    let text = query(&request, "q")?.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let text = query(&request, "q")?
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
     let after = after_position(&request, "customers")?;
-    let rows = app.customers.list(text.as_deref(), after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit).await?;
-    let page = Page::from_overfetch(rows, limit, "customers", |c: &Customer| (name_key(&c.name), c.id.to_string()), |c| c);
+    let rows = app
+        .customers
+        .list(
+            text.as_deref(),
+            after.as_ref().map(|(k, id)| (k.as_str(), *id)),
+            limit,
+        )
+        .await?;
+    let page = Page::from_overfetch(
+        rows,
+        limit,
+        "customers",
+        |c: &Customer| (name_key(&c.name), c.id.to_string()),
+        |c| c,
+    );
     json(StatusCode::OK, &page)
 }
 
@@ -45,12 +64,24 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
     let body: CreateCustomerRequest = json_body(&request)?;
     let key = idempotency_key(&request)?;
     let mut errors = FieldErrors::new();
-    let name = errors.require("name", body.name.as_deref()).and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
+    let name = errors
+        .require("name", body.name.as_deref())
+        .and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
     let name = errors.finish(|| name).map_err(ApiError::Validation)?;
     let now = app.clock.now();
-    let customer = Customer { id: app.ids.new_id(), name, created_at: now };
+    let customer = Customer {
+        id: app.ids.new_id(),
+        name,
+        created_at: now,
+    };
     let location = |c: &Customer| format!("/v1/customers/{}", c.id);
-    let render = |c: &Customer| to_stored(StatusCode::CREATED, c, vec![("location".into(), location(c))]);
+    let render = |c: &Customer| {
+        to_stored(
+            StatusCode::CREATED,
+            c,
+            vec![("location".into(), location(c))],
+        )
+    };
     let fingerprint = request_fingerprint(&request);
     let claim = key.as_deref().map(|key| IdempotencyClaim {
         caller_sub: &caller.id,
@@ -60,7 +91,11 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
         render: &render,
     });
     match app.customers.create(customer, &caller.id, claim).await? {
-        Created::New(c) => Ok(with_header(json(StatusCode::CREATED, &c)?, "location", &location(&c))),
+        Created::New(c) => Ok(with_header(
+            json(StatusCode::CREATED, &c)?,
+            "location",
+            &location(&c),
+        )),
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
@@ -71,8 +106,17 @@ pub async fn list_skills(app: &App, request: Request) -> Result<Response<Body>, 
     only_query_params(&request, &["limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let after = after_position(&request, "skills")?;
-    let rows = app.skills.list(after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit).await?;
-    let page = Page::from_overfetch(rows, limit, "skills", |s: &Skill| (name_key(&s.name), s.id.to_string()), |s| s);
+    let rows = app
+        .skills
+        .list(after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit)
+        .await?;
+    let page = Page::from_overfetch(
+        rows,
+        limit,
+        "skills",
+        |s: &Skill| (name_key(&s.name), s.id.to_string()),
+        |s| s,
+    );
     json(StatusCode::OK, &page)
 }
 
@@ -82,19 +126,43 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
     let body: CreateSkillRequest = json_body(&request)?;
     let key = idempotency_key(&request)?;
     let mut errors = FieldErrors::new();
-    let name = errors.require("name", body.name.as_deref()).and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
-    let category = errors.require("category", body.category.as_deref()).and_then(|c| {
-        errors.check("category", SkillCategory::parse(c).ok_or_else(|| format!("must be one of {}", SkillCategory::names())))
-    });
+    let name = errors
+        .require("name", body.name.as_deref())
+        .and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
+    let category = errors
+        .require("category", body.category.as_deref())
+        .and_then(|c| {
+            errors.check(
+                "category",
+                SkillCategory::parse(c)
+                    .ok_or_else(|| format!("must be one of {}", SkillCategory::names())),
+            )
+        });
     let description = match body.description.as_deref() {
-        Some(d) => errors.check("description", parse_text(d, 1_000, true)).map(Some),
+        Some(d) => errors
+            .check("description", parse_text(d, 1_000, true))
+            .map(Some),
         None => Some(None),
     };
-    let (name, category, description) = errors.finish(|| Some((name?, category?, description?))).map_err(ApiError::Validation)?;
+    let (name, category, description) = errors
+        .finish(|| Some((name?, category?, description?)))
+        .map_err(ApiError::Validation)?;
     let now = app.clock.now();
-    let skill = Skill { id: app.ids.new_id(), name, category, description, created_at: now };
+    let skill = Skill {
+        id: app.ids.new_id(),
+        name,
+        category,
+        description,
+        created_at: now,
+    };
     let location = |s: &Skill| format!("/v1/skills/{}", s.id);
-    let render = |s: &Skill| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
+    let render = |s: &Skill| {
+        to_stored(
+            StatusCode::CREATED,
+            s,
+            vec![("location".into(), location(s))],
+        )
+    };
     let fingerprint = request_fingerprint(&request);
     let claim = key.as_deref().map(|key| IdempotencyClaim {
         caller_sub: &caller.id,
@@ -104,7 +172,11 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         render: &render,
     });
     match app.skills.create(skill, claim).await? {
-        Created::New(s) => Ok(with_header(json(StatusCode::CREATED, &s)?, "location", &location(&s))),
+        Created::New(s) => Ok(with_header(
+            json(StatusCode::CREATED, &s)?,
+            "location",
+            &location(&s),
+        )),
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
@@ -136,7 +208,13 @@ pub async fn seed_starter_skills(app: &App) -> Result<usize, ApiError> {
     }
     let mut added = 0;
     for (name, category) in STARTER_SKILLS {
-        let skill = Skill { id: app.ids.new_id(), name: (*name).into(), category: *category, description: None, created_at: app.clock.now() };
+        let skill = Skill {
+            id: app.ids.new_id(),
+            name: (*name).into(),
+            category: *category,
+            description: None,
+            created_at: app.clock.now(),
+        };
         match app.skills.create(skill, None).await {
             Ok(_) => added += 1,
             Err(crate::ports::store::StoreError::Duplicate { .. }) => {}

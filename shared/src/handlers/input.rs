@@ -7,8 +7,8 @@ use uuid::Uuid;
 use crate::domain::catalog::NAME_MAX;
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
-    Importance, Priority, Proficiency, SkillCategory, SkillRef, SkillRequirement, Timeline, TimelineInput, parse_description,
-    parse_title,
+    Importance, Priority, Proficiency, SkillCategory, SkillRef, SkillRequirement, Timeline,
+    TimelineInput, parse_description, parse_title,
 };
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::ports::store::CustomerChoice;
@@ -85,9 +85,15 @@ pub fn parse_details(
     arr: Option<&MoneyInput>,
     timeline: Option<&TimelineInput>,
 ) -> Option<Details> {
-    let title = errors.require("title", title).and_then(|t| errors.check("title", parse_title(t)));
-    let description = errors.require("description", description).and_then(|d| errors.check("description", parse_description(d)));
-    let priority = errors.require("priority", priority).and_then(|p| errors.check("priority", parse_priority(p)));
+    let title = errors
+        .require("title", title)
+        .and_then(|t| errors.check("title", parse_title(t)));
+    let description = errors
+        .require("description", description)
+        .and_then(|d| errors.check("description", parse_description(d)));
+    let priority = errors
+        .require("priority", priority)
+        .and_then(|p| errors.check("priority", parse_priority(p)));
     let arr = match errors.require("annual_recurring_revenue", arr) {
         Some(input) => match Money::parse(input.amount.as_deref(), input.currency.as_deref()) {
             Ok(money) => Some(money),
@@ -120,10 +126,19 @@ pub fn parse_details(
 }
 
 /// Parses the customer choice of a new opportunity.
-pub fn parse_customer(errors: &mut FieldErrors, input: Option<&CustomerInput>, new_id: Uuid) -> Option<CustomerChoice> {
+pub fn parse_customer(
+    errors: &mut FieldErrors,
+    input: Option<&CustomerInput>,
+    new_id: Uuid,
+) -> Option<CustomerChoice> {
     let input = errors.require("customer", input)?;
     match (&input.id, &input.name) {
-        (Some(id), None) => errors.check("customer.id", Uuid::parse_str(id).map_err(|_| "must be a UUID".to_owned())).map(CustomerChoice::Existing),
+        (Some(id), None) => errors
+            .check(
+                "customer.id",
+                Uuid::parse_str(id).map_err(|_| "must be a UUID".to_owned()),
+            )
+            .map(CustomerChoice::Existing),
         (None, Some(name)) => errors
             .check("customer.name", parse_text(name, NAME_MAX, false))
             .map(|name| CustomerChoice::ByName { id: new_id, name }),
@@ -176,20 +191,39 @@ pub struct SkillRequirementsRequest {
     pub reason: Option<String>,
 }
 
-fn parse_named<T>(errors: &mut FieldErrors, field: String, value: Option<&str>, parse: fn(&str) -> Option<T>, names: String) -> Option<T> {
+fn parse_named<T>(
+    errors: &mut FieldErrors,
+    field: String,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    names: String,
+) -> Option<T> {
     match value {
         None => {
             errors.add(field, "is required");
             None
         }
-        Some(text) => errors.check(field, parse(text).ok_or_else(|| format!("must be one of {names}"))),
+        Some(text) => errors.check(
+            field,
+            parse(text).ok_or_else(|| format!("must be one of {names}")),
+        ),
     }
 }
 
 /// Parses skill requirements; `catalog` holds the ids of the catalog skills named.
-pub fn parse_skill_requirements(errors: &mut FieldErrors, items: &[SkillRequirementInput], catalog: &[(Uuid, String)]) -> Vec<SkillRequirement> {
+pub fn parse_skill_requirements(
+    errors: &mut FieldErrors,
+    items: &[SkillRequirementInput],
+    catalog: &[(Uuid, String)],
+) -> Vec<SkillRequirement> {
     if items.len() > crate::domain::opportunity::SKILL_REQUIREMENTS_MAX {
-        errors.add("items", format!("must list at most {} requirements", crate::domain::opportunity::SKILL_REQUIREMENTS_MAX));
+        errors.add(
+            "items",
+            format!(
+                "must list at most {} requirements",
+                crate::domain::opportunity::SKILL_REQUIREMENTS_MAX
+            ),
+        );
     }
     let mut parsed = Vec::new();
     let mut seen: Vec<String> = Vec::new();
@@ -198,7 +232,10 @@ pub fn parse_skill_requirements(errors: &mut FieldErrors, items: &[SkillRequirem
         let skill = match (&item.skill_id, &item.custom_name) {
             (Some(id), None) => match Uuid::parse_str(id) {
                 Ok(id) => match catalog.iter().find(|(c, _)| *c == id) {
-                    Some((_, name)) => Some(SkillRef::Catalog { id, name: Some(name.clone()) }),
+                    Some((_, name)) => Some(SkillRef::Catalog {
+                        id,
+                        name: Some(name.clone()),
+                    }),
                     None => {
                         errors.add(at("skill_id"), "no such skill in the catalog");
                         None
@@ -209,9 +246,14 @@ pub fn parse_skill_requirements(errors: &mut FieldErrors, items: &[SkillRequirem
                     None
                 }
             },
-            (None, Some(name)) => errors.check(at("custom_name"), parse_text(name, CUSTOM_SKILL_MAX, false)).map(SkillRef::Custom),
+            (None, Some(name)) => errors
+                .check(at("custom_name"), parse_text(name, CUSTOM_SKILL_MAX, false))
+                .map(SkillRef::Custom),
             _ => {
-                errors.add(format!("items[{i}]"), "give exactly one of skill_id and custom_name");
+                errors.add(
+                    format!("items[{i}]"),
+                    "give exactly one of skill_id and custom_name",
+                );
                 None
             }
         };
@@ -225,12 +267,36 @@ pub fn parse_skill_requirements(errors: &mut FieldErrors, items: &[SkillRequirem
             }
             seen.push(key);
         }
-        let category = parse_named(errors, at("category"), item.category.as_deref(), SkillCategory::parse, SkillCategory::names());
-        let importance = parse_named(errors, at("importance"), item.importance.as_deref(), Importance::parse, Importance::names());
-        let min_proficiency =
-            parse_named(errors, at("min_proficiency"), item.min_proficiency.as_deref(), Proficiency::parse, Proficiency::names());
-        if let (Some(skill), Some(category), Some(importance), Some(min_proficiency)) = (skill, category, importance, min_proficiency) {
-            parsed.push(SkillRequirement { skill, category, importance, min_proficiency });
+        let category = parse_named(
+            errors,
+            at("category"),
+            item.category.as_deref(),
+            SkillCategory::parse,
+            SkillCategory::names(),
+        );
+        let importance = parse_named(
+            errors,
+            at("importance"),
+            item.importance.as_deref(),
+            Importance::parse,
+            Importance::names(),
+        );
+        let min_proficiency = parse_named(
+            errors,
+            at("min_proficiency"),
+            item.min_proficiency.as_deref(),
+            Proficiency::parse,
+            Proficiency::names(),
+        );
+        if let (Some(skill), Some(category), Some(importance), Some(min_proficiency)) =
+            (skill, category, importance, min_proficiency)
+        {
+            parsed.push(SkillRequirement {
+                skill,
+                category,
+                importance,
+                min_proficiency,
+            });
         }
     }
     parsed
@@ -271,9 +337,25 @@ mod tests {
     #[test]
     fn every_failing_detail_field_is_reported_at_once() {
         let mut errors = FieldErrors::new();
-        let timeline = TimelineInput { start_date: Some("2026-13-01".into()), end_date: Some("2026-01-01".into()), duration_days: Some(3), flexible: None, specific_days: None };
-        let money = MoneyInput { amount: Some("abc".into()), currency: Some("EURO".into()) };
-        let details = parse_details(&mut errors, Some("  "), None, Some("urgent"), Some(&money), Some(&timeline));
+        let timeline = TimelineInput {
+            start_date: Some("2026-13-01".into()),
+            end_date: Some("2026-01-01".into()),
+            duration_days: Some(3),
+            flexible: None,
+            specific_days: None,
+        };
+        let money = MoneyInput {
+            amount: Some("abc".into()),
+            currency: Some("EURO".into()),
+        };
+        let details = parse_details(
+            &mut errors,
+            Some("  "),
+            None,
+            Some("urgent"),
+            Some(&money),
+            Some(&timeline),
+        );
         assert!(details.is_none());
         let fields: Vec<String> = errors.into_vec().into_iter().map(|e| e.field).collect();
         for expected in [
@@ -286,7 +368,10 @@ mod tests {
             "timeline.flexible",
             "timeline.duration_days",
         ] {
-            assert!(fields.contains(&expected.to_owned()), "{expected} missing from {fields:?}");
+            assert!(
+                fields.contains(&expected.to_owned()),
+                "{expected} missing from {fields:?}"
+            );
         }
     }
 
@@ -294,14 +379,41 @@ mod tests {
     fn skill_requirements_name_exactly_one_skill_and_known_catalog_ids() {
         let known = Uuid::now_v7();
         let items = vec![
-            SkillRequirementInput { skill_id: Some(known.to_string()), category: Some("technical".into()), importance: Some("must_have".into()), min_proficiency: Some("expert".into()), ..Default::default() },
-            SkillRequirementInput { skill_id: Some(Uuid::now_v7().to_string()), category: Some("technical".into()), importance: Some("must_have".into()), min_proficiency: Some("expert".into()), ..Default::default() },
-            SkillRequirementInput { skill_id: Some(known.to_string()), custom_name: Some("x".into()), category: Some("bad".into()), importance: None, min_proficiency: Some("guru".into()) },
+            SkillRequirementInput {
+                skill_id: Some(known.to_string()),
+                category: Some("technical".into()),
+                importance: Some("must_have".into()),
+                min_proficiency: Some("expert".into()),
+                ..Default::default()
+            },
+            SkillRequirementInput {
+                skill_id: Some(Uuid::now_v7().to_string()),
+                category: Some("technical".into()),
+                importance: Some("must_have".into()),
+                min_proficiency: Some("expert".into()),
+                ..Default::default()
+            },
+            SkillRequirementInput {
+                skill_id: Some(known.to_string()),
+                custom_name: Some("x".into()),
+                category: Some("bad".into()),
+                importance: None,
+                min_proficiency: Some("guru".into()),
+            },
         ];
         let mut errors = FieldErrors::new();
         let parsed = parse_skill_requirements(&mut errors, &items, &[(known, "Rust".into())]);
         assert_eq!(parsed.len(), 1);
         let fields: Vec<String> = errors.into_vec().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["items[1].skill_id", "items[2]", "items[2].category", "items[2].importance", "items[2].min_proficiency"]);
+        assert_eq!(
+            fields,
+            vec![
+                "items[1].skill_id",
+                "items[2]",
+                "items[2].category",
+                "items[2].importance",
+                "items[2].min_proficiency"
+            ]
+        );
     }
 }

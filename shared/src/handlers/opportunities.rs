@@ -8,8 +8,9 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::input::{
-    CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest, SkillRequirementsRequest, parse_customer,
-    parse_details, parse_priority, parse_reason, parse_skill_requirements,
+    CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest,
+    SkillRequirementsRequest, parse_customer, parse_details, parse_priority, parse_reason,
+    parse_skill_requirements,
 };
 use super::views::{OpportunitySummaryView, OpportunityView};
 use crate::app::{App, IDEMPOTENCY_TTL};
@@ -19,14 +20,17 @@ use crate::domain::history::{Change, HistoryEntry, HistoryItem};
 use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
 use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
 use crate::domain::validation::{FieldErrors, parse_text};
+use crate::http::ApiError;
 use crate::http::cursor::{Cursor, Page, parse_limit};
 use crate::http::request::{
-    check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager, parse_json, path_id,
-    query, request_fingerprint,
+    check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params,
+    opportunity_manager, parse_json, path_id, query, request_fingerprint,
 };
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
-use crate::http::ApiError;
-use crate::ports::store::{Created, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError};
+use crate::ports::store::{
+    Created, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey,
+    SortPosition, StoreError,
+};
 use crate::sql::value::{DATE_FORMAT, parse_timestamp};
 
 /// How often a change is recomputed when a concurrent writer got there first (no `If-Match`).
@@ -42,7 +46,14 @@ fn location(opportunity: &Opportunity) -> String {
 }
 
 fn event(app: &App, event_type: &'static str, o: &Opportunity, detail: Value) -> ChangeEvent {
-    ChangeEvent { id: app.ids.new_id(), event_type, aggregate_id: o.id, aggregate_version: o.version, occurred_at: o.updated_at, detail }
+    ChangeEvent {
+        id: app.ids.new_id(),
+        event_type,
+        aggregate_id: o.id,
+        aggregate_version: o.version,
+        occurred_at: o.updated_at,
+        detail,
+    }
 }
 
 /// Loads an opportunity the caller may see; another Sales Manager's is a 404.
@@ -70,11 +81,16 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         body.annual_recurring_revenue.as_ref(),
         body.timeline.as_ref(),
     );
-    let (customer, details) = errors.finish(|| Some((customer?, details?))).map_err(ApiError::Validation)?;
+    let (customer, details) = errors
+        .finish(|| Some((customer?, details?)))
+        .map_err(ApiError::Validation)?;
     let opportunity = Opportunity {
         id,
         owner_sub: caller.id.clone(),
-        customer: crate::domain::opportunity::CustomerRef { id: Uuid::nil(), name: String::new() },
+        customer: crate::domain::opportunity::CustomerRef {
+            id: Uuid::nil(),
+            name: String::new(),
+        },
         title: details.title,
         description: details.description,
         priority: details.priority,
@@ -90,13 +106,30 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         updated_at: now,
     };
     let new = NewOpportunity {
-        event: event(app, "OpportunityCreated", &opportunity, json!({ "status": "draft", "owner_id": caller.id })),
-        history: HistoryEntry { change: Change::Status { from: None, to: Status::Draft }, at: now, actor: caller.id.clone(), reason: None },
+        event: event(
+            app,
+            "OpportunityCreated",
+            &opportunity,
+            json!({ "status": "draft", "owner_id": caller.id }),
+        ),
+        history: HistoryEntry {
+            change: Change::Status {
+                from: None,
+                to: Status::Draft,
+            },
+            at: now,
+            actor: caller.id.clone(),
+            reason: None,
+        },
         customer,
         opportunity,
     };
     let render = |o: &Opportunity| {
-        to_stored(StatusCode::CREATED, &OpportunityView::of(o), vec![("location".into(), location(o)), ("etag".into(), o.etag())])
+        to_stored(
+            StatusCode::CREATED,
+            &OpportunityView::of(o),
+            vec![("location".into(), location(o)), ("etag".into(), o.etag())],
+        )
     };
     let fingerprint = request_fingerprint(&request);
     let claim = key.as_deref().map(|key| IdempotencyClaim {
@@ -107,7 +140,11 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         render: &render,
     });
     match app.opportunities.create(new, claim).await? {
-        Created::New(o) => Ok(with_header(respond_with(&o, StatusCode::CREATED)?, "location", &location(&o))),
+        Created::New(o) => Ok(with_header(
+            respond_with(&o, StatusCode::CREATED)?,
+            "location",
+            &location(&o),
+        )),
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
@@ -142,7 +179,10 @@ fn parse_sort(raw: Option<&str>) -> Result<(SortKey, bool), ApiError> {
 }
 
 fn bad_parameter(name: &str, expected: &str) -> ApiError {
-    ApiError::BadRequest { code: "invalid_parameter", detail: format!("{name} must be {expected}") }
+    ApiError::BadRequest {
+        code: "invalid_parameter",
+        detail: format!("{name} must be {expected}"),
+    }
 }
 
 /// Accepts an RFC 3339 timestamp or a date (midnight UTC).
@@ -151,47 +191,98 @@ fn parse_instant(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTim
     if let Ok(date) = Date::parse(&text, DATE_FORMAT) {
         return Ok(Some(date.midnight().assume_utc()));
     }
-    parse_timestamp(&text).map(Some).ok_or_else(|| bad_parameter(name, "an RFC 3339 timestamp or a date (YYYY-MM-DD)"))
+    parse_timestamp(&text)
+        .map(Some)
+        .ok_or_else(|| bad_parameter(name, "an RFC 3339 timestamp or a date (YYYY-MM-DD)"))
 }
 
 /// `GET /v1/opportunities`: Sales Managers see their own, Admins all.
 pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
-    only_query_params(&request, &["status", "priority", "customer_id", "created_from", "created_to", "q", "sort", "limit", "cursor"])?;
+    only_query_params(
+        &request,
+        &[
+            "status",
+            "priority",
+            "customer_id",
+            "created_from",
+            "created_to",
+            "q",
+            "sort",
+            "limit",
+            "cursor",
+        ],
+    )?;
     let status = query(&request, "status")?
-        .map(|s| Status::parse(&s).ok_or_else(|| bad_parameter("status", "a status such as draft or submitted")))
+        .map(|s| {
+            Status::parse(&s)
+                .ok_or_else(|| bad_parameter("status", "a status such as draft or submitted"))
+        })
         .transpose()?;
     let priority = query(&request, "priority")?
-        .map(|p| parse_priority(&p).map_err(|m| bad_parameter("priority", m.trim_start_matches("must be "))))
+        .map(|p| {
+            parse_priority(&p)
+                .map_err(|m| bad_parameter("priority", m.trim_start_matches("must be ")))
+        })
         .transpose()?;
     let customer_id = query(&request, "customer_id")?
         .map(|c| Uuid::parse_str(&c).map_err(|_| bad_parameter("customer_id", "a UUID")))
         .transpose()?;
     let created_from = parse_instant("created_from", query(&request, "created_from")?)?;
     let created_to = parse_instant("created_to", query(&request, "created_to")?)?;
-    let text = query(&request, "q")?.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let text = query(&request, "q")?
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
     if text.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(bad_parameter("q", "at most 100 characters"));
     }
     let sort_text = query(&request, "sort")?;
     let (sort, descending) = parse_sort(sort_text.as_deref())?;
-    let list_name = format!("opportunities:{}", sort_text.as_deref().unwrap_or("-created_at"));
+    let list_name = format!(
+        "opportunities:{}",
+        sort_text.as_deref().unwrap_or("-created_at")
+    );
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let after = match query(&request, "cursor")? {
         None => None,
         Some(raw) => {
             let cursor = Cursor::decode(&raw, &list_name)?;
-            let invalid = || ApiError::BadRequest { code: "invalid_cursor", detail: "the cursor is malformed".into() };
+            let invalid = || ApiError::BadRequest {
+                code: "invalid_cursor",
+                detail: "the cursor is malformed".into(),
+            };
             let id = Uuid::parse_str(&cursor.id).map_err(|_| invalid())?;
             Some(match sort {
-                SortKey::CreatedAt | SortKey::UpdatedAt => SortPosition::Timestamp(parse_timestamp(&cursor.value).ok_or_else(invalid)?, id),
-                SortKey::Priority => SortPosition::Rank(cursor.value.parse().map_err(|_| invalid())?, id),
-                SortKey::StartDate => SortPosition::Date(parse_date(&cursor.value).map_err(|_| invalid())?, id),
+                SortKey::CreatedAt | SortKey::UpdatedAt => {
+                    SortPosition::Timestamp(parse_timestamp(&cursor.value).ok_or_else(invalid)?, id)
+                }
+                SortKey::Priority => {
+                    SortPosition::Rank(cursor.value.parse().map_err(|_| invalid())?, id)
+                }
+                SortKey::StartDate => {
+                    SortPosition::Date(parse_date(&cursor.value).map_err(|_| invalid())?, id)
+                }
             })
         }
     };
-    let owner_sub = if caller.is_admin() { None } else { Some(caller.id.clone()) };
-    let q = OpportunityQuery { owner_sub, status, priority, customer_id, created_from, created_to, text, sort, descending, after, limit };
+    let owner_sub = if caller.is_admin() {
+        None
+    } else {
+        Some(caller.id.clone())
+    };
+    let q = OpportunityQuery {
+        owner_sub,
+        status,
+        priority,
+        customer_id,
+        created_from,
+        created_to,
+        text,
+        sort,
+        descending,
+        after,
+        limit,
+    };
     let rows = app.opportunities.list(&q).await?;
     let page = Page::from_overfetch(
         rows,
@@ -221,7 +312,13 @@ struct Mutation {
 
 /// Loads, checks `If-Match`, computes the change and writes it with optimistic concurrency.
 /// Without `If-Match` a concurrent write is retried on the fresh state; with it, it is a 412.
-async fn mutate<F>(app: &App, request: &Request, caller: &Caller, id: Uuid, compute: F) -> Result<Response<Body>, ApiError>
+async fn mutate<F>(
+    app: &App,
+    request: &Request,
+    caller: &Caller,
+    id: Uuid,
+    compute: F,
+) -> Result<Response<Body>, ApiError>
 where
     F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
 {
@@ -235,8 +332,18 @@ where
         }
         mutation.opportunity.version = current.version + 1;
         mutation.opportunity.updated_at = now;
-        let mut events = vec![event(app, "OpportunityUpdated", &mutation.opportunity, json!({ "status": mutation.opportunity.status }))];
-        events.extend(mutation.events.into_iter().map(|(t, detail)| event(app, t, &mutation.opportunity, detail)));
+        let mut events = vec![event(
+            app,
+            "OpportunityUpdated",
+            &mutation.opportunity,
+            json!({ "status": mutation.opportunity.status }),
+        )];
+        events.extend(
+            mutation
+                .events
+                .into_iter()
+                .map(|(t, detail)| event(app, t, &mutation.opportunity, detail)),
+        );
         let update = OpportunityUpdate {
             opportunity: mutation.opportunity,
             expected_version: current.version,
@@ -247,17 +354,38 @@ where
         let written = update.opportunity.clone();
         match app.opportunities.update(update).await {
             // A new customer's name is only known to the database: read the result back.
-            Ok(()) if written.customer.name.is_empty() => return respond_with(&load_accessible(app, caller, id).await?, StatusCode::OK),
+            Ok(()) if written.customer.name.is_empty() => {
+                return respond_with(&load_accessible(app, caller, id).await?, StatusCode::OK);
+            }
             Ok(()) => return respond_with(&written, StatusCode::OK),
             Err(StoreError::VersionConflict { .. }) if !has_if_match(request) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::Conflict { code: "concurrent_modification", detail: "the opportunity is being changed concurrently; retry".into() })
+    Err(ApiError::Conflict {
+        code: "concurrent_modification",
+        detail: "the opportunity is being changed concurrently; retry".into(),
+    })
 }
 
-fn field_change(field: &str, old: Value, new: Value, at: OffsetDateTime, actor: &str, reason: &Option<String>) -> HistoryEntry {
-    HistoryEntry { change: Change::Field { field: field.into(), old, new }, at, actor: actor.into(), reason: reason.clone() }
+fn field_change(
+    field: &str,
+    old: Value,
+    new: Value,
+    at: OffsetDateTime,
+    actor: &str,
+    reason: &Option<String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        change: Change::Field {
+            field: field.into(),
+            old,
+            new,
+        },
+        at,
+        actor: actor.into(),
+        reason: reason.clone(),
+    }
 }
 
 fn ensure_open(o: &Opportunity) -> Result<(), ApiError> {
@@ -273,7 +401,14 @@ fn ensure_open(o: &Opportunity) -> Result<(), ApiError> {
 /// Fields that may still change once an architect is selected.
 const CHANGEABLE_AFTER_SELECTION: &[&str] = &["description", "timeline"];
 /// Fields `PATCH` accepts.
-const PATCHABLE: &[&str] = &["customer", "title", "description", "priority", "annual_recurring_revenue", "timeline"];
+const PATCHABLE: &[&str] = &[
+    "customer",
+    "title",
+    "description",
+    "priority",
+    "annual_recurring_revenue",
+    "timeline",
+];
 
 /// The patchable part of an opportunity as a JSON document, for merge patches and diffs.
 fn patchable_document(o: &Opportunity) -> Map<String, Value> {
@@ -282,8 +417,16 @@ fn patchable_document(o: &Opportunity) -> Map<String, Value> {
     doc.insert("title".into(), json!(o.title));
     doc.insert("description".into(), json!(o.description));
     doc.insert("priority".into(), json!(o.priority));
-    doc.insert("annual_recurring_revenue".into(), json!(o.annual_recurring_revenue));
-    doc.insert("timeline".into(), o.timeline.as_ref().map_or(Value::Null, |t| t.to_input_json()));
+    doc.insert(
+        "annual_recurring_revenue".into(),
+        json!(o.annual_recurring_revenue),
+    );
+    doc.insert(
+        "timeline".into(),
+        o.timeline
+            .as_ref()
+            .map_or(Value::Null, |t| t.to_input_json()),
+    );
     doc
 }
 
@@ -291,7 +434,10 @@ fn patchable_document(o: &Opportunity) -> Map<String, Value> {
 pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
-    let body = checked_body(&request, &["application/merge-patch+json", "application/json"])?;
+    let body = checked_body(
+        &request,
+        &["application/merge-patch+json", "application/json"],
+    )?;
     let patch: Value = parse_json(body)?;
     let Value::Object(mut patch) = patch else {
         return Err(ApiError::field("", "the merge patch must be a JSON object"));
@@ -300,7 +446,9 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
     let mut errors = FieldErrors::new();
     let reason = match reason_value {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => errors.check("reason", parse_text(&text, super::input::REASON_MAX, true)),
+        Some(Value::String(text)) => {
+            errors.check("reason", parse_text(&text, super::input::REASON_MAX, true))
+        }
         Some(_) => {
             errors.add("reason", "must be a string");
             None
@@ -332,26 +480,47 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             }
         }
         let arr: Option<MoneyInput> = match doc.get("annual_recurring_revenue") {
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| errors.add("annual_recurring_revenue", e.to_string())).ok(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| errors.add("annual_recurring_revenue", e.to_string()))
+                .ok(),
             None => None,
         };
         let timeline: Option<TimelineInput> = match doc.get("timeline") {
             None | Some(Value::Null) => None,
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| errors.add("timeline", e.to_string())).ok(),
+            Some(v) => serde_json::from_value(v.clone())
+                .map_err(|e| errors.add("timeline", e.to_string()))
+                .ok(),
         };
         let customer_id = match doc.get("customer") {
-            Some(Value::Object(c)) if c.len() == 1 => c.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok()),
+            Some(Value::Object(c)) if c.len() == 1 => c
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok()),
             _ => None,
         };
         if customer_id.is_none() {
             errors.add("customer.id", "must be the UUID of an existing customer");
         }
-        let details: Option<Details> =
-            parse_details(&mut errors, text("title").as_deref(), text("description").as_deref(), text("priority").as_deref(), arr.as_ref(), timeline.as_ref());
-        if current.timeline.is_some() && doc.get("timeline").is_none_or(Value::is_null) && current.status != Status::Draft {
-            errors.add("timeline", "cannot be removed once the opportunity is submitted");
+        let details: Option<Details> = parse_details(
+            &mut errors,
+            text("title").as_deref(),
+            text("description").as_deref(),
+            text("priority").as_deref(),
+            arr.as_ref(),
+            timeline.as_ref(),
+        );
+        if current.timeline.is_some()
+            && doc.get("timeline").is_none_or(Value::is_null)
+            && current.status != Status::Draft
+        {
+            errors.add(
+                "timeline",
+                "cannot be removed once the opportunity is submitted",
+            );
         }
-        let (details, customer_id) = errors.finish(|| Some((details?, customer_id?))).map_err(ApiError::Validation)?;
+        let (details, customer_id) = errors
+            .finish(|| Some((details?, customer_id?)))
+            .map_err(ApiError::Validation)?;
         let mut next = current.clone();
         next.title = details.title;
         next.description = details.description;
@@ -359,24 +528,48 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         next.annual_recurring_revenue = details.annual_recurring_revenue;
         next.timeline = details.timeline;
         if customer_id != current.customer.id {
-            next.customer = crate::domain::opportunity::CustomerRef { id: customer_id, name: String::new() };
+            next.customer = crate::domain::opportunity::CustomerRef {
+                id: customer_id,
+                name: String::new(),
+            };
         }
         let normalised = Value::Object(patchable_document(&next));
-        let changed: Vec<&str> = PATCHABLE.iter().copied().filter(|f| before.get(*f) != normalised.get(*f)).collect();
+        let changed: Vec<&str> = PATCHABLE
+            .iter()
+            .copied()
+            .filter(|f| before.get(*f) != normalised.get(*f))
+            .collect();
         if changed.is_empty() {
-            return Ok(Mutation { opportunity: next, history: Vec::new(), events: Vec::new(), skill_requirements_changed: false });
+            return Ok(Mutation {
+                opportunity: next,
+                history: Vec::new(),
+                events: Vec::new(),
+                skill_requirements_changed: false,
+            });
         }
         if current.status != Status::Draft && reason.is_none() {
-            return Err(ApiError::field("reason", "is required once the opportunity is no longer a draft"));
+            return Err(ApiError::field(
+                "reason",
+                "is required once the opportunity is no longer a draft",
+            ));
         }
         if current.status != Status::Draft && changed.contains(&"customer") {
-            return Err(ApiError::Conflict { code: "field_locked", detail: "the customer can only change while the opportunity is a draft".into() });
+            return Err(ApiError::Conflict {
+                code: "field_locked",
+                detail: "the customer can only change while the opportunity is a draft".into(),
+            });
         }
         if current.status == Status::ArchitectSelected {
-            if let Some(locked) = changed.iter().find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f)) {
+            if let Some(locked) = changed
+                .iter()
+                .find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f))
+            {
                 return Err(ApiError::Conflict {
                     code: "field_locked",
-                    detail: format!("{locked} cannot change once an architect is selected (only {})", CHANGEABLE_AFTER_SELECTION.join(", ")),
+                    detail: format!(
+                        "{locked} cannot change once an architect is selected (only {})",
+                        CHANGEABLE_AFTER_SELECTION.join(", ")
+                    ),
                 });
             }
         }
@@ -388,7 +581,12 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
                 field_change(f, old, new, now, &caller.id, &reason)
             })
             .collect();
-        Ok(Mutation { opportunity: next, history, events: Vec::new(), skill_requirements_changed: false })
+        Ok(Mutation {
+            opportunity: next,
+            history,
+            events: Vec::new(),
+            skill_requirements_changed: false,
+        })
     })
     .await
 }
@@ -396,7 +594,10 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
 fn ensure_editable_requirements(o: &Opportunity, what: &str) -> Result<(), ApiError> {
     ensure_open(o)?;
     if o.status == Status::ArchitectSelected {
-        return Err(ApiError::Conflict { code: "field_locked", detail: format!("the {what} cannot change once an architect is selected") });
+        return Err(ApiError::Conflict {
+            code: "field_locked",
+            detail: format!("the {what} cannot change once an architect is selected"),
+        });
     }
     Ok(())
 }
@@ -406,12 +607,17 @@ fn optional_reason(errors: &mut FieldErrors, reason: Option<&str>) -> Option<Str
 }
 
 /// `PUT /v1/opportunities/{id}/problem-statement`.
-pub async fn put_problem_statement(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+pub async fn put_problem_statement(
+    app: &App,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let body: ProblemStatementRequest = json_body(&request)?;
     let mut errors = FieldErrors::new();
-    let statement = errors.require("markdown", body.markdown.as_deref()).and_then(|m| errors.check("markdown", ProblemStatement::parse(m)));
+    let statement = errors
+        .require("markdown", body.markdown.as_deref())
+        .and_then(|m| errors.check("markdown", ProblemStatement::parse(m)));
     let reason = optional_reason(&mut errors, body.reason.as_deref());
     let statement = errors.finish(|| statement).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
@@ -421,47 +627,106 @@ pub async fn put_problem_statement(app: &App, request: Request) -> Result<Respon
         let history = if current.problem_statement.as_ref() == Some(&statement) {
             Vec::new()
         } else {
-            let old = current.problem_statement.as_ref().map_or(Value::Null, |p| json!(p.markdown));
-            vec![field_change("problem_statement", old, json!(statement.markdown), now, &caller.id, &reason)]
+            let old = current
+                .problem_statement
+                .as_ref()
+                .map_or(Value::Null, |p| json!(p.markdown));
+            vec![field_change(
+                "problem_statement",
+                old,
+                json!(statement.markdown),
+                now,
+                &caller.id,
+                &reason,
+            )]
         };
-        Ok(Mutation { opportunity: next, history, events: Vec::new(), skill_requirements_changed: false })
+        Ok(Mutation {
+            opportunity: next,
+            history,
+            events: Vec::new(),
+            skill_requirements_changed: false,
+        })
     })
     .await
 }
 
 /// `PUT /v1/opportunities/{id}/skill-requirements`: replaces the list.
-pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+pub async fn put_skill_requirements(
+    app: &App,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let body: SkillRequirementsRequest = json_body(&request)?;
     let mut errors = FieldErrors::new();
-    let items = errors.require("items", body.items.as_ref()).cloned().unwrap_or_default();
+    let items = errors
+        .require("items", body.items.as_ref())
+        .cloned()
+        .unwrap_or_default();
     let reason = optional_reason(&mut errors, body.reason.as_deref());
-    let wanted: Vec<Uuid> = items.iter().filter_map(|i| i.skill_id.as_deref().and_then(|s| Uuid::parse_str(s).ok())).collect();
+    let wanted: Vec<Uuid> = items
+        .iter()
+        .filter_map(|i| i.skill_id.as_deref().and_then(|s| Uuid::parse_str(s).ok()))
+        .collect();
     let catalog: Vec<(Uuid, String)> = if wanted.is_empty() {
         Vec::new()
     } else {
-        app.skills.get_many(&wanted).await?.into_iter().map(|s| (s.id, s.name)).collect()
+        app.skills
+            .get_many(&wanted)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect()
     };
     let requirements = parse_skill_requirements(&mut errors, &items, &catalog);
-    let requirements = errors.finish(|| Some(requirements)).map_err(ApiError::Validation)?;
+    let requirements = errors
+        .finish(|| Some(requirements))
+        .map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
         ensure_editable_requirements(current, "skill requirements")?;
         let mut next = current.clone();
         next.skill_requirements = requirements.clone();
-        let view = |list: &[crate::domain::opportunity::SkillRequirement]| json!(list.iter().map(|r| r.view()).collect::<Vec<_>>());
+        let view = |list: &[crate::domain::opportunity::SkillRequirement]| {
+            json!(list.iter().map(|r| r.view()).collect::<Vec<_>>())
+        };
         let history = if current.skill_requirements == requirements {
             Vec::new()
         } else {
-            vec![field_change("skill_requirements", view(&current.skill_requirements), view(&requirements), now, &caller.id, &reason)]
+            vec![field_change(
+                "skill_requirements",
+                view(&current.skill_requirements),
+                view(&requirements),
+                now,
+                &caller.id,
+                &reason,
+            )]
         };
-        Ok(Mutation { opportunity: next, history, events: Vec::new(), skill_requirements_changed: true })
+        Ok(Mutation {
+            opportunity: next,
+            history,
+            events: Vec::new(),
+            skill_requirements_changed: true,
+        })
     })
     .await
 }
 
-fn status_change(from: Status, to: Status, at: OffsetDateTime, actor: &str, reason: Option<String>) -> HistoryEntry {
-    HistoryEntry { change: Change::Status { from: Some(from), to }, at, actor: actor.into(), reason }
+fn status_change(
+    from: Status,
+    to: Status,
+    at: OffsetDateTime,
+    actor: &str,
+    reason: Option<String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        change: Change::Status {
+            from: Some(from),
+            to,
+        },
+        at,
+        actor: actor.into(),
+        reason,
+    }
 }
 
 /// `POST /v1/opportunities/{id}/submit`: draft to submitted, once complete.
@@ -479,7 +744,10 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         Ok(Mutation {
             opportunity: next,
             history: vec![status_change(current.status, to, now, &caller.id, None)],
-            events: vec![("OpportunitySubmitted", json!({ "status": to, "owner_id": current.owner_sub }))],
+            events: vec![(
+                "OpportunitySubmitted",
+                json!({ "status": to, "owner_id": current.owner_sub }),
+            )],
             skill_requirements_changed: false,
         })
     })
@@ -502,8 +770,17 @@ pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         next.cancelled_at = Some(now);
         Ok(Mutation {
             opportunity: next,
-            history: vec![status_change(current.status, to, now, &caller.id, Some(reason.clone()))],
-            events: vec![("OpportunityCancelled", json!({ "status": to, "previous_status": current.status, "reason": reason }))],
+            history: vec![status_change(
+                current.status,
+                to,
+                now,
+                &caller.id,
+                Some(reason.clone()),
+            )],
+            events: vec![(
+                "OpportunityCancelled",
+                json!({ "status": to, "previous_status": current.status, "reason": reason }),
+            )],
             skill_requirements_changed: false,
         })
     })
@@ -511,11 +788,19 @@ pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiEr
 }
 
 /// `POST /v1/opportunities/{id}/reactivate`: back to the status before cancellation, within 90 days.
-pub async fn reactivate_opportunity(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+pub async fn reactivate_opportunity(
+    app: &App,
+    request: Request,
+) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     mutate(app, &request, &caller, id, |current, now| {
-        let to = reactivate(current.status, current.status_before_cancel, current.cancelled_at, now)?;
+        let to = reactivate(
+            current.status,
+            current.status_before_cancel,
+            current.cancelled_at,
+            now,
+        )?;
         let mut next = current.clone();
         next.status = to;
         next.status_before_cancel = None;
@@ -541,11 +826,20 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
         Some(raw) => Cursor::decode(&raw, &list_name)?
             .value
             .parse::<i64>()
-            .map_err(|_| ApiError::BadRequest { code: "invalid_cursor", detail: "the cursor is malformed".into() })?,
+            .map_err(|_| ApiError::BadRequest {
+                code: "invalid_cursor",
+                detail: "the cursor is malformed".into(),
+            })?,
         None => 0,
     };
     load_accessible(app, &caller, id).await?;
     let rows = app.opportunities.history(id, after_seq, limit).await?;
-    let page = Page::from_overfetch(rows, limit, &list_name, |h: &HistoryItem| (h.seq.to_string(), id.to_string()), |h| h);
+    let page = Page::from_overfetch(
+        rows,
+        limit,
+        &list_name,
+        |h: &HistoryItem| (h.seq.to_string(), id.to_string()),
+        |h| h,
+    );
     json_response(StatusCode::OK, &page)
 }

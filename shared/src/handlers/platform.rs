@@ -21,7 +21,13 @@ pub struct Health {
 
 /// `GET /health`: liveness, no auth, no database round trip.
 pub async fn health(_app: &App, _request: Request) -> Result<Response<Body>, ApiError> {
-    json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    json(
+        StatusCode::OK,
+        &Health {
+            status: "ok",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+    )
 }
 
 /// `GET /v1/me`: the caller's profile from the verified token.

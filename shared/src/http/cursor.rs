@@ -32,7 +32,10 @@ impl Cursor {
 
     /// Parses a cursor given for `list`.
     pub fn decode(text: &str, list: &str) -> Result<Cursor, ApiError> {
-        let invalid = || ApiError::BadRequest { code: "invalid_cursor", detail: "the cursor is malformed or belongs to another list or sort order".into() };
+        let invalid = || ApiError::BadRequest {
+            code: "invalid_cursor",
+            detail: "the cursor is malformed or belongs to another list or sort order".into(),
+        };
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
         if cursor.list != list {
@@ -48,7 +51,10 @@ pub fn parse_limit(raw: Option<&str>) -> Result<i64, ApiError> {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(ApiError::BadRequest { code: "invalid_parameter", detail: format!("limit must be an integer from 1 to {MAX_LIMIT}") }),
+            _ => Err(ApiError::BadRequest {
+                code: "invalid_parameter",
+                detail: format!("limit must be an integer from 1 to {MAX_LIMIT}"),
+            }),
         },
     }
 }
@@ -64,17 +70,31 @@ pub struct Page<T: Serialize> {
 
 impl<T: Serialize> Page<T> {
     /// Cuts a `limit + 1` fetch to `limit` items and builds the next cursor from the last item.
-    pub fn from_overfetch<S>(mut rows: Vec<S>, limit: i64, list: &str, position: impl Fn(&S) -> (String, String), view: impl Fn(S) -> T) -> Page<T> {
+    pub fn from_overfetch<S>(
+        mut rows: Vec<S>,
+        limit: i64,
+        list: &str,
+        position: impl Fn(&S) -> (String, String),
+        view: impl Fn(S) -> T,
+    ) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
         let next_cursor = if more {
             rows.last().map(|last| {
                 let (value, id) = position(last);
-                Cursor { list: list.to_owned(), value, id }.encode()
+                Cursor {
+                    list: list.to_owned(),
+                    value,
+                    id,
+                }
+                .encode()
             })
         } else {
             None
         };
-        Page { items: rows.into_iter().map(view).collect(), next_cursor }
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
     }
 }

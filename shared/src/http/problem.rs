@@ -88,22 +88,50 @@ impl ApiError {
     /// Status, stable code and title.
     pub fn classify(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            ApiError::Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
+            ApiError::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code, "Bad request"),
-            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
+            ApiError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Validation failed",
+            ),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
-            ApiError::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "stale_version", "Precondition failed"),
-            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
-            ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
-            }
-            ApiError::IdempotencyKeyReused => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused")
-            }
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"),
+            ApiError::PreconditionFailed(_) => (
+                StatusCode::PRECONDITION_FAILED,
+                "stale_version",
+                "Precondition failed",
+            ),
+            ApiError::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+            ),
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            ),
+            ApiError::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal server error",
+            ),
         }
     }
 
@@ -111,7 +139,9 @@ impl ApiError {
     pub fn problem(&self, request_id: Option<&str>) -> Problem {
         let (status, code, title) = self.classify();
         let detail = match self {
-            ApiError::Internal(_) => "an unexpected error occurred; quote the request id when reporting it".to_owned(),
+            ApiError::Internal(_) => {
+                "an unexpected error occurred; quote the request id when reporting it".to_owned()
+            }
             ApiError::Validation(errors) => format!("{} field(s) failed validation", errors.len()),
             other => other.to_string(),
         };
@@ -137,26 +167,35 @@ impl ApiError {
         }
         let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".into());
         let mut response = Response::new(Body::Text(body));
-        *response.status_mut() = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        *response.status_mut() =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if matches!(self, ApiError::Unauthenticated(_)) {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
 
     /// A single-field validation error.
     pub fn field(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::VersionConflict { .. } => {
-                ApiError::PreconditionFailed("the opportunity was changed by someone else; reload and retry".into())
-            }
+            StoreError::VersionConflict { .. } => ApiError::PreconditionFailed(
+                "the opportunity was changed by someone else; reload and retry".into(),
+            ),
             StoreError::Duplicate { what, existing_id } => ApiError::Conflict {
                 code: "already_exists",
                 detail: match existing_id {
@@ -190,6 +229,9 @@ impl From<TransitionError> for ApiError {
             TransitionError::Illegal { .. } => "illegal_transition",
             TransitionError::ReactivationWindowClosed { .. } => "reactivation_window_closed",
         };
-        ApiError::Conflict { code, detail: error.to_string() }
+        ApiError::Conflict {
+            code,
+            detail: error.to_string(),
+        }
     }
 }

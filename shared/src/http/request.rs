@@ -25,10 +25,15 @@ pub fn request_id(request: &Request) -> Option<String> {
 /// The caller, from the claims the Cognito authorizer put in the request context.
 pub fn caller(request: &Request) -> Result<Caller, ApiError> {
     let claims = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => context.authorizer.fields.get("claims").and_then(|c| c.as_object()),
+        Some(RequestContext::ApiGatewayV1(context)) => context
+            .authorizer
+            .fields
+            .get("claims")
+            .and_then(|c| c.as_object()),
         _ => None,
     };
-    let claims = claims.ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    let claims = claims
+        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
     Ok(Caller::from_claims(claims)?)
 }
 
@@ -36,7 +41,9 @@ pub fn caller(request: &Request) -> Result<Caller, ApiError> {
 pub fn opportunity_manager(request: &Request) -> Result<Caller, ApiError> {
     let caller = caller(request)?;
     if !caller.can_manage_opportunities() {
-        return Err(ApiError::Forbidden("only Sales Managers and Admins work with opportunities".into()));
+        return Err(ApiError::Forbidden(
+            "only Sales Managers and Admins work with opportunities".into(),
+        ));
     }
     Ok(caller)
 }
@@ -53,9 +60,13 @@ pub fn admin(request: &Request) -> Result<Caller, ApiError> {
 /// A UUID path parameter; a malformed one is a 400.
 pub fn path_id(request: &Request, name: &str) -> Result<Uuid, ApiError> {
     let params = request.path_parameters();
-    let raw = params.first(name).ok_or_else(|| ApiError::NotFound(format!("missing path parameter {name}")))?;
-    Uuid::parse_str(raw)
-        .map_err(|_| ApiError::BadRequest { code: "invalid_parameter", detail: format!("{name} must be a UUID (got {raw:?})") })
+    let raw = params
+        .first(name)
+        .ok_or_else(|| ApiError::NotFound(format!("missing path parameter {name}")))?;
+    Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest {
+        code: "invalid_parameter",
+        detail: format!("{name} must be a UUID (got {raw:?})"),
+    })
 }
 
 /// A query string parameter; repeated parameters are a 400.
@@ -64,18 +75,28 @@ pub fn query(request: &Request, name: &str) -> Result<Option<String>, ApiError> 
     match params.all(name) {
         None => Ok(None),
         Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
-        Some(_) => Err(ApiError::BadRequest { code: "invalid_parameter", detail: format!("query parameter {name} is repeated") }),
+        Some(_) => Err(ApiError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("query parameter {name} is repeated"),
+        }),
     }
 }
 
 /// Rejects query parameters the endpoint does not know.
 pub fn only_query_params(request: &Request, allowed: &[&str]) -> Result<(), ApiError> {
     let params = request.query_string_parameters();
-    let unknown: Vec<&str> = params.iter().map(|(k, _)| k).filter(|k| !allowed.contains(k)).collect();
+    let unknown: Vec<&str> = params
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !allowed.contains(k))
+        .collect();
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::BadRequest { code: "invalid_parameter", detail: format!("unknown query parameter(s): {}", unknown.join(", ")) })
+        Err(ApiError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("unknown query parameter(s): {}", unknown.join(", ")),
+        })
     }
 }
 
@@ -100,10 +121,18 @@ pub fn checked_body<'r>(request: &'r Request, media_types: &[&str]) -> Result<&'
         return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest { code: "empty_body", detail: "a JSON body is required".into() });
+        return Err(ApiError::BadRequest {
+            code: "empty_body",
+            detail: "a JSON body is required".into(),
+        });
     }
     let content_type = header_text(request, header::CONTENT_TYPE.as_str()).unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     if !media_types.contains(&media_type.as_str()) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type must be {} (got {:?})",
@@ -121,11 +150,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest { code: "malformed_json", detail: format!("the body is not valid JSON: {inner}") }
+            ApiError::BadRequest {
+                code: "malformed_json",
+                detail: format!("the body is not valid JSON: {inner}"),
+            }
         } else {
             let field = if path == "." { String::new() } else { path };
             let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
             ApiError::Validation(vec![FieldError { field, message }])
         }
     })
@@ -172,10 +208,17 @@ pub fn check_if_match(request: &Request, current_etag: &str) -> Result<(), ApiEr
         return Ok(());
     };
     let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" || value.split(',').map(str::trim).any(|tag| tag == current_etag) {
+    if value == "*"
+        || value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == current_etag)
+    {
         Ok(())
     } else {
-        Err(ApiError::PreconditionFailed(format!("If-Match {value} does not match the current version {current_etag}")))
+        Err(ApiError::PreconditionFailed(format!(
+            "If-Match {value} does not match the current version {current_etag}"
+        )))
     }
 }
 

@@ -12,7 +12,10 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response<Body
     let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(response)
 }
 
@@ -28,13 +31,29 @@ pub fn with_header(mut response: Response<Body>, name: &str, value: &str) -> Res
 pub fn replay(stored: StoredResponse) -> Response<Body> {
     let mut response = Response::new(Body::Text(stored.body));
     *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    let mut response = stored.headers.iter().fold(response, |r, (name, value)| with_header(r, name, value));
-    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let mut response = stored
+        .headers
+        .iter()
+        .fold(response, |r, (name, value)| with_header(r, name, value));
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }
 
 /// Captures a response to keep for an idempotency key.
-pub fn to_stored(status: StatusCode, body: &impl Serialize, headers: Vec<(String, String)>) -> StoredResponse {
-    StoredResponse { status: status.as_u16(), headers, body: serde_json::to_string(body).unwrap_or_default() }
+pub fn to_stored(
+    status: StatusCode,
+    body: &impl Serialize,
+    headers: Vec<(String, String)>,
+) -> StoredResponse {
+    StoredResponse {
+        status: status.as_u16(),
+        headers,
+        body: serde_json::to_string(body).unwrap_or_default(),
+    }
 }

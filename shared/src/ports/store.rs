@@ -204,7 +204,12 @@ pub trait OpportunityStore: Send + Sync {
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
     /// History records after `after_seq`, oldest first (up to `limit + 1`).
-    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError>;
+    async fn history(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<HistoryItem>, StoreError>;
     /// Creates a draft, its customer if new, its history, its event and the idempotency record,
     /// all in one transaction.
     async fn create(
@@ -220,22 +225,33 @@ pub trait OpportunityStore: Send + Sync {
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
     /// A page of customers ordered by name, optionally filtered by a name substring.
-    async fn list(&self, text: Option<&str>, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Customer>, StoreError>;
+    async fn list(
+        &self,
+        text: Option<&str>,
+        after: Option<(&str, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Customer>, StoreError>;
     /// Adds a customer; the name must be new.
     async fn create(
         &self,
         customer: Customer,
         created_by: &str,
-        idempotency: Option<IdempotencyClaim<'_, Customer>>) -> Result<Created<Customer>, StoreError>;
+        idempotency: Option<IdempotencyClaim<'_, Customer>>,
+    ) -> Result<Created<Customer>, StoreError>;
 }
 
 /// The skills catalog.
 #[async_trait]
 pub trait SkillStore: Send + Sync {
     /// A page of skills ordered by name.
-    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError>;
+    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64)
+    -> Result<Vec<Skill>, StoreError>;
     /// The skills with these ids (unknown ids are left out).
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError>;
     /// Adds a skill; the name must be new.
-    async fn create(&self, skill: Skill, idempotency: Option<IdempotencyClaim<'_, Skill>>) -> Result<Created<Skill>, StoreError>;
+    async fn create(
+        &self,
+        skill: Skill,
+        idempotency: Option<IdempotencyClaim<'_, Skill>>,
+    ) -> Result<Created<Skill>, StoreError>;
 }

@@ -27,8 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
     sqlite: include_str!("../../migrations/sqlite/0001_opportunities.sql"),
 }];
 
-const CREATE_MIGRATIONS_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 const SELECT_APPLIED: &str = "SELECT version FROM schema_migrations ORDER BY version";
 const INSERT_APPLIED: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)";
 
@@ -36,15 +35,22 @@ const INSERT_APPLIED: &str = "INSERT INTO schema_migrations (version, name, appl
 fn statements(ddl: &'static str) -> impl Iterator<Item = &'static str> {
     ddl.split(";\n")
         .map(|s| s.trim().trim_end_matches(';'))
-        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--")))
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
 }
 
 /// Applies every migration the database has not seen, each in its own transaction. Returns the
 /// versions applied.
 pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
     executor.execute(CREATE_MIGRATIONS_TABLE, &[]).await?;
-    let applied: Vec<i64> =
-        executor.query(SELECT_APPLIED, &[]).await?.iter().map(|r| r.int("version")).collect::<Result<_, _>>()?;
+    let applied: Vec<i64> = executor
+        .query(SELECT_APPLIED, &[])
+        .await?
+        .iter()
+        .map(|r| r.int("version"))
+        .collect::<Result<_, _>>()?;
     let mut newly_applied = Vec::new();
     for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
         let ddl = match executor.dialect() {
@@ -65,7 +71,11 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "schema migration applied");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "schema migration applied"
+        );
         newly_applied.push(migration.version);
     }
     Ok(newly_applied)
@@ -79,7 +89,10 @@ mod tests {
     fn both_dialects_define_the_same_tables() {
         for migration in MIGRATIONS {
             let tables = |ddl: &'static str| -> Vec<String> {
-                statements(ddl).filter(|s| s.contains("CREATE TABLE")).map(|s| s.split_whitespace().nth(2).unwrap_or("").to_owned()).collect()
+                statements(ddl)
+                    .filter(|s| s.contains("CREATE TABLE"))
+                    .map(|s| s.split_whitespace().nth(2).unwrap_or("").to_owned())
+                    .collect()
             };
             assert_eq!(tables(migration.postgres), tables(migration.sqlite));
             assert!(!tables(migration.postgres).is_empty());

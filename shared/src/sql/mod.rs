@@ -103,7 +103,10 @@ pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
             i += 2;
             continue;
         }
-        if c == ':' && i + 1 < chars.len() && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_') {
+        if c == ':'
+            && i + 1 < chars.len()
+            && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_')
+        {
             let start = i + 1;
             let mut end = start;
             while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
@@ -134,9 +137,13 @@ mod tests {
 
     #[test]
     fn placeholders_become_positional_in_order_of_first_use() {
-        let (sql, names) =
-            positional_placeholders("SELECT a FROM t WHERE a = :a AND b = :b_2 OR a = :a AND c = 'x:y' AND d::text = ''");
-        assert_eq!(sql, "SELECT a FROM t WHERE a = $1 AND b = $2 OR a = $1 AND c = 'x:y' AND d::text = ''");
+        let (sql, names) = positional_placeholders(
+            "SELECT a FROM t WHERE a = :a AND b = :b_2 OR a = :a AND c = 'x:y' AND d::text = ''",
+        );
+        assert_eq!(
+            sql,
+            "SELECT a FROM t WHERE a = $1 AND b = $2 OR a = $1 AND c = 'x:y' AND d::text = ''"
+        );
         assert_eq!(names, vec!["a".to_string(), "b_2".to_string()]);
     }
 }

@@ -19,7 +19,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
-use super::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, SqlValue, positional_placeholders};
+use super::{
+    DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, SqlValue, positional_placeholders,
+};
 
 /// A small pool of PostgreSQL connections running the shared SQL texts.
 #[derive(Clone)]
@@ -64,23 +66,37 @@ impl PostgresExecutor {
     }
 
     async fn acquire(&self) -> Result<Pooled, DbError> {
-        let permit = self.permits.clone().acquire_owned().await.map_err(|e| DbError::Other(e.to_string()))?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| DbError::Other(e.to_string()))?;
         let existing = self.idle.lock().await.pop();
         let client = match existing {
             Some(client) if !client.is_closed() => client,
             _ => {
-                let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await.map_err(map_error)?;
+                let (client, connection) = tokio_postgres::connect(&self.url, NoTls)
+                    .await
+                    .map_err(map_error)?;
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
                         tracing::warn!(%error, "postgres connection closed");
                     }
                 });
                 // Aurora's default; makes TIMESTAMP parameters mean UTC, as the Data API's do.
-                client.batch_execute("SET TIME ZONE 'UTC'").await.map_err(map_error)?;
+                client
+                    .batch_execute("SET TIME ZONE 'UTC'")
+                    .await
+                    .map_err(map_error)?;
                 client
             }
         };
-        Ok(Pooled { client: Some(client), idle: self.idle.clone(), _permit: permit })
+        Ok(Pooled {
+            client: Some(client),
+            idle: self.idle.clone(),
+            _permit: permit,
+        })
     }
 }
 
@@ -91,8 +107,13 @@ fn map_error(error: tokio_postgres::Error) -> DbError {
     };
     match error.code() {
         Some(code) if *code == SqlState::UNIQUE_VIOLATION => DbError::UniqueViolation(text),
-        Some(code) if *code == SqlState::FOREIGN_KEY_VIOLATION => DbError::ForeignKeyViolation(text),
-        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED => {
+        Some(code) if *code == SqlState::FOREIGN_KEY_VIOLATION => {
+            DbError::ForeignKeyViolation(text)
+        }
+        Some(code)
+            if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
             DbError::Conflict(text)
         }
         _ => DbError::Other(text),
@@ -121,7 +142,11 @@ impl DataApiTyped<'_> {
 }
 
 impl ToSql for DataApiTyped<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self.0 {
             SqlValue::Null => Ok(IsNull::Yes),
             SqlValue::Bool(b) => b.to_sql(ty, out),
@@ -152,11 +177,26 @@ fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<SqlValue, Db
     let ty = row.columns()[index].type_().clone();
     let decode = |e: tokio_postgres::Error| DbError::Decode(e.to_string());
     let value = match ty {
-        Type::BOOL => row.try_get::<_, Option<bool>>(index).map_err(decode)?.map(SqlValue::Bool),
-        Type::INT2 => row.try_get::<_, Option<i16>>(index).map_err(decode)?.map(|v| SqlValue::Int(v.into())),
-        Type::INT4 => row.try_get::<_, Option<i32>>(index).map_err(decode)?.map(|v| SqlValue::Int(v.into())),
-        Type::INT8 => row.try_get::<_, Option<i64>>(index).map_err(decode)?.map(SqlValue::Int),
-        Type::UUID => row.try_get::<_, Option<uuid::Uuid>>(index).map_err(decode)?.map(|u| SqlValue::Text(u.to_string())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(index)
+            .map_err(decode)?
+            .map(SqlValue::Bool),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(index)
+            .map_err(decode)?
+            .map(|v| SqlValue::Int(v.into())),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(index)
+            .map_err(decode)?
+            .map(|v| SqlValue::Int(v.into())),
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(index)
+            .map_err(decode)?
+            .map(SqlValue::Int),
+        Type::UUID => row
+            .try_get::<_, Option<uuid::Uuid>>(index)
+            .map_err(decode)?
+            .map(|u| SqlValue::Text(u.to_string())),
         Type::TIMESTAMPTZ => row
             .try_get::<_, Option<OffsetDateTime>>(index)
             .map_err(decode)?
@@ -169,12 +209,18 @@ fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<SqlValue, Db
             .try_get::<_, Option<time::Date>>(index)
             .map_err(decode)?
             .map(|d| SqlValue::Text(d.format(DATE_FORMAT).unwrap_or_default())),
-        Type::NUMERIC => row.try_get::<_, Option<Decimal>>(index).map_err(decode)?.map(|d| SqlValue::Text(d.to_string())),
+        Type::NUMERIC => row
+            .try_get::<_, Option<Decimal>>(index)
+            .map_err(decode)?
+            .map(|d| SqlValue::Text(d.to_string())),
         Type::JSON | Type::JSONB => row
             .try_get::<_, Option<serde_json::Value>>(index)
             .map_err(decode)?
             .map(|v| SqlValue::Text(v.to_string())),
-        _ => row.try_get::<_, Option<String>>(index).map_err(decode)?.map(SqlValue::Text),
+        _ => row
+            .try_get::<_, Option<String>>(index)
+            .map_err(decode)?
+            .map(SqlValue::Text),
     };
     Ok(value.unwrap_or(SqlValue::Null))
 }
@@ -191,11 +237,20 @@ async fn run(client: &Client, sql: &str, params: &[Param]) -> Result<(Vec<Row>, 
     }
     for param in params {
         if !names.iter().any(|n| n == param.name) {
-            return Err(DbError::Other(format!("statement has no parameter :{}", param.name)));
+            return Err(DbError::Other(format!(
+                "statement has no parameter :{}",
+                param.name
+            )));
         }
     }
-    let typed: Vec<(&(dyn ToSql + Sync), Type)> = ordered.iter().map(|p| (p as &(dyn ToSql + Sync), p.pg_type())).collect();
-    let stream = client.query_typed_raw(&text, typed).await.map_err(map_error)?;
+    let typed: Vec<(&(dyn ToSql + Sync), Type)> = ordered
+        .iter()
+        .map(|p| (p as &(dyn ToSql + Sync), p.pg_type()))
+        .collect();
+    let stream = client
+        .query_typed_raw(&text, typed)
+        .await
+        .map_err(map_error)?;
     let mut stream = pin!(stream);
     let mut rows = Vec::new();
     while let Some(row) = stream.try_next().await.map_err(map_error)? {
@@ -213,21 +268,32 @@ async fn run(client: &Client, sql: &str, params: &[Param]) -> Result<(Vec<Row>, 
 impl SqlExecutor for PostgresExecutor {
     async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
         let pooled = self.acquire().await?;
-        let client = pooled.client.as_ref().ok_or_else(|| DbError::Other("no connection".into()))?;
+        let client = pooled
+            .client
+            .as_ref()
+            .ok_or_else(|| DbError::Other("no connection".into()))?;
         Ok(run(client, sql, params).await?.0)
     }
 
     async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
         let pooled = self.acquire().await?;
-        let client = pooled.client.as_ref().ok_or_else(|| DbError::Other("no connection".into()))?;
+        let client = pooled
+            .client
+            .as_ref()
+            .ok_or_else(|| DbError::Other("no connection".into()))?;
         Ok(run(client, sql, params).await?.1)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
         let pooled = self.acquire().await?;
-        let client = pooled.client.as_ref().ok_or_else(|| DbError::Other("no connection".into()))?;
+        let client = pooled
+            .client
+            .as_ref()
+            .ok_or_else(|| DbError::Other("no connection".into()))?;
         client.batch_execute("BEGIN").await.map_err(map_error)?;
-        Ok(Box::new(PostgresTransaction { pooled: Some(pooled) }))
+        Ok(Box::new(PostgresTransaction {
+            pooled: Some(pooled),
+        }))
     }
 
     fn dialect(&self) -> Dialect {
@@ -241,7 +307,10 @@ struct PostgresTransaction {
 
 impl PostgresTransaction {
     fn client(&self) -> Result<&Client, DbError> {
-        self.pooled.as_ref().and_then(|p| p.client.as_ref()).ok_or_else(|| DbError::Other("transaction closed".into()))
+        self.pooled
+            .as_ref()
+            .and_then(|p| p.client.as_ref())
+            .ok_or_else(|| DbError::Other("transaction closed".into()))
     }
 }
 
@@ -256,13 +325,21 @@ impl SqlTransaction for PostgresTransaction {
     }
 
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
-        let result = self.client()?.batch_execute("COMMIT").await.map_err(map_error);
+        let result = self
+            .client()?
+            .batch_execute("COMMIT")
+            .await
+            .map_err(map_error);
         self.pooled.take();
         result
     }
 
     async fn rollback(mut self: Box<Self>) -> Result<(), DbError> {
-        let result = self.client()?.batch_execute("ROLLBACK").await.map_err(map_error);
+        let result = self
+            .client()?
+            .batch_execute("ROLLBACK")
+            .await
+            .map_err(map_error);
         self.pooled.take();
         result
     }

@@ -9,7 +9,9 @@
 use async_trait::async_trait;
 use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_rdsdata::operation::execute_statement::{ExecuteStatementError, ExecuteStatementOutput};
+use aws_sdk_rdsdata::operation::execute_statement::{
+    ExecuteStatementError, ExecuteStatementOutput,
+};
 use aws_sdk_rdsdata::types::{Field, SqlParameter, TypeHint};
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
@@ -39,7 +41,12 @@ impl DataApiExecutor {
         DataApiExecutor { client, target }
     }
 
-    async fn run(&self, sql: &'static str, params: &[Param], transaction_id: Option<&str>) -> Result<ExecuteStatementOutput, DbError> {
+    async fn run(
+        &self,
+        sql: &'static str,
+        params: &[Param],
+        transaction_id: Option<&str>,
+    ) -> Result<ExecuteStatementOutput, DbError> {
         self.client
             .execute_statement()
             .resource_arn(&self.target.cluster_arn)
@@ -62,13 +69,26 @@ pub fn to_parameter(param: &Param) -> SqlParameter {
         SqlValue::Bool(b) => (Field::BooleanValue(*b), None),
         SqlValue::Int(i) => (Field::LongValue(*i), None),
         SqlValue::Text(s) => (Field::StringValue(s.clone()), None),
-        SqlValue::Uuid(u) => (Field::StringValue(u.hyphenated().to_string()), Some(TypeHint::Uuid)),
-        SqlValue::Timestamp(t) => (Field::StringValue(data_api_timestamp(*t)), Some(TypeHint::Timestamp)),
-        SqlValue::Date(d) => (Field::StringValue(d.format(DATE_FORMAT).unwrap_or_default()), Some(TypeHint::Date)),
+        SqlValue::Uuid(u) => (
+            Field::StringValue(u.hyphenated().to_string()),
+            Some(TypeHint::Uuid),
+        ),
+        SqlValue::Timestamp(t) => (
+            Field::StringValue(data_api_timestamp(*t)),
+            Some(TypeHint::Timestamp),
+        ),
+        SqlValue::Date(d) => (
+            Field::StringValue(d.format(DATE_FORMAT).unwrap_or_default()),
+            Some(TypeHint::Date),
+        ),
         SqlValue::Decimal(d) => (Field::StringValue(d.to_string()), Some(TypeHint::Decimal)),
         SqlValue::Json(s) => (Field::StringValue(s.clone()), Some(TypeHint::Json)),
     };
-    SqlParameter::builder().name(param.name).value(value).set_type_hint(hint).build()
+    SqlParameter::builder()
+        .name(param.name)
+        .value(value)
+        .set_type_hint(hint)
+        .build()
 }
 
 /// Maps a Data API result to rows, naming columns from the result metadata.
@@ -83,7 +103,11 @@ pub fn to_rows(output: &ExecuteStatementOutput) -> Result<Vec<Row>, DbError> {
         .iter()
         .map(|record| {
             if record.len() != names.len() {
-                return Err(DbError::Decode(format!("record has {} fields, metadata names {}", record.len(), names.len())));
+                return Err(DbError::Decode(format!(
+                    "record has {} fields, metadata names {}",
+                    record.len(),
+                    names.len()
+                )));
             }
             let columns = names
                 .iter()
@@ -102,7 +126,11 @@ fn from_field(field: &Field) -> Result<SqlValue, DbError> {
         Field::LongValue(i) => SqlValue::Int(*i),
         Field::StringValue(s) => SqlValue::Text(s.clone()),
         Field::DoubleValue(d) => SqlValue::Text(d.to_string()),
-        other => return Err(DbError::Decode(format!("unsupported Data API field {other:?}"))),
+        other => {
+            return Err(DbError::Decode(format!(
+                "unsupported Data API field {other:?}"
+            )));
+        }
     })
 }
 
@@ -113,7 +141,9 @@ pub fn classify_database_message(message: &str) -> DbError {
         DbError::UniqueViolation(text)
     } else if message.contains("violates foreign key constraint") {
         DbError::ForeignKeyViolation(text)
-    } else if message.contains("could not serialize access") || message.contains("deadlock detected") {
+    } else if message.contains("could not serialize access")
+        || message.contains("deadlock detected")
+    {
         DbError::Conflict(text)
     } else {
         DbError::Other(text)
@@ -122,15 +152,30 @@ pub fn classify_database_message(message: &str) -> DbError {
 
 fn map_execute_error(error: SdkError<ExecuteStatementError>) -> DbError {
     match error.into_service_error() {
-        ExecuteStatementError::BadRequestException(e) => classify_database_message(e.message().unwrap_or_default()),
-        ExecuteStatementError::DatabaseErrorException(e) => classify_database_message(e.message().unwrap_or_default()),
-        other => DbError::Other(format!("{}: {}", other.code().unwrap_or("DataApiError"), other.message().unwrap_or_default())),
+        ExecuteStatementError::BadRequestException(e) => {
+            classify_database_message(e.message().unwrap_or_default())
+        }
+        ExecuteStatementError::DatabaseErrorException(e) => {
+            classify_database_message(e.message().unwrap_or_default())
+        }
+        other => DbError::Other(format!(
+            "{}: {}",
+            other.code().unwrap_or("DataApiError"),
+            other.message().unwrap_or_default()
+        )),
     }
 }
 
-fn other_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(operation: &str, error: SdkError<E, R>) -> DbError {
+fn other_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    operation: &str,
+    error: SdkError<E, R>,
+) -> DbError {
     match error.as_service_error() {
-        Some(service) => DbError::Other(format!("{operation}: {}: {}", service.code().unwrap_or("unknown"), service.message().unwrap_or_default())),
+        Some(service) => DbError::Other(format!(
+            "{operation}: {}: {}",
+            service.code().unwrap_or("unknown"),
+            service.message().unwrap_or_default()
+        )),
         None => DbError::Other(format!("{operation}: {error:?}")),
     }
 }
@@ -142,7 +187,11 @@ impl SqlExecutor for DataApiExecutor {
     }
 
     async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        Ok(self.run(sql, params, None).await?.number_of_records_updated().max(0) as u64)
+        Ok(self
+            .run(sql, params, None)
+            .await?
+            .number_of_records_updated()
+            .max(0) as u64)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
@@ -159,7 +208,11 @@ impl SqlExecutor for DataApiExecutor {
             .transaction_id()
             .ok_or_else(|| DbError::Other("BeginTransaction returned no transaction id".into()))?
             .to_owned();
-        Ok(Box::new(DataApiTransaction { executor: self.clone(), transaction_id, open: true }))
+        Ok(Box::new(DataApiTransaction {
+            executor: self.clone(),
+            transaction_id,
+            open: true,
+        }))
     }
 
     fn dialect(&self) -> Dialect {
@@ -176,11 +229,19 @@ struct DataApiTransaction {
 #[async_trait]
 impl SqlTransaction for DataApiTransaction {
     async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        to_rows(&self.executor.run(sql, params, Some(&self.transaction_id)).await?)
+        to_rows(
+            &self
+                .executor
+                .run(sql, params, Some(&self.transaction_id))
+                .await?,
+        )
     }
 
     async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        let output = self.executor.run(sql, params, Some(&self.transaction_id)).await?;
+        let output = self
+            .executor
+            .run(sql, params, Some(&self.transaction_id))
+            .await?;
         Ok(output.number_of_records_updated().max(0) as u64)
     }
 

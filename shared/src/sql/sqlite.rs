@@ -24,7 +24,8 @@ impl SqliteExecutor {
     /// Opens (or creates) the database file with the settings the service relies on.
     pub fn open(path: &Path) -> Result<Self, DbError> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| DbError::Other(format!("create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| DbError::Other(format!("create {}: {e}", parent.display())))?;
         }
         let connection = Connection::open(path).map_err(map_error)?;
         Self::configure(connection)
@@ -43,12 +44,19 @@ impl SqliteExecutor {
             .map_err(map_error)?;
         // PostgreSQL's lower() folds all of Unicode; SQLite's built-in folds ASCII only.
         connection
-            .create_scalar_function("lower", 1, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
-                let text: Option<String> = ctx.get(0)?;
-                Ok(text.map(|t| t.to_lowercase()))
-            })
+            .create_scalar_function(
+                "lower",
+                1,
+                FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                |ctx| {
+                    let text: Option<String> = ctx.get(0)?;
+                    Ok(text.map(|t| t.to_lowercase()))
+                },
+            )
             .map_err(map_error)?;
-        Ok(SqliteExecutor { connection: Arc::new(Mutex::new(connection)) })
+        Ok(SqliteExecutor {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 }
 
@@ -81,7 +89,11 @@ fn to_sqlite(value: &SqlValue) -> rusqlite::types::Value {
     }
 }
 
-fn prepare<'c>(conn: &'c Connection, sql: &str, params: &[Param]) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    params: &[Param],
+) -> Result<rusqlite::CachedStatement<'c>, DbError> {
     let mut statement = conn.prepare_cached(sql).map_err(map_error)?;
     for param in params {
         let name = format!(":{}", param.name);
@@ -89,14 +101,20 @@ fn prepare<'c>(conn: &'c Connection, sql: &str, params: &[Param]) -> Result<rusq
             .parameter_index(&name)
             .map_err(map_error)?
             .ok_or_else(|| DbError::Other(format!("statement has no parameter {name}")))?;
-        statement.raw_bind_parameter(index, to_sqlite(&param.value)).map_err(map_error)?;
+        statement
+            .raw_bind_parameter(index, to_sqlite(&param.value))
+            .map_err(map_error)?;
     }
     Ok(statement)
 }
 
 fn run_query(conn: &Connection, sql: &str, params: &[Param]) -> Result<Vec<Row>, DbError> {
     let mut statement = prepare(conn, sql, params)?;
-    let names: Vec<String> = statement.column_names().iter().map(|n| (*n).to_owned()).collect();
+    let names: Vec<String> = statement
+        .column_names()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
     let mut rows = statement.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(map_error)? {
@@ -106,7 +124,9 @@ fn run_query(conn: &Connection, sql: &str, params: &[Param]) -> Result<Vec<Row>,
                 ValueRef::Null => SqlValue::Null,
                 ValueRef::Integer(v) => SqlValue::Int(v),
                 ValueRef::Real(v) => SqlValue::Text(v.to_string()),
-                ValueRef::Text(t) | ValueRef::Blob(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Text(t) | ValueRef::Blob(t) => {
+                    SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+                }
             };
             columns.push((name.clone(), value));
         }

@@ -1,7 +1,10 @@
 //! Parameter and result values in the RDS Data API's typed model.
 
 use rust_decimal::Decimal;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, format_description::FormatItem, macros::format_description};
+use time::{
+    Date, OffsetDateTime, PrimitiveDateTime, format_description::FormatItem,
+    macros::format_description,
+};
 use uuid::Uuid;
 
 use super::DbError;
@@ -118,12 +121,16 @@ pub const DATE_FORMAT: &[FormatItem<'static>] = format_description!("[year]-[mon
 
 /// Formats a UTC timestamp for the Data API (`typeHint: TIMESTAMP`).
 pub fn data_api_timestamp(ts: OffsetDateTime) -> String {
-    ts.to_offset(time::UtcOffset::UTC).format(DATA_API_TIMESTAMP).unwrap_or_default()
+    ts.to_offset(time::UtcOffset::UTC)
+        .format(DATA_API_TIMESTAMP)
+        .unwrap_or_default()
 }
 
 /// Formats a UTC timestamp the way the embedded store keeps it.
 pub fn embedded_timestamp(ts: OffsetDateTime) -> String {
-    ts.to_offset(time::UtcOffset::UTC).format(EMBEDDED_TIMESTAMP).unwrap_or_default()
+    ts.to_offset(time::UtcOffset::UTC)
+        .format(EMBEDDED_TIMESTAMP)
+        .unwrap_or_default()
 }
 
 /// Parses a timestamp in any form a backend returns: the Data API's `YYYY-MM-DD HH:MM:SS[.f]`
@@ -134,7 +141,8 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     }
     const WITH_FRACTION: &[FormatItem<'static>] =
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
-    const WITHOUT_FRACTION: &[FormatItem<'static>] = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    const WITHOUT_FRACTION: &[FormatItem<'static>] =
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let trimmed = text.trim_end_matches("+00").trim_end_matches("+00:00");
     PrimitiveDateTime::parse(trimmed, WITH_FRACTION)
         .or_else(|_| PrimitiveDateTime::parse(trimmed, WITHOUT_FRACTION))
@@ -182,21 +190,31 @@ impl Row {
 
     /// A nullable text column.
     pub fn opt_text(&self, name: &str) -> Result<Option<String>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.text(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.text(name).map(Some)
+        }
     }
 
     /// An integer column.
     pub fn int(&self, name: &str) -> Result<i64, DbError> {
         match self.value(name)? {
             SqlValue::Int(i) => Ok(*i),
-            SqlValue::Text(s) => s.parse().map_err(|_| Self::mismatch(name, "integer", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => s
+                .parse()
+                .map_err(|_| Self::mismatch(name, "integer", &SqlValue::Text(s.clone()))),
             other => Err(Self::mismatch(name, "integer", other)),
         }
     }
 
     /// A nullable integer column.
     pub fn opt_int(&self, name: &str) -> Result<Option<i64>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.int(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.int(name).map(Some)
+        }
     }
 
     /// A boolean column (SQLite keeps booleans as 0 and 1).
@@ -210,58 +228,77 @@ impl Row {
 
     /// A nullable boolean column.
     pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.bool(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.bool(name).map(Some)
+        }
     }
 
     /// A UUID column (the Data API returns UUIDs as strings).
     pub fn uuid(&self, name: &str) -> Result<Uuid, DbError> {
         match self.value(name)? {
             SqlValue::Uuid(u) => Ok(*u),
-            SqlValue::Text(s) => Uuid::parse_str(s).map_err(|_| Self::mismatch(name, "uuid", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => Uuid::parse_str(s)
+                .map_err(|_| Self::mismatch(name, "uuid", &SqlValue::Text(s.clone()))),
             other => Err(Self::mismatch(name, "uuid", other)),
         }
     }
 
     /// A nullable UUID column.
     pub fn opt_uuid(&self, name: &str) -> Result<Option<Uuid>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.uuid(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.uuid(name).map(Some)
+        }
     }
 
     /// A timestamp column, in UTC.
     pub fn timestamp(&self, name: &str) -> Result<OffsetDateTime, DbError> {
         match self.value(name)? {
             SqlValue::Timestamp(t) => Ok(*t),
-            SqlValue::Text(s) => parse_timestamp(s).ok_or_else(|| Self::mismatch(name, "timestamp", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => parse_timestamp(s)
+                .ok_or_else(|| Self::mismatch(name, "timestamp", &SqlValue::Text(s.clone()))),
             other => Err(Self::mismatch(name, "timestamp", other)),
         }
     }
 
     /// A nullable timestamp column.
     pub fn opt_timestamp(&self, name: &str) -> Result<Option<OffsetDateTime>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.timestamp(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.timestamp(name).map(Some)
+        }
     }
 
     /// A date column.
     pub fn date(&self, name: &str) -> Result<Date, DbError> {
         match self.value(name)? {
             SqlValue::Date(d) => Ok(*d),
-            SqlValue::Text(s) => {
-                Date::parse(s, DATE_FORMAT).map_err(|_| Self::mismatch(name, "date", &SqlValue::Text(s.clone())))
-            }
+            SqlValue::Text(s) => Date::parse(s, DATE_FORMAT)
+                .map_err(|_| Self::mismatch(name, "date", &SqlValue::Text(s.clone()))),
             other => Err(Self::mismatch(name, "date", other)),
         }
     }
 
     /// A nullable date column.
     pub fn opt_date(&self, name: &str) -> Result<Option<Date>, DbError> {
-        if self.is_null(name)? { Ok(None) } else { self.date(name).map(Some) }
+        if self.is_null(name)? {
+            Ok(None)
+        } else {
+            self.date(name).map(Some)
+        }
     }
 
     /// A decimal column (the Data API returns NUMERIC as a string).
     pub fn decimal(&self, name: &str) -> Result<Decimal, DbError> {
         match self.value(name)? {
             SqlValue::Decimal(d) => Ok(*d),
-            SqlValue::Text(s) => s.parse().map_err(|_| Self::mismatch(name, "decimal", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => s
+                .parse()
+                .map_err(|_| Self::mismatch(name, "decimal", &SqlValue::Text(s.clone()))),
             SqlValue::Int(i) => Ok(Decimal::from(*i)),
             other => Err(Self::mismatch(name, "decimal", other)),
         }

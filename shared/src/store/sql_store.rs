@@ -11,13 +11,14 @@ use crate::domain::history::{Change, HistoryEntry, HistoryItem, HistoryKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
-    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef, SkillRequirement,
-    Timeline,
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
+    SkillRef, SkillRequirement, Timeline,
 };
 use crate::params;
 use crate::ports::store::{
-    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityStore,
-    OpportunitySummary, OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
+    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery,
+    OpportunityStore, OpportunitySummary, OpportunityUpdate, SkillStore, SortKey, SortPosition,
+    StoreError, StoredResponse,
 };
 use crate::sql::value::DATE_FORMAT;
 use crate::sql::{DbError, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
@@ -43,14 +44,22 @@ impl SqlStore {
     }
 }
 
-
-fn parse_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, DbError> {
+fn parse_enum<T>(
+    text: String,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, DbError> {
     parse(&text).ok_or_else(|| DbError::Decode(format!("unknown {what} {text:?}")))
 }
 
 fn specific_days_json(days: &[Date]) -> String {
-    serde_json::to_string(&days.iter().map(|d| d.format(DATE_FORMAT).unwrap_or_default()).collect::<Vec<_>>())
-        .unwrap_or_else(|_| "[]".into())
+    serde_json::to_string(
+        &days
+            .iter()
+            .map(|d| d.format(DATE_FORMAT).unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|_| "[]".into())
 }
 
 fn timeline_from_row(row: &Row) -> Result<Option<Timeline>, DbError> {
@@ -75,23 +84,37 @@ fn timeline_from_row(row: &Row) -> Result<Option<Timeline>, DbError> {
 }
 
 fn money_from_row(row: &Row) -> Result<Money, DbError> {
-    Ok(Money { amount: row.decimal("arr_amount")?, currency: row.text("arr_currency")? })
+    Ok(Money {
+        amount: row.decimal("arr_amount")?,
+        currency: row.text("arr_currency")?,
+    })
 }
 
-fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {
+fn opportunity_from_row(
+    row: &Row,
+    skill_requirements: Vec<SkillRequirement>,
+) -> Result<Opportunity, DbError> {
     Ok(Opportunity {
         id: row.uuid("id")?,
         owner_sub: row.text("owner_sub")?,
-        customer: CustomerRef { id: row.uuid("customer_id")?, name: row.text("customer_name")? },
+        customer: CustomerRef {
+            id: row.uuid("customer_id")?,
+            name: row.text("customer_name")?,
+        },
         title: row.text("title")?,
         description: row.text("description")?,
         priority: parse_enum(row.text("priority")?, Priority::parse, "priority")?,
         annual_recurring_revenue: money_from_row(row)?,
         timeline: timeline_from_row(row)?,
-        problem_statement: row.opt_text("problem_statement")?.map(|markdown| ProblemStatement { markdown }),
+        problem_statement: row
+            .opt_text("problem_statement")?
+            .map(|markdown| ProblemStatement { markdown }),
         skill_requirements,
         status: parse_enum(row.text("status")?, Status::parse, "status")?,
-        status_before_cancel: row.opt_text("status_before_cancel")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
+        status_before_cancel: row
+            .opt_text("status_before_cancel")?
+            .map(|s| parse_enum(s, Status::parse, "status"))
+            .transpose()?,
         cancelled_at: row.opt_timestamp("cancelled_at")?,
         version: row.int("version")?,
         created_at: row.timestamp("created_at")?,
@@ -103,7 +126,10 @@ fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
     Ok(OpportunitySummary {
         id: row.uuid("id")?,
         owner_sub: row.text("owner_sub")?,
-        customer: CustomerRef { id: row.uuid("customer_id")?, name: row.text("customer_name")? },
+        customer: CustomerRef {
+            id: row.uuid("customer_id")?,
+            name: row.text("customer_name")?,
+        },
         title: row.text("title")?,
         priority: parse_enum(row.text("priority")?, Priority::parse, "priority")?,
         status: parse_enum(row.text("status")?, Status::parse, "status")?,
@@ -118,14 +144,21 @@ fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
 
 fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
     let skill = match row.opt_uuid("skill_id")? {
-        Some(id) => SkillRef::Catalog { id, name: row.opt_text("skill_name")? },
+        Some(id) => SkillRef::Catalog {
+            id,
+            name: row.opt_text("skill_name")?,
+        },
         None => SkillRef::Custom(row.opt_text("custom_name")?.unwrap_or_default()),
     };
     Ok(SkillRequirement {
         skill,
         category: parse_enum(row.text("category")?, SkillCategory::parse, "category")?,
         importance: parse_enum(row.text("importance")?, Importance::parse, "importance")?,
-        min_proficiency: parse_enum(row.text("min_proficiency")?, Proficiency::parse, "proficiency")?,
+        min_proficiency: parse_enum(
+            row.text("min_proficiency")?,
+            Proficiency::parse,
+            "proficiency",
+        )?,
     })
 }
 
@@ -156,7 +189,10 @@ fn opportunity_params(o: &Opportunity) -> Vec<Param> {
     ]
 }
 
-async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Result<(), StoreError> {
+async fn insert_requirements(
+    tx: &mut dyn SqlTransaction,
+    o: &Opportunity,
+) -> Result<(), StoreError> {
     for (position, requirement) in o.skill_requirements.iter().enumerate() {
         let (skill_id, custom_name) = match &requirement.skill {
             SkillRef::Catalog { id, .. } => (Some(*id), None),
@@ -177,17 +213,37 @@ async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Re
             )
             .await;
         match result {
-            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("skill")),
+            Err(DbError::ForeignKeyViolation(_)) => {
+                return Err(StoreError::UnknownReference("skill"));
+            }
             other => other?,
         };
     }
     Ok(())
 }
 
-async fn insert_history(tx: &mut dyn SqlTransaction, opportunity_id: Uuid, entry: &HistoryEntry) -> Result<(), StoreError> {
+async fn insert_history(
+    tx: &mut dyn SqlTransaction,
+    opportunity_id: Uuid,
+    entry: &HistoryEntry,
+) -> Result<(), StoreError> {
     let (kind, from, to, field, old, new) = match &entry.change {
-        Change::Status { from, to } => ("status", from.map(|s| s.as_str()), Some(to.as_str()), None, None, None),
-        Change::Field { field, old, new } => ("field", None, None, Some(field.clone()), Some(old.to_string()), Some(new.to_string())),
+        Change::Status { from, to } => (
+            "status",
+            from.map(|s| s.as_str()),
+            Some(to.as_str()),
+            None,
+            None,
+            None,
+        ),
+        Change::Field { field, old, new } => (
+            "field",
+            None,
+            None,
+            Some(field.clone()),
+            Some(old.to_string()),
+            Some(new.to_string()),
+        ),
     };
     tx.execute(
         sql::INSERT_HISTORY,
@@ -248,20 +304,34 @@ async fn claim_key<T>(
         return Ok(None);
     }
     let rows = tx
-        .query(sql::SELECT_IDEMPOTENCY_RECORD, &params!["caller_sub" => claim.caller_sub, "idempotency_key" => claim.key])
+        .query(
+            sql::SELECT_IDEMPOTENCY_RECORD,
+            &params!["caller_sub" => claim.caller_sub, "idempotency_key" => claim.key],
+        )
         .await?;
-    let row = rows.first().ok_or_else(|| DbError::Other("idempotency record vanished".into()))?;
+    let row = rows
+        .first()
+        .ok_or_else(|| DbError::Other("idempotency record vanished".into()))?;
     if row.text("request_hash")? != claim.request_hash {
         return Ok(Some(Err(StoreError::IdempotencyMismatch)));
     }
-    let headers: Vec<(String, String)> =
-        serde_json::from_str(&row.text("response_headers")?).map_err(|e| DbError::Decode(e.to_string()))?;
-    Ok(Some(Ok(StoredResponse { status: row.int("status_code")? as u16, headers, body: row.text("response_body")? })))
+    let headers: Vec<(String, String)> = serde_json::from_str(&row.text("response_headers")?)
+        .map_err(|e| DbError::Decode(e.to_string()))?;
+    Ok(Some(Ok(StoredResponse {
+        status: row.int("status_code")? as u16,
+        headers,
+        body: row.text("response_body")?,
+    })))
 }
 
-async fn complete_key<T>(tx: &mut dyn SqlTransaction, claim: &IdempotencyClaim<'_, T>, created: &T) -> Result<(), StoreError> {
+async fn complete_key<T>(
+    tx: &mut dyn SqlTransaction,
+    claim: &IdempotencyClaim<'_, T>,
+    created: &T,
+) -> Result<(), StoreError> {
     let response = (claim.render)(created);
-    let headers = serde_json::to_string(&response.headers).map_err(|e| DbError::Other(e.to_string()))?;
+    let headers =
+        serde_json::to_string(&response.headers).map_err(|e| DbError::Other(e.to_string()))?;
     tx.execute(
         sql::COMPLETE_IDEMPOTENCY_KEY,
         &params![
@@ -280,7 +350,11 @@ async fn complete_key<T>(tx: &mut dyn SqlTransaction, claim: &IdempotencyClaim<'
 fn like_pattern(text: Option<&str>) -> String {
     match text {
         Some(t) => {
-            let escaped = t.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             format!("%{escaped}%")
         }
         None => String::new(),
@@ -288,7 +362,11 @@ fn like_pattern(text: Option<&str>) -> String {
 }
 
 fn customer_from_row(row: &Row) -> Result<Customer, DbError> {
-    Ok(Customer { id: row.uuid("id")?, name: row.text("name")?, created_at: row.timestamp("created_at")? })
+    Ok(Customer {
+        id: row.uuid("id")?,
+        name: row.text("name")?,
+        created_at: row.timestamp("created_at")?,
+    })
 }
 
 fn skill_from_row(row: &Row) -> Result<Skill, DbError> {
@@ -311,7 +389,10 @@ fn page_after(after: Option<(&str, Uuid)>) -> (bool, String, Uuid) {
 #[async_trait]
 impl OpportunityStore for SqlStore {
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError> {
-        let rows = self.executor.query(sql::SELECT_OPPORTUNITY, &params!["id" => id]).await?;
+        let rows = self
+            .executor
+            .query(sql::SELECT_OPPORTUNITY, &params!["id" => id])
+            .await?;
         let Some(row) = rows.first() else {
             return Ok(None);
         };
@@ -338,10 +419,16 @@ impl OpportunityStore for SqlStore {
         };
         let epoch = OffsetDateTime::UNIX_EPOCH;
         let (after_value, after_id) = match (&q.after, q.sort) {
-            (Some(SortPosition::Timestamp(ts, id)), SortKey::CreatedAt | SortKey::UpdatedAt) => (SqlValue::Timestamp(*ts), *id),
+            (Some(SortPosition::Timestamp(ts, id)), SortKey::CreatedAt | SortKey::UpdatedAt) => {
+                (SqlValue::Timestamp(*ts), *id)
+            }
             (Some(SortPosition::Rank(rank, id)), SortKey::Priority) => (SqlValue::Int(*rank), *id),
-            (Some(SortPosition::Date(date, id)), SortKey::StartDate) => (SqlValue::Date(*date), *id),
-            (_, SortKey::CreatedAt | SortKey::UpdatedAt) => (SqlValue::Timestamp(epoch), Uuid::nil()),
+            (Some(SortPosition::Date(date, id)), SortKey::StartDate) => {
+                (SqlValue::Date(*date), *id)
+            }
+            (_, SortKey::CreatedAt | SortKey::UpdatedAt) => {
+                (SqlValue::Timestamp(epoch), Uuid::nil())
+            }
             (_, SortKey::Priority) => (SqlValue::Int(0), Uuid::nil()),
             (_, SortKey::StartDate) => (SqlValue::Date(NO_START_DATE), Uuid::nil()),
         };
@@ -366,16 +453,28 @@ impl OpportunityStore for SqlStore {
             "limit" => q.limit + 1,
         ];
         let rows = self.executor.query(statement, &params).await?;
-        Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
-    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError> {
+    async fn history(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<HistoryItem>, StoreError> {
         let rows = self
             .executor
-            .query(sql::SELECT_HISTORY, &params!["opportunity_id" => id, "after_seq" => after_seq, "limit" => limit + 1])
+            .query(
+                sql::SELECT_HISTORY,
+                &params!["opportunity_id" => id, "after_seq" => after_seq, "limit" => limit + 1],
+            )
             .await?;
         let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
-            text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string()))).transpose()
+            text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
+                .transpose()
         };
         let items = rows
             .iter()
@@ -389,8 +488,14 @@ impl OpportunityStore for SqlStore {
                     kind,
                     at: row.timestamp("at")?,
                     actor: row.text("actor")?,
-                    from: row.opt_text("from_status")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
-                    to: row.opt_text("to_status")?.map(|s| parse_enum(s, Status::parse, "status")).transpose()?,
+                    from: row
+                        .opt_text("from_status")?
+                        .map(|s| parse_enum(s, Status::parse, "status"))
+                        .transpose()?,
+                    to: row
+                        .opt_text("to_status")?
+                        .map(|s| parse_enum(s, Status::parse, "status"))
+                        .transpose()?,
                     field: row.opt_text("field")?,
                     old: parse_json(row.opt_text("old_value")?)?,
                     new: parse_json(row.opt_text("new_value")?)?,
@@ -416,9 +521,16 @@ impl OpportunityStore for SqlStore {
         let mut opportunity = new.opportunity;
         opportunity.customer = match new.customer {
             CustomerChoice::Existing(id) => {
-                let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
-                let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
-                CustomerRef { id, name: row.text("name")? }
+                let rows = tx
+                    .query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id])
+                    .await?;
+                let row = rows
+                    .first()
+                    .ok_or(StoreError::UnknownReference("customer"))?;
+                CustomerRef {
+                    id,
+                    name: row.text("name")?,
+                }
             }
             CustomerChoice::ByName { id, name } => {
                 let key = name_key(&name);
@@ -433,13 +545,25 @@ impl OpportunityStore for SqlStore {
                     ],
                 )
                 .await?;
-                let rows = tx.query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key]).await?;
-                let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
-                CustomerRef { id: row.uuid("id")?, name: row.text("name")? }
+                let rows = tx
+                    .query(
+                        sql::SELECT_CUSTOMER_BY_NAME_KEY,
+                        &params!["name_key" => key],
+                    )
+                    .await?;
+                let row = rows
+                    .first()
+                    .ok_or_else(|| DbError::Other("customer vanished".into()))?;
+                CustomerRef {
+                    id: row.uuid("id")?,
+                    name: row.text("name")?,
+                }
             }
         };
         let mut insert = opportunity_params(&opportunity);
-        insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
+        insert.extend(
+            params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at],
+        );
         tx.execute(sql::INSERT_OPPORTUNITY, &insert).await?;
         insert_requirements(tx.as_mut(), &opportunity).await?;
         insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
@@ -455,17 +579,28 @@ impl OpportunityStore for SqlStore {
         let o = &update.opportunity;
         let mut tx = self.executor.begin().await?;
         let mut values = opportunity_params(o);
-        values.push(Param { name: "expected_version", value: SqlValue::Int(update.expected_version) });
+        values.push(Param {
+            name: "expected_version",
+            value: SqlValue::Int(update.expected_version),
+        });
         let changed = match tx.execute(sql::UPDATE_OPPORTUNITY, &values).await {
-            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("customer")),
+            Err(DbError::ForeignKeyViolation(_)) => {
+                return Err(StoreError::UnknownReference("customer"));
+            }
             other => other?,
         };
         if changed != 1 {
             tx.rollback().await?;
-            return Err(StoreError::VersionConflict { expected: update.expected_version });
+            return Err(StoreError::VersionConflict {
+                expected: update.expected_version,
+            });
         }
         if update.skill_requirements_changed {
-            tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id]).await?;
+            tx.execute(
+                sql::DELETE_SKILL_REQUIREMENTS,
+                &params!["opportunity_id" => o.id],
+            )
+            .await?;
             insert_requirements(tx.as_mut(), o).await?;
         }
         for entry in &update.history {
@@ -481,7 +616,12 @@ impl OpportunityStore for SqlStore {
 
 #[async_trait]
 impl CustomerStore for SqlStore {
-    async fn list(&self, text: Option<&str>, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Customer>, StoreError> {
+    async fn list(
+        &self,
+        text: Option<&str>,
+        after: Option<(&str, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Customer>, StoreError> {
         let (first_page, after_key, after_id) = page_after(after);
         let rows = self
             .executor
@@ -497,7 +637,10 @@ impl CustomerStore for SqlStore {
                 ],
             )
             .await?;
-        Ok(rows.iter().map(customer_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(customer_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn create(
@@ -527,10 +670,18 @@ impl CustomerStore for SqlStore {
             )
             .await?;
         if inserted != 1 {
-            let rows = tx.query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key]).await?;
+            let rows = tx
+                .query(
+                    sql::SELECT_CUSTOMER_BY_NAME_KEY,
+                    &params!["name_key" => key],
+                )
+                .await?;
             tx.rollback().await?;
             let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
-            return Err(StoreError::Duplicate { what: "customer", existing_id });
+            return Err(StoreError::Duplicate {
+                what: "customer",
+                existing_id,
+            });
         }
         if let Some(claim) = &idempotency {
             complete_key(tx.as_mut(), claim, &customer).await?;
@@ -542,7 +693,11 @@ impl CustomerStore for SqlStore {
 
 #[async_trait]
 impl SkillStore for SqlStore {
-    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError> {
+    async fn list(
+        &self,
+        after: Option<(&str, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Skill>, StoreError> {
         let (first_page, after_key, after_id) = page_after(after);
         let rows = self
             .executor
@@ -560,7 +715,9 @@ impl SkillStore for SqlStore {
         let mut found = Vec::new();
         let mut after: Option<(String, Uuid)> = None;
         loop {
-            let page = SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE).await?;
+            let page =
+                SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE)
+                    .await?;
             let more = page.len() as i64 > PAGE;
             for skill in page.into_iter().take(PAGE as usize) {
                 after = Some((name_key(&skill.name), skill.id));
@@ -574,7 +731,11 @@ impl SkillStore for SqlStore {
         }
     }
 
-    async fn create(&self, skill: Skill, idempotency: Option<IdempotencyClaim<'_, Skill>>) -> Result<Created<Skill>, StoreError> {
+    async fn create(
+        &self,
+        skill: Skill,
+        idempotency: Option<IdempotencyClaim<'_, Skill>>,
+    ) -> Result<Created<Skill>, StoreError> {
         let mut tx = self.executor.begin().await?;
         if let Some(claim) = &idempotency {
             if let Some(answer) = claim_key(tx.as_mut(), claim, skill.created_at).await? {
@@ -597,10 +758,15 @@ impl SkillStore for SqlStore {
             )
             .await?;
         if inserted != 1 {
-            let rows = tx.query(sql::SELECT_SKILL_BY_NAME_KEY, &params!["name_key" => key]).await?;
+            let rows = tx
+                .query(sql::SELECT_SKILL_BY_NAME_KEY, &params!["name_key" => key])
+                .await?;
             tx.rollback().await?;
             let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
-            return Err(StoreError::Duplicate { what: "skill", existing_id });
+            return Err(StoreError::Duplicate {
+                what: "skill",
+                existing_id,
+            });
         }
         if let Some(claim) = &idempotency {
             complete_key(tx.as_mut(), claim, &skill).await?;

@@ -13,8 +13,11 @@ macro_rules! opportunity_columns {
     };
 }
 
-pub const SELECT_OPPORTUNITY: &str =
-    concat!("SELECT ", opportunity_columns!(), " FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id");
+pub const SELECT_OPPORTUNITY: &str = concat!(
+    "SELECT ",
+    opportunity_columns!(),
+    " FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id"
+);
 
 pub const SELECT_SKILL_REQUIREMENTS: &str = "SELECT r.position, r.skill_id, s.name AS skill_name, r.custom_name, r.category, \
      r.importance, r.min_proficiency FROM skill_requirements r LEFT JOIN skills s ON s.id = r.skill_id \
@@ -35,7 +38,8 @@ pub const UPDATE_OPPORTUNITY: &str = "UPDATE opportunities SET customer_id = :cu
      cancelled_at = :cancelled_at, version = :version, updated_at = :updated_at \
      WHERE id = :id AND version = :expected_version";
 
-pub const DELETE_SKILL_REQUIREMENTS: &str = "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
+pub const DELETE_SKILL_REQUIREMENTS: &str =
+    "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
 
 pub const INSERT_SKILL_REQUIREMENT: &str = "INSERT INTO skill_requirements (opportunity_id, position, skill_id, custom_name, \
      category, importance, min_proficiency) VALUES (:opportunity_id, :position, :skill_id, :custom_name, :category, \
@@ -81,7 +85,8 @@ pub const LIST_BY_START_ASC: &str = list_opportunities!("start_date_key", ">", "
 pub const LIST_BY_START_DESC: &str = list_opportunities!("start_date_key", "<", "DESC");
 
 pub const SELECT_CUSTOMER_BY_ID: &str = "SELECT id, name, created_at FROM customers WHERE id = :id";
-pub const SELECT_CUSTOMER_BY_NAME_KEY: &str = "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
+pub const SELECT_CUSTOMER_BY_NAME_KEY: &str =
+    "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
 pub const INSERT_CUSTOMER_IF_NEW: &str = "INSERT INTO customers (id, name, name_key, created_by, created_at) \
      VALUES (:id, :name, :name_key, :created_by, :created_at) ON CONFLICT (name_key) DO NOTHING";
 pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM customers \
@@ -90,7 +95,8 @@ pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM cus
 
 pub const INSERT_SKILL_IF_NEW: &str = "INSERT INTO skills (id, name, name_key, category, description, created_at) \
      VALUES (:id, :name, :name_key, :category, :description, :created_at) ON CONFLICT (name_key) DO NOTHING";
-pub const SELECT_SKILL_BY_NAME_KEY: &str = "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
+pub const SELECT_SKILL_BY_NAME_KEY: &str =
+    "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
 pub const LIST_SKILLS: &str = "SELECT id, name, name_key, category, description, created_at FROM skills \
      WHERE (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
 

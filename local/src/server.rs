@@ -1,0 +1,333 @@
+//! The local stand-in for API Gateway and its Cognito authorizer.
+//!
+//! For each HTTP request it matches the route table, verifies the bearer token as the Cognito
+//! authorizer would, builds the exact REST proxy event AWS would send (path and query parameters,
+//! headers, a request context with the request id and the authorizer's claims) and runs it
+//! through the same handler and the same `lambda_http` adapter the Lambda function runs.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use oms::app::App;
+use oms::auth::jwt::{JwtVerifier, bearer_token};
+use oms::http::ApiError;
+use oms::routes::{Match, match_route};
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+
+/// API Gateway's payload limit.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+/// The stage name the local API pretends to be.
+const STAGE: &str = "local";
+
+/// Everything a request needs.
+pub struct Server {
+    /// The application (the same ports the functions build).
+    pub app: App,
+    /// The authorizer.
+    pub verifier: JwtVerifier,
+    /// `/.well-known/jwks.json`.
+    pub jwks: String,
+    /// `/openapi.json`.
+    pub openapi: String,
+}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+fn problem(error: ApiError, request_id: &str) -> HttpResponse {
+    let (status, _, _) = error.classify();
+    let body = serde_json::to_string(&error.problem(Some(request_id))).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let ApiError::MethodNotAllowed(allow) = &error {
+        if let Ok(value) = HeaderValue::from_str(allow) {
+            response.headers_mut().insert("allow", value);
+        }
+    }
+    if matches!(error, ApiError::Unauthenticated(_)) {
+        response
+            .headers_mut()
+            .insert("www-authenticate", HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+fn plain(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> HttpResponse {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static(content_type));
+    response
+}
+
+/// Claims as the REST API's Cognito authorizer passes them: every value a string, groups joined
+/// by commas.
+fn authorizer_claims(claims: &Map<String, Value>) -> Map<String, Value> {
+    claims
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            (k.clone(), Value::String(text))
+        })
+        .collect()
+}
+
+fn query_maps(query: Option<&str>) -> (Value, Value) {
+    let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| percent_decode(&s.replace('+', " "));
+        multi.entry(decode(k)).or_default().push(decode(v));
+    }
+    if multi.is_empty() {
+        return (Value::Null, Value::Null);
+    }
+    let single: Map<String, Value> = multi
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v.last().cloned().unwrap_or_default())))
+        .collect();
+    (Value::Object(single), json!(multi))
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+impl Server {
+    /// Answers one request.
+    pub async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> HttpResponse {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut response = self.route(request, peer, &request_id).await;
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response
+                .headers_mut()
+                .entry("x-request-id")
+                .or_insert(value);
+        }
+        response
+    }
+
+    async fn route(
+        &self,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+        request_id: &str,
+    ) -> HttpResponse {
+        let method = request.method().as_str().to_owned();
+        let path = request.uri().path().to_owned();
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/openapi.json") => {
+                return plain(StatusCode::OK, "application/json", self.openapi.clone());
+            }
+            ("GET", "/docs") => {
+                return plain(StatusCode::OK, "text/html; charset=utf-8", crate::DOCS_HTML);
+            }
+            ("GET", "/.well-known/jwks.json") => {
+                return plain(StatusCode::OK, "application/json", self.jwks.clone());
+            }
+            _ => {}
+        }
+        let (route, path_params) = match match_route(&method, &path) {
+            Match::Found(route, params) => (route, params),
+            Match::WrongMethod(methods) => {
+                return problem(ApiError::MethodNotAllowed(methods.join(", ")), request_id);
+            }
+            Match::NotFound => {
+                return problem(
+                    ApiError::NotFound(format!("no resource at {path}")),
+                    request_id,
+                );
+            }
+        };
+        let claims = if route.authenticated {
+            let header = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            let verified = match bearer_token(header) {
+                Ok(token) => self.verifier.verify(token).await,
+                Err(e) => Err(e),
+            };
+            match verified {
+                Ok(claims) => Some(authorizer_claims(&claims)),
+                Err(error) => return problem(error.into(), request_id),
+            }
+        } else {
+            None
+        };
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return problem(ApiError::PayloadTooLarge(MAX_PAYLOAD), request_id),
+        };
+        let mut headers = Map::new();
+        let mut multi_headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, value) in &parts.headers {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            headers.insert(name.as_str().to_owned(), json!(value));
+            multi_headers
+                .entry(name.as_str().to_owned())
+                .or_default()
+                .push(value);
+        }
+        let (query, multi_query) = query_maps(parts.uri.query());
+        let path_parameters = if path_params.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(
+                path_params
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), json!(percent_decode(v))))
+                    .collect(),
+            )
+        };
+        let (body_text, is_base64) = if body.is_empty() {
+            (Value::Null, false)
+        } else {
+            match std::str::from_utf8(&body) {
+                Ok(text) => (json!(text), false),
+                Err(_) => (json!(STANDARD.encode(&body)), true),
+            }
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let mut authorizer = Map::new();
+        if let Some(claims) = claims {
+            authorizer.insert("claims".into(), Value::Object(claims));
+        }
+        let event = json!({
+            "resource": route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": query,
+            "multiValueQueryStringParameters": multi_query,
+            "pathParameters": path_parameters,
+            "stageVariables": Value::Null,
+            "requestContext": {
+                "resourceId": "local",
+                "resourcePath": route.path,
+                "httpMethod": method,
+                "extendedRequestId": request_id,
+                "requestTime": now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default(),
+                "path": format!("/{STAGE}{path}"),
+                "accountId": "000000000000",
+                "protocol": "HTTP/1.1",
+                "stage": STAGE,
+                "domainPrefix": "localhost",
+                "requestTimeEpoch": now.unix_timestamp() * 1000 + i64::from(now.millisecond()),
+                "requestId": request_id,
+                "identity": { "sourceIp": peer.ip().to_string(), "userAgent": parts.headers.get("user-agent").and_then(|v| v.to_str().ok()) },
+                "domainName": "localhost",
+                "apiId": "local",
+                "authorizer": authorizer,
+            },
+            "body": body_text,
+            "isBase64Encoded": is_base64,
+        });
+        match oms::runtime::invoke_api_gateway_event(route, &self.app, event).await {
+            Ok(proxy) => proxy_to_http(&proxy),
+            Err(error) => problem(ApiError::Internal(error), request_id),
+        }
+    }
+}
+
+/// Turns an API Gateway proxy response into HTTP, as API Gateway does.
+fn proxy_to_http(proxy: &Value) -> HttpResponse {
+    let status = proxy
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = match (
+        proxy.get("body").and_then(Value::as_str),
+        proxy.get("isBase64Encoded").and_then(Value::as_bool),
+    ) {
+        (Some(text), Some(true)) => Bytes::from(STANDARD.decode(text).unwrap_or_default()),
+        (Some(text), _) => Bytes::from(text.to_owned()),
+        (None, _) => Bytes::new(),
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    for key in ["headers", "multiValueHeaders"] {
+        if let Some(Value::Object(map)) = proxy.get(key) {
+            for (name, value) in map {
+                let values: Vec<&str> = match value {
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                    Value::String(s) => vec![s.as_str()],
+                    _ => vec![],
+                };
+                for v in values {
+                    if let (Ok(n), Ok(v)) = (
+                        http::HeaderName::try_from(name.as_str()),
+                        HeaderValue::from_str(v),
+                    ) {
+                        response.headers_mut().append(n, v);
+                    }
+                }
+            }
+        }
+    }
+    response
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(server: Arc<Server>, listener: TcpListener) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let server = server.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let server = server.clone();
+                async move { Ok::<_, Infallible>(server.handle(request, peer).await) }
+            });
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, "connection closed");
+            }
+        });
+    }
+}
