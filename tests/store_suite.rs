@@ -1,0 +1,997 @@
+//! The SQL suite: every store operation, and so every SQL text, on the embedded SQLite file and
+//! on a real PostgreSQL (what Aurora runs through the Data API). Each test runs on both.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use oms::domain::catalog::{Customer, Skill};
+use oms::domain::events::ChangeEvent;
+use oms::domain::history::{Change, HistoryEntry, HistoryKind};
+use oms::domain::lifecycle::Status;
+use oms::domain::money::Money;
+use oms::domain::opportunity::{
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
+    SkillRef, SkillRequirement, Timeline,
+};
+use oms::params;
+use oms::ports::store::{
+    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery,
+    OpportunityStore, OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError,
+    StoredResponse,
+};
+use oms::ports::{Clock, SystemClock};
+use oms::sql::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, migrations};
+use oms::store::{SqlStore, statements};
+use rust_decimal::Decimal;
+use time::macros::date;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+/// Records every SQL text it runs, to prove the suite covers every statement.
+struct Recording {
+    inner: Arc<dyn SqlExecutor>,
+    seen: Arc<Mutex<Vec<&'static str>>>,
+}
+
+struct RecordingTx {
+    inner: Box<dyn SqlTransaction>,
+    seen: Arc<Mutex<Vec<&'static str>>>,
+}
+
+#[async_trait]
+impl SqlTransaction for RecordingTx {
+    async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
+        self.seen.lock().unwrap().push(sql);
+        self.inner.query(sql, params).await
+    }
+    async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
+        self.seen.lock().unwrap().push(sql);
+        self.inner.execute(sql, params).await
+    }
+    async fn commit(self: Box<Self>) -> Result<(), DbError> {
+        self.inner.commit().await
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
+        self.inner.rollback().await
+    }
+}
+
+#[async_trait]
+impl SqlExecutor for Recording {
+    async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
+        self.seen.lock().unwrap().push(sql);
+        self.inner.query(sql, params).await
+    }
+    async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
+        self.seen.lock().unwrap().push(sql);
+        self.inner.execute(sql, params).await
+    }
+    async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
+        Ok(Box::new(RecordingTx {
+            inner: self.inner.begin().await?,
+            seen: self.seen.clone(),
+        }))
+    }
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+}
+
+fn now() -> OffsetDateTime {
+    SystemClock.now()
+}
+
+fn draft(owner: &str, title: &str, created_at: OffsetDateTime) -> Opportunity {
+    Opportunity {
+        id: Uuid::now_v7(),
+        owner_sub: owner.into(),
+        customer: CustomerRef {
+            id: Uuid::nil(),
+            name: String::new(),
+        },
+        title: title.into(),
+        description: "A description".into(),
+        priority: Priority::Medium,
+        annual_recurring_revenue: Money {
+            amount: Decimal::new(1250000, 2),
+            currency: "EUR".into(),
+        },
+        timeline: Some(Timeline {
+            start_date: date!(2027 - 01 - 04),
+            end_date: Some(date!(2027 - 03 - 31)),
+            duration_days: None,
+            flexible: false,
+            specific_days: vec![date!(2027 - 01 - 05), date!(2027 - 02 - 01)],
+        }),
+        problem_statement: None,
+        skill_requirements: Vec::new(),
+        status: Status::Draft,
+        status_before_cancel: None,
+        cancelled_at: None,
+        version: 1,
+        created_at,
+        updated_at: created_at,
+    }
+}
+
+fn new_opportunity(opportunity: Opportunity, customer: CustomerChoice) -> NewOpportunity {
+    let at = opportunity.created_at;
+    NewOpportunity {
+        history: HistoryEntry {
+            change: Change::Status {
+                from: None,
+                to: Status::Draft,
+            },
+            at,
+            actor: opportunity.owner_sub.clone(),
+            reason: None,
+        },
+        event: ChangeEvent {
+            id: Uuid::now_v7(),
+            event_type: "OpportunityCreated",
+            aggregate_id: opportunity.id,
+            aggregate_version: 1,
+            occurred_at: at,
+            detail: serde_json::json!({}),
+        },
+        customer,
+        opportunity,
+    }
+}
+
+async fn create(store: &SqlStore, o: Opportunity, customer: &str) -> Opportunity {
+    let customer = CustomerChoice::ByName {
+        id: Uuid::now_v7(),
+        name: customer.into(),
+    };
+    match OpportunityStore::create(store, new_opportunity(o, customer), None)
+        .await
+        .expect("create")
+    {
+        Created::New(o) => o,
+        Created::Replay(_) => panic!("unexpected replay"),
+    }
+}
+
+async fn count(executor: &dyn SqlExecutor, sql: &'static str, id: Uuid) -> i64 {
+    executor
+        .query(sql, &params!["id" => id])
+        .await
+        .expect("count")[0]
+        .int("n")
+        .expect("n")
+}
+
+const COUNT_EVENTS: &str = "SELECT COUNT(*) AS n FROM outbox_events WHERE aggregate_id = :id";
+const COUNT_HISTORY: &str =
+    "SELECT COUNT(*) AS n FROM opportunity_history WHERE opportunity_id = :id";
+const COUNT_OPPORTUNITIES: &str = "SELECT COUNT(*) AS n FROM opportunities WHERE id = :id";
+
+fn update_of(
+    current: &Opportunity,
+    change: impl FnOnce(&mut Opportunity),
+    at: OffsetDateTime,
+) -> OpportunityUpdate {
+    let mut next = current.clone();
+    change(&mut next);
+    next.version = current.version + 1;
+    next.updated_at = at;
+    OpportunityUpdate {
+        expected_version: current.version,
+        skill_requirements_changed: next.skill_requirements != current.skill_requirements,
+        history: vec![HistoryEntry {
+            change: Change::Field {
+                field: "title".into(),
+                old: serde_json::json!(current.title),
+                new: serde_json::json!(next.title),
+            },
+            at,
+            actor: "tester".into(),
+            reason: Some("because".into()),
+        }],
+        events: vec![ChangeEvent {
+            id: Uuid::now_v7(),
+            event_type: "OpportunityUpdated",
+            aggregate_id: current.id,
+            aggregate_version: next.version,
+            occurred_at: at,
+            detail: serde_json::json!({}),
+        }],
+        opportunity: next,
+    }
+}
+
+async fn migrations_are_recorded_and_not_reapplied(executor: Arc<dyn SqlExecutor>) {
+    let applied_again = migrations::migrate(executor.as_ref())
+        .await
+        .expect("migrate again");
+    assert!(applied_again.is_empty());
+}
+
+async fn a_created_opportunity_reads_back_exactly(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let created = create(
+        &store,
+        draft("alice", "Round trip", now()),
+        "Ünïcode Customer GmbH",
+    )
+    .await;
+    assert_ne!(created.customer.id, Uuid::nil());
+    assert_eq!(created.customer.name, "Ünïcode Customer GmbH");
+    let read = store.get(created.id).await.expect("get").expect("exists");
+    assert_eq!(read, created);
+    assert_eq!(count(executor.as_ref(), COUNT_EVENTS, created.id).await, 1);
+    assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 1);
+    assert!(store.get(Uuid::now_v7()).await.expect("get").is_none());
+}
+
+async fn customers_are_reused_by_name_ignoring_case_and_spacing(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let a = create(&store, draft("alice", "A", now()), "Acme  Corp").await;
+    let b = create(&store, draft("bob", "B", now()), "acme corp").await;
+    assert_eq!(a.customer.id, b.customer.id);
+    assert_eq!(b.customer.name, "Acme  Corp");
+    let existing = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            draft("bob", "C", now()),
+            CustomerChoice::Existing(a.customer.id),
+        ),
+        None,
+    )
+    .await
+    .expect("create");
+    assert!(matches!(existing, Created::New(o) if o.customer.id == a.customer.id));
+}
+
+async fn an_unknown_customer_writes_nothing(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let o = draft("alice", "Orphan", now());
+    let id = o.id;
+    let result = OpportunityStore::create(
+        &store,
+        new_opportunity(o, CustomerChoice::Existing(Uuid::now_v7())),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(result, Err(StoreError::UnknownReference("customer"))),
+        "{result:?}"
+    );
+    assert_eq!(count(executor.as_ref(), COUNT_OPPORTUNITIES, id).await, 0);
+    assert_eq!(count(executor.as_ref(), COUNT_EVENTS, id).await, 0);
+}
+
+async fn idempotency_keys_replay_refuse_other_requests_and_expire(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let render = |o: &Opportunity| StoredResponse {
+        status: 201,
+        headers: vec![("location".into(), format!("/v1/opportunities/{}", o.id))],
+        body: o.id.to_string(),
+    };
+    let at = now();
+    let claim = |hash: &'static str, expires_at| IdempotencyClaim {
+        caller_sub: "alice",
+        key: "key-1",
+        request_hash: hash,
+        expires_at,
+        render: &render,
+    };
+    let first = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            draft("alice", "Idem", at),
+            CustomerChoice::ByName {
+                id: Uuid::now_v7(),
+                name: "Idem".into(),
+            },
+        ),
+        Some(claim("h1", at + Duration::hours(24))),
+    )
+    .await
+    .expect("first");
+    let Created::New(first) = first else {
+        panic!("first create replayed")
+    };
+    let retry_draft = draft("alice", "Idem", at);
+    let retry_id = retry_draft.id;
+    let retry = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            retry_draft,
+            CustomerChoice::ByName {
+                id: Uuid::now_v7(),
+                name: "Idem".into(),
+            },
+        ),
+        Some(claim("h1", at + Duration::hours(24))),
+    )
+    .await
+    .expect("retry");
+    match retry {
+        Created::Replay(stored) => {
+            assert_eq!(stored.status, 201);
+            assert_eq!(stored.body, first.id.to_string());
+            assert_eq!(
+                stored.headers,
+                vec![(
+                    "location".to_owned(),
+                    format!("/v1/opportunities/{}", first.id)
+                )]
+            );
+        }
+        Created::New(_) => panic!("a retry created a second opportunity"),
+    }
+    assert_eq!(
+        count(executor.as_ref(), COUNT_OPPORTUNITIES, retry_id).await,
+        0
+    );
+    let other = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            draft("alice", "Other", at),
+            CustomerChoice::ByName {
+                id: Uuid::now_v7(),
+                name: "Idem".into(),
+            },
+        ),
+        Some(claim("h2", at + Duration::hours(24))),
+    )
+    .await;
+    assert!(
+        matches!(other, Err(StoreError::IdempotencyMismatch)),
+        "{other:?}"
+    );
+    // Another caller's identical key is independent.
+    let bob_claim = IdempotencyClaim {
+        caller_sub: "bob",
+        key: "key-1",
+        request_hash: "h2",
+        expires_at: at + Duration::hours(24),
+        render: &render,
+    };
+    let bob = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            draft("bob", "Bob", at),
+            CustomerChoice::ByName {
+                id: Uuid::now_v7(),
+                name: "Idem".into(),
+            },
+        ),
+        Some(bob_claim),
+    )
+    .await;
+    assert!(matches!(bob, Ok(Created::New(_))));
+    // An expired record is taken over by a new request.
+    let later = at + Duration::hours(25);
+    let expired = OpportunityStore::create(
+        &store,
+        new_opportunity(
+            draft("alice", "Later", later),
+            CustomerChoice::ByName {
+                id: Uuid::now_v7(),
+                name: "Idem".into(),
+            },
+        ),
+        Some(claim("h3", later + Duration::hours(24))),
+    )
+    .await;
+    assert!(matches!(expired, Ok(Created::New(_))), "{expired:?}");
+}
+
+async fn updates_need_the_version_they_were_computed_from(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let created = create(&store, draft("alice", "Versioned", now()), "V").await;
+    let at = now() + Duration::seconds(1);
+    store
+        .update(update_of(&created, |o| o.title = "Renamed".into(), at))
+        .await
+        .expect("update");
+    let read = store.get(created.id).await.unwrap().unwrap();
+    assert_eq!(read.title, "Renamed");
+    assert_eq!(read.version, 2);
+    assert_eq!(read.updated_at, at);
+    let stale = store
+        .update(update_of(&created, |o| o.title = "Lost update".into(), at))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::VersionConflict { expected: 1 })),
+        "{stale:?}"
+    );
+    assert_eq!(
+        store.get(created.id).await.unwrap().unwrap().title,
+        "Renamed"
+    );
+    assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 2);
+    assert_eq!(count(executor.as_ref(), COUNT_EVENTS, created.id).await, 2);
+}
+
+async fn every_field_survives_an_update(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let skill = Skill {
+        id: Uuid::now_v7(),
+        name: "Rust".into(),
+        category: SkillCategory::Technical,
+        description: Some("Systems".into()),
+        created_at: now(),
+    };
+    SkillStore::create(&store, skill.clone(), None)
+        .await
+        .expect("skill");
+    let created = create(&store, draft("alice", "Full", now()), "Full").await;
+    let cancelled_at = now();
+    let update = update_of(
+        &created,
+        |o| {
+            o.priority = Priority::Critical;
+            o.annual_recurring_revenue = Money {
+                amount: Decimal::new(99999999999999, 2),
+                currency: "JPY".into(),
+            };
+            o.timeline = Some(Timeline {
+                start_date: date!(2028 - 02 - 29),
+                end_date: None,
+                duration_days: Some(10),
+                flexible: true,
+                specific_days: vec![],
+            });
+            o.problem_statement = Some(ProblemStatement {
+                markdown: "# Problem\n\n".to_owned() + &"ünïcode ".repeat(20),
+            });
+            o.skill_requirements = vec![
+                SkillRequirement {
+                    skill: SkillRef::Catalog {
+                        id: skill.id,
+                        name: Some("Rust".into()),
+                    },
+                    category: SkillCategory::Technical,
+                    importance: Importance::MustHave,
+                    min_proficiency: Proficiency::Expert,
+                },
+                SkillRequirement {
+                    skill: SkillRef::Custom("Mainframe COBOL".into()),
+                    category: SkillCategory::Industry,
+                    importance: Importance::NiceToHave,
+                    min_proficiency: Proficiency::Beginner,
+                },
+            ];
+            o.status = Status::Cancelled;
+            o.status_before_cancel = Some(Status::Draft);
+            o.cancelled_at = Some(cancelled_at);
+        },
+        now(),
+    );
+    let expected = update.opportunity.clone();
+    store.update(update).await.expect("update");
+    assert_eq!(store.get(created.id).await.unwrap().unwrap(), expected);
+    // Replacing the list keeps only the new one; removing the timeline clears it.
+    let current = expected;
+    let update = update_of(
+        &current,
+        |o| {
+            o.skill_requirements.truncate(1);
+            o.timeline = None;
+        },
+        now(),
+    );
+    let expected = update.opportunity.clone();
+    store.update(update).await.expect("update");
+    assert_eq!(store.get(created.id).await.unwrap().unwrap(), expected);
+}
+
+async fn an_unknown_skill_rolls_the_whole_change_back(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let created = create(&store, draft("alice", "Skills", now()), "S").await;
+    let update = update_of(
+        &created,
+        |o| {
+            o.title = "Changed".into();
+            o.skill_requirements = vec![SkillRequirement {
+                skill: SkillRef::Catalog {
+                    id: Uuid::now_v7(),
+                    name: None,
+                },
+                category: SkillCategory::Technical,
+                importance: Importance::MustHave,
+                min_proficiency: Proficiency::Expert,
+            }];
+        },
+        now(),
+    );
+    let result = store.update(update).await;
+    assert!(
+        matches!(result, Err(StoreError::UnknownReference("skill"))),
+        "{result:?}"
+    );
+    let read = store.get(created.id).await.unwrap().unwrap();
+    assert_eq!(read, created);
+    assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 1);
+}
+
+async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let mut current = create(&store, draft("alice", "H0", now()), "H").await;
+    for i in 1..=4 {
+        let update = update_of(&current, |o| o.title = format!("H{i}"), now());
+        current = update.opportunity.clone();
+        store.update(update).await.expect("update");
+    }
+    let first = store.history(current.id, 0, 3).await.expect("history");
+    assert_eq!(
+        first.len(),
+        4,
+        "limit + 1 rows tell the caller there is more"
+    );
+    assert_eq!(
+        first.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(first[0].kind, HistoryKind::Status);
+    assert_eq!(first[0].to, Some(Status::Draft));
+    assert_eq!(first[1].kind, HistoryKind::Field);
+    assert_eq!(first[1].old, Some(serde_json::json!("H0")));
+    assert_eq!(first[1].new, Some(serde_json::json!("H1")));
+    assert_eq!(first[1].reason.as_deref(), Some("because"));
+    let rest = store.history(current.id, 3, 3).await.expect("history");
+    assert_eq!(rest.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![4, 5]);
+}
+
+fn position(sort: SortKey, s: &oms::ports::store::OpportunitySummary) -> SortPosition {
+    match sort {
+        SortKey::CreatedAt => SortPosition::Timestamp(s.created_at, s.id),
+        SortKey::UpdatedAt => SortPosition::Timestamp(s.updated_at, s.id),
+        SortKey::Priority => SortPosition::Rank(s.priority.rank(), s.id),
+        SortKey::StartDate => SortPosition::Date(s.start_date_key, s.id),
+    }
+}
+
+fn query(owner: Option<&str>) -> OpportunityQuery {
+    OpportunityQuery {
+        owner_sub: owner.map(str::to_owned),
+        status: None,
+        priority: None,
+        customer_id: None,
+        created_from: None,
+        created_to: None,
+        text: None,
+        sort: SortKey::CreatedAt,
+        descending: true,
+        after: None,
+        limit: 100,
+    }
+}
+
+async fn every_sort_order_pages_through_every_row_once(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let base = now();
+    let mut ids = Vec::new();
+    for i in 0..11usize {
+        let mut o = draft(
+            "alice",
+            &format!("Sorted {i}"),
+            base + Duration::milliseconds((i % 4) as i64),
+        );
+        o.priority = Priority::ALL[(i % 4) as usize];
+        if i % 3 == 0 {
+            o.timeline = None;
+        } else if let Some(t) = o.timeline.as_mut() {
+            t.start_date = date!(2027 - 01 - 01) + Duration::days((i % 5) as i64);
+            t.end_date = Some(t.start_date + Duration::days(3));
+            t.specific_days.clear();
+        }
+        ids.push(create(&store, o, "Sorter").await.id);
+    }
+    create(&store, draft("bob", "Not alice's", base), "Sorter").await;
+    for sort in [
+        SortKey::CreatedAt,
+        SortKey::UpdatedAt,
+        SortKey::Priority,
+        SortKey::StartDate,
+    ] {
+        for descending in [false, true] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let mut q = query(Some("alice"));
+                q.sort = sort;
+                q.descending = descending;
+                q.limit = 3;
+                q.after = after.clone();
+                let page = OpportunityStore::list(&store, &q).await.expect("list");
+                let more = page.len() > 3;
+                let page: Vec<_> = page.into_iter().take(3).collect();
+                for pair in page.windows(2) {
+                    let (a, b) = (position(sort, &pair[0]), position(sort, &pair[1]));
+                    let ordered = match (a, b) {
+                        (SortPosition::Timestamp(x, i), SortPosition::Timestamp(y, j)) => {
+                            (x, i) < (y, j)
+                        }
+                        (SortPosition::Rank(x, i), SortPosition::Rank(y, j)) => (x, i) < (y, j),
+                        (SortPosition::Date(x, i), SortPosition::Date(y, j)) => (x, i) < (y, j),
+                        _ => false,
+                    };
+                    assert_eq!(
+                        ordered, !descending,
+                        "{sort:?} descending={descending} out of order"
+                    );
+                }
+                after = page.last().map(|s| position(sort, s));
+                seen.extend(page.into_iter().map(|s| s.id));
+                if !more {
+                    break;
+                }
+            }
+            let mut sorted_seen = seen.clone();
+            sorted_seen.sort();
+            sorted_seen.dedup();
+            assert_eq!(sorted_seen.len(), seen.len(), "{sort:?} repeated an item");
+            let mut expected = ids.clone();
+            expected.sort();
+            assert_eq!(
+                sorted_seen, expected,
+                "{sort:?} descending={descending} skipped an item"
+            );
+        }
+    }
+}
+
+async fn filters_narrow_the_list(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let base = now();
+    let mut a = draft("alice", "Data lake 100%_done", base);
+    a.priority = Priority::High;
+    let a = create(&store, a, "Contoso").await;
+    let b = create(
+        &store,
+        draft("alice", "Mobile app", base + Duration::seconds(10)),
+        "Fabrikam Straße",
+    )
+    .await;
+    let run = |q: OpportunityQuery| {
+        let store = store.clone();
+        async move {
+            OpportunityStore::list(&store, &q)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut q = query(None);
+    q.priority = Some(Priority::High);
+    assert_eq!(run(q).await, vec![a.id]);
+    let mut q = query(None);
+    q.customer_id = Some(b.customer.id);
+    assert_eq!(run(q).await, vec![b.id]);
+    let mut q = query(None);
+    q.status = Some(Status::Submitted);
+    assert!(run(q).await.is_empty());
+    let mut q = query(None);
+    q.text = Some("STRASSE".into());
+    assert!(run(q).await.is_empty());
+    let mut q = query(None);
+    q.text = Some("STRAßE".into());
+    assert_eq!(
+        run(q).await,
+        vec![b.id],
+        "customer names match case-insensitively, beyond ASCII"
+    );
+    let mut q = query(None);
+    q.text = Some("100%_".into());
+    assert_eq!(run(q).await, vec![a.id]);
+    let mut q = query(None);
+    q.text = Some("0%d".into());
+    assert!(run(q).await.is_empty(), "% is matched literally");
+    let mut q = query(None);
+    q.created_from = Some(base + Duration::seconds(5));
+    assert_eq!(run(q).await, vec![b.id]);
+    let mut q = query(None);
+    q.created_to = Some(base + Duration::seconds(5));
+    assert_eq!(run(q).await, vec![a.id]);
+    assert!(run(query(Some("carol"))).await.is_empty());
+}
+
+async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    for name in ["Zeta", "alpha", "Beta", "gamma"] {
+        let customer = Customer {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            created_at: now(),
+        };
+        assert!(matches!(
+            CustomerStore::create(&store, customer, "alice", None).await,
+            Ok(Created::New(_))
+        ));
+    }
+    let duplicate = Customer {
+        id: Uuid::now_v7(),
+        name: " ALPHA ".into(),
+        created_at: now(),
+    };
+    let result = CustomerStore::create(&store, duplicate, "alice", None).await;
+    assert!(
+        matches!(
+            result,
+            Err(StoreError::Duplicate {
+                what: "customer",
+                existing_id: Some(_)
+            })
+        ),
+        "{result:?}"
+    );
+    let first = CustomerStore::list(&store, None, None, 2)
+        .await
+        .expect("list");
+    assert_eq!(
+        first.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["alpha", "Beta", "gamma"]
+    );
+    let last = &first[1];
+    let rest = CustomerStore::list(
+        &store,
+        None,
+        Some((&oms::domain::catalog::name_key(&last.name), last.id)),
+        2,
+    )
+    .await
+    .expect("list");
+    assert_eq!(
+        rest.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["gamma", "Zeta"]
+    );
+    let filtered = CustomerStore::list(&store, Some("ET"), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(
+        filtered.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        vec!["Beta", "Zeta"]
+    );
+}
+
+async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let mut ids = Vec::new();
+    for name in ["Rust", "Go", "Kotlin"] {
+        let skill = Skill {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            category: SkillCategory::Technical,
+            description: None,
+            created_at: now(),
+        };
+        ids.push(skill.id);
+        assert!(matches!(
+            SkillStore::create(&store, skill, None).await,
+            Ok(Created::New(_))
+        ));
+    }
+    let duplicate = Skill {
+        id: Uuid::now_v7(),
+        name: "rust".into(),
+        category: SkillCategory::Soft,
+        description: None,
+        created_at: now(),
+    };
+    assert!(matches!(
+        SkillStore::create(&store, duplicate, None).await,
+        Err(StoreError::Duplicate { what: "skill", .. })
+    ));
+    let found = store
+        .get_many(&[ids[0], ids[2], Uuid::now_v7()])
+        .await
+        .expect("get_many");
+    let mut names: Vec<_> = found.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(names, vec!["Kotlin", "Rust"]);
+    let page = SkillStore::list(&store, None, 10).await.expect("list");
+    assert_eq!(
+        page.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        vec!["Go", "Kotlin", "Rust"]
+    );
+}
+
+async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let render_customer = |c: &Customer| StoredResponse {
+        status: 201,
+        headers: vec![],
+        body: c.id.to_string(),
+    };
+    let claim = || IdempotencyClaim {
+        caller_sub: "alice",
+        key: "c-1",
+        request_hash: "h",
+        expires_at: now() + Duration::hours(1),
+        render: &render_customer,
+    };
+    let Created::New(first) = CustomerStore::create(
+        &store,
+        Customer {
+            id: Uuid::now_v7(),
+            name: "Replay".into(),
+            created_at: now(),
+        },
+        "alice",
+        Some(claim()),
+    )
+    .await
+    .unwrap() else {
+        panic!("replayed")
+    };
+    let again = CustomerStore::create(
+        &store,
+        Customer {
+            id: Uuid::now_v7(),
+            name: "Replay".into(),
+            created_at: now(),
+        },
+        "alice",
+        Some(claim()),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(again, Created::Replay(s) if s.body == first.id.to_string()));
+    let render_skill = |s: &Skill| StoredResponse {
+        status: 201,
+        headers: vec![],
+        body: s.id.to_string(),
+    };
+    let skill_claim = || IdempotencyClaim {
+        caller_sub: "admin",
+        key: "s-1",
+        request_hash: "h",
+        expires_at: now() + Duration::hours(1),
+        render: &render_skill,
+    };
+    let skill = || Skill {
+        id: Uuid::now_v7(),
+        name: "Replayed skill".into(),
+        category: SkillCategory::Soft,
+        description: None,
+        created_at: now(),
+    };
+    let Created::New(first) = SkillStore::create(&store, skill(), Some(skill_claim()))
+        .await
+        .unwrap()
+    else {
+        panic!("replayed")
+    };
+    let again = SkillStore::create(&store, skill(), Some(skill_claim()))
+        .await
+        .unwrap();
+    assert!(matches!(again, Created::Replay(s) if s.body == first.id.to_string()));
+}
+
+async fn concurrent_writers_never_lose_an_update(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor.clone());
+    let created = create(&store, draft("alice", "Race", now()), "Race").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let id = created.id;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let current = store.get(id).await.unwrap().unwrap();
+                match store
+                    .update(update_of(
+                        &current,
+                        |o| o.title = format!("writer {i}"),
+                        now(),
+                    ))
+                    .await
+                {
+                    Ok(()) => return,
+                    Err(StoreError::VersionConflict { .. }) => continue,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let read = store.get(created.id).await.unwrap().unwrap();
+    assert_eq!(read.version, 9);
+    assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 9);
+}
+
+type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+type Fresh = fn() -> Pin<Box<dyn Future<Output = Arc<dyn SqlExecutor>> + Send>>;
+
+/// Every scenario above, each on a fresh database, with every SQL text recorded.
+async fn the_suite_runs_every_statement(fresh: Fresh) {
+    let scenarios: Vec<Scenario> = vec![
+        |e| Box::pin(a_created_opportunity_reads_back_exactly(e)),
+        |e| Box::pin(customers_are_reused_by_name_ignoring_case_and_spacing(e)),
+        |e| Box::pin(an_unknown_customer_writes_nothing(e)),
+        |e| Box::pin(idempotency_keys_replay_refuse_other_requests_and_expire(e)),
+        |e| Box::pin(updates_need_the_version_they_were_computed_from(e)),
+        |e| Box::pin(every_field_survives_an_update(e)),
+        |e| Box::pin(history_is_ordered_and_paged(e)),
+        |e| Box::pin(every_sort_order_pages_through_every_row_once(e)),
+        |e| Box::pin(filters_narrow_the_list(e)),
+        |e| Box::pin(customers_are_unique_and_paged_by_name(e)),
+        |e| Box::pin(skills_are_unique_and_found_by_id(e)),
+        |e| Box::pin(idempotent_customer_and_skill_creation_replays(e)),
+    ];
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    for scenario in scenarios {
+        let recording: Arc<dyn SqlExecutor> = Arc::new(Recording {
+            inner: fresh().await,
+            seen: seen.clone(),
+        });
+        scenario(recording).await;
+    }
+    let seen = seen.lock().unwrap();
+    let missing: Vec<&str> = statements::ALL
+        .iter()
+        .filter(|(_, sql)| !seen.contains(sql))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "statements never run by the suite: {missing:?}"
+    );
+}
+
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (executor, _dir) = oms_tests::sqlite_executor().await;
+                    super::$test(executor).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(oms_tests::postgres_executor().await).await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    migrations_are_recorded_and_not_reapplied,
+    a_created_opportunity_reads_back_exactly,
+    customers_are_reused_by_name_ignoring_case_and_spacing,
+    an_unknown_customer_writes_nothing,
+    idempotency_keys_replay_refuse_other_requests_and_expire,
+    updates_need_the_version_they_were_computed_from,
+    every_field_survives_an_update,
+    an_unknown_skill_rolls_the_whole_change_back,
+    history_is_ordered_and_paged,
+    every_sort_order_pages_through_every_row_once,
+    filters_narrow_the_list,
+    customers_are_unique_and_paged_by_name,
+    skills_are_unique_and_found_by_id,
+    idempotent_customer_and_skill_creation_replays,
+    concurrent_writers_never_lose_an_update,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_statement_runs_on_sqlite() {
+    the_suite_runs_every_statement(|| {
+        Box::pin(async {
+            let executor = oms::sql::sqlite::SqliteExecutor::in_memory().expect("sqlite");
+            migrations::migrate(&executor).await.expect("migrate");
+            Arc::new(executor) as Arc<dyn SqlExecutor>
+        })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_statement_runs_on_postgres() {
+    the_suite_runs_every_statement(|| Box::pin(oms_tests::postgres_executor())).await;
+}

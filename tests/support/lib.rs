@@ -1,0 +1,181 @@
+//! Helpers shared by the integration tests: fresh databases on every backend, the local server
+//! as a child process, tokens, and the workspace's built binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oms::sql::postgres::PostgresExecutor;
+use oms::sql::sqlite::SqliteExecutor;
+use oms::sql::{SqlExecutor, migrations};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A binary built by `cargo build --workspace` (the test command builds them first).
+pub fn built_binary(name: &str) -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| workspace_root().join("target"), PathBuf::from);
+    let path = target.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A fresh, migrated SQLite database in a temporary folder (kept alive by the returned guard).
+pub async fn sqlite_executor() -> (Arc<dyn SqlExecutor>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let executor = SqliteExecutor::open(&dir.path().join("test.sqlite3")).expect("open sqlite");
+    migrations::migrate(&executor)
+        .await
+        .expect("migrate sqlite");
+    (Arc::new(executor), dir)
+}
+
+/// The PostgreSQL server the test command started (`OMS_TEST_POSTGRES_URL`).
+pub fn postgres_url() -> String {
+    std::env::var("OMS_TEST_POSTGRES_URL").expect(
+        "OMS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts a PostgreSQL server for it",
+    )
+}
+
+/// A fresh, migrated PostgreSQL schema of its own (so tests run in parallel without sharing rows).
+pub async fn postgres_executor() -> Arc<dyn SqlExecutor> {
+    let url = postgres_url();
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("create schema");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{separator}options=-csearch_path%3D{schema}");
+    let executor = PostgresExecutor::new(&scoped, 8);
+    migrations::migrate(&executor)
+        .await
+        .expect("migrate postgres");
+    Arc::new(executor)
+}
+
+/// The local server running as a child process on a free port, on its own data folder.
+pub struct LocalServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// Its data folder (database file and issuer key).
+    pub data_dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl LocalServer {
+    /// Starts `oms-local serve --port 0` and waits until it listens.
+    pub async fn start() -> LocalServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(built_binary("oms-local"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(data_dir.path())
+            .env_remove("OMS_DATABASE")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start oms-local");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let base_url = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    return rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                }
+            }
+            String::new()
+        })
+        .await
+        .expect("oms-local did not start within 30 s");
+        assert!(
+            base_url.starts_with("http://"),
+            "oms-local did not report its address"
+        );
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        LocalServer {
+            base_url,
+            data_dir,
+            child,
+        }
+    }
+
+    /// A token from the server's own issuer (`oms-local token ...`).
+    pub async fn token(&self, sub: &str, groups: &[&str], extra: &[&str]) -> String {
+        let mut command = Command::new(built_binary("oms-local"));
+        command
+            .args([
+                "token",
+                "--sub",
+                sub,
+                "--email",
+                &format!("{sub}@example.com"),
+                "--data-dir",
+            ])
+            .arg(self.data_dir.path());
+        for group in groups {
+            command.args(["--group", group]);
+        }
+        command.args(extra);
+        let output = command.output().await.expect("run oms-local token");
+        assert!(
+            output.status.success(),
+            "token command failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let token = String::from_utf8(output.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned();
+        assert_eq!(
+            token.split('.').count(),
+            3,
+            "the token command printed something other than a JWT"
+        );
+        token
+    }
+
+    /// The URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A valid create-opportunity body.
+pub fn opportunity_body(title: &str, customer: &str) -> serde_json::Value {
+    serde_json::json!({
+        "customer": { "name": customer },
+        "title": title,
+        "description": "Move the order platform to a serverless architecture.",
+        "priority": "high",
+        "annual_recurring_revenue": { "amount": "125000.00", "currency": "EUR" },
+        "timeline": { "start_date": "2027-02-01", "duration_days": 90, "flexible": true }
+    })
+}
