@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "unexpected status");
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     assert!(response.headers().contains_key("x-request-id"));
     let body: Value = response.json().await.expect("problem json");
     assert_eq!(body["code"], code, "{body}");
@@ -21,11 +24,22 @@ async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
 }
 
 fn failing_fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().expect("errors list").iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect()
+    problem["errors"]
+        .as_array()
+        .expect("errors list")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 async fn create(client: &Client, server: &LocalServer, token: &str, body: &Value) -> Value {
-    let response = client.post(server.url("/v1/opportunities")).bearer_auth(token).json(body).send().await.expect("create");
+    let response = client
+        .post(server.url("/v1/opportunities"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("create");
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.expect("json")
 }
@@ -41,10 +55,18 @@ async fn the_auth_matrix_answers_401_403_and_404() {
     let bob = server.token("bob", &["SalesManager"], &[]).await;
     let admin = server.token("root", &["Admin"], &[]).await;
     let nobody = server.token("guest", &[], &[]).await;
-    let expired = server.token("alice", &["SalesManager"], &["--expires-in", "-10"]).await;
-    let foreign = server.token("alice", &["SalesManager"], &["--audience", "another-app"]).await;
-    let refresh = server.token("alice", &["SalesManager"], &["--token-use", "refresh"]).await;
-    let access = server.token("alice", &["SalesManager"], &["--token-use", "access"]).await;
+    let expired = server
+        .token("alice", &["SalesManager"], &["--expires-in", "-10"])
+        .await;
+    let foreign = server
+        .token("alice", &["SalesManager"], &["--audience", "another-app"])
+        .await;
+    let refresh = server
+        .token("alice", &["SalesManager"], &["--token-use", "refresh"])
+        .await;
+    let access = server
+        .token("alice", &["SalesManager"], &["--token-use", "access"])
+        .await;
     let mut tampered = alice.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
@@ -53,46 +75,202 @@ async fn the_auth_matrix_answers_401_403_and_404() {
     let no_token = client.get(&opportunities).send().await.unwrap();
     assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
     problem(no_token, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    for bad in [&expired, &foreign, &refresh, &tampered, &"not-a-jwt".to_owned()] {
-        problem(client.get(&opportunities).bearer_auth(bad).send().await.unwrap(), StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    for bad in [
+        &expired,
+        &foreign,
+        &refresh,
+        &tampered,
+        &"not-a-jwt".to_owned(),
+    ] {
+        problem(
+            client
+                .get(&opportunities)
+                .bearer_auth(bad)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        )
+        .await;
     }
-    problem(client.get(&opportunities).header("authorization", format!("Basic {alice}")).send().await.unwrap(), StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    assert_eq!(client.get(&opportunities).bearer_auth(&access).send().await.unwrap().status(), StatusCode::OK);
-
-    problem(client.get(&opportunities).bearer_auth(&nobody).send().await.unwrap(), StatusCode::FORBIDDEN, "forbidden").await;
     problem(
-        client.post(server.url("/v1/skills")).bearer_auth(&alice).json(&json!({"name": "Zig", "category": "technical"})).send().await.unwrap(),
+        client
+            .get(&opportunities)
+            .header("authorization", format!("Basic {alice}"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        client
+            .get(&opportunities)
+            .bearer_auth(&access)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    problem(
+        client
+            .get(&opportunities)
+            .bearer_auth(&nobody)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::FORBIDDEN,
         "forbidden",
     )
     .await;
-    assert_eq!(client.get(server.url("/v1/me")).bearer_auth(&nobody).send().await.unwrap().status(), StatusCode::OK);
+    problem(
+        client
+            .post(server.url("/v1/skills"))
+            .bearer_auth(&alice)
+            .json(&json!({"name": "Zig", "category": "technical"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(
+        client
+            .get(server.url("/v1/me"))
+            .bearer_auth(&nobody)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 
-    let created = create(&client, &server, &alice, &opportunity_body("Alice's", "Contoso")).await;
+    let created = create(
+        &client,
+        &server,
+        &alice,
+        &opportunity_body("Alice's", "Contoso"),
+    )
+    .await;
     let id = created["id"].as_str().unwrap();
     let item = server.url(&format!("/v1/opportunities/{id}"));
-    problem(client.get(&item).bearer_auth(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
-    problem(client.get(format!("{item}/history")).bearer_auth(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
     problem(
-        client.patch(&item).bearer_auth(&bob).json(&json!({"title": "Mine now"})).send().await.unwrap(),
+        client.get(&item).bearer_auth(&bob).send().await.unwrap(),
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await;
-    problem(client.post(format!("{item}/submit")).bearer_auth(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
-    let bobs_list: Value = client.get(&opportunities).bearer_auth(&bob).send().await.unwrap().json().await.unwrap();
+    problem(
+        client
+            .get(format!("{item}/history"))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        client
+            .patch(&item)
+            .bearer_auth(&bob)
+            .json(&json!({"title": "Mine now"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        client
+            .post(format!("{item}/submit"))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let bobs_list: Value = client
+        .get(&opportunities)
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bobs_list["items"], json!([]));
-    assert_eq!(client.get(&item).bearer_auth(&admin).send().await.unwrap().status(), StatusCode::OK);
-    let admins_list: Value = client.get(&opportunities).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        client
+            .get(&item)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let admins_list: Value = client
+        .get(&opportunities)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(admins_list["items"].as_array().unwrap().len(), 1);
 
-    for path in ["/health", "/openapi.json", "/docs", "/.well-known/jwks.json"] {
-        assert_eq!(client.get(server.url(path)).send().await.unwrap().status(), StatusCode::OK, "{path}");
+    for path in [
+        "/health",
+        "/openapi.json",
+        "/docs",
+        "/.well-known/jwks.json",
+    ] {
+        assert_eq!(
+            client.get(server.url(path)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{path}"
+        );
     }
-    problem(client.get(server.url("/v1/nowhere")).bearer_auth(&alice).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
-    let wrong_method = client.delete(&opportunities).bearer_auth(&alice).send().await.unwrap();
-    assert!(wrong_method.headers()["allow"].to_str().unwrap().contains("GET"));
-    problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    problem(
+        client
+            .get(server.url("/v1/nowhere"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let wrong_method = client
+        .delete(&opportunities)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        wrong_method.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .contains("GET")
+    );
+    problem(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
     server.stop().await;
 }
 
@@ -101,45 +279,141 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
     let server = LocalServer::start().await;
     let client = Client::new();
     let alice = server.token("alice", &["SalesManager"], &[]).await;
-    let created = create(&client, &server, &alice, &opportunity_body("Serverless order platform", "Contoso")).await;
+    let created = create(
+        &client,
+        &server,
+        &alice,
+        &opportunity_body("Serverless order platform", "Contoso"),
+    )
+    .await;
     assert_eq!(created["status"], "draft");
     assert_eq!(created["version"], 1);
     let id = created["id"].as_str().unwrap().to_owned();
     let item = server.url(&format!("/v1/opportunities/{id}"));
 
-    let incomplete = client.post(format!("{item}/submit")).bearer_auth(&alice).send().await.unwrap();
-    let body = problem(incomplete, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(failing_fields(&body), vec!["problem_statement", "skill_requirements"]);
+    let incomplete = client
+        .post(format!("{item}/submit"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(
+        incomplete,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        failing_fields(&body),
+        vec!["problem_statement", "skill_requirements"]
+    );
 
-    let short = client.put(format!("{item}/problem-statement")).bearer_auth(&alice).json(&json!({"markdown": "too short"})).send().await.unwrap();
-    assert_eq!(failing_fields(&problem(short, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await), vec!["markdown"]);
-    let statement = client.put(format!("{item}/problem-statement")).bearer_auth(&alice).json(&json!({"markdown": STATEMENT})).send().await.unwrap();
+    let short = client
+        .put(format!("{item}/problem-statement"))
+        .bearer_auth(&alice)
+        .json(&json!({"markdown": "too short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        failing_fields(
+            &problem(short, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await
+        ),
+        vec!["markdown"]
+    );
+    let statement = client
+        .put(format!("{item}/problem-statement"))
+        .bearer_auth(&alice)
+        .json(&json!({"markdown": STATEMENT}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(statement.status(), StatusCode::OK);
     assert_eq!(statement.headers()["etag"], "\"2\"");
 
-    let skills: Value = client.get(server.url("/v1/skills?limit=100")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
-    let rust = skills["items"].as_array().unwrap().iter().find(|s| s["name"] == "Rust").expect("seeded catalog has Rust").clone();
+    let skills: Value = client
+        .get(server.url("/v1/skills?limit=100"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rust = skills["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Rust")
+        .expect("seeded catalog has Rust")
+        .clone();
     let requirements = json!({"items": [
         {"skill_id": rust["id"], "category": "technical", "importance": "must_have", "min_proficiency": "expert"},
         {"custom_name": "Event storming", "category": "soft", "importance": "nice_to_have", "min_proficiency": "intermediate"}
     ]});
-    let put = client.put(format!("{item}/skill-requirements")).bearer_auth(&alice).json(&requirements).send().await.unwrap();
+    let put = client
+        .put(format!("{item}/skill-requirements"))
+        .bearer_auth(&alice)
+        .json(&requirements)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status(), StatusCode::OK);
     let with_skills: Value = put.json().await.unwrap();
     assert_eq!(with_skills["skill_requirements"][0]["name"], "Rust");
-    assert_eq!(with_skills["skill_requirements"][1]["custom_name"], "Event storming");
+    assert_eq!(
+        with_skills["skill_requirements"][1]["custom_name"],
+        "Event storming"
+    );
 
-    let submitted: Value = client.post(format!("{item}/submit")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let submitted: Value = client
+        .post(format!("{item}/submit"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(submitted["status"], "submitted");
-    problem(client.post(format!("{item}/submit")).bearer_auth(&alice).send().await.unwrap(), StatusCode::CONFLICT, "illegal_transition").await;
+    problem(
+        client
+            .post(format!("{item}/submit"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "illegal_transition",
+    )
+    .await;
 
-    let no_reason = client.patch(&item).bearer_auth(&alice).header("content-type", "application/merge-patch+json").body(r#"{"priority":"critical"}"#).send().await.unwrap();
-    assert_eq!(failing_fields(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await), vec!["reason"]);
+    let no_reason = client
+        .patch(&item)
+        .bearer_auth(&alice)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"priority":"critical"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        failing_fields(
+            &problem(
+                no_reason,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed"
+            )
+            .await
+        ),
+        vec!["reason"]
+    );
     let patched = client
         .patch(&item)
         .bearer_auth(&alice)
         .header("content-type", "application/merge-patch+json")
-        .body(r#"{"priority":"critical","timeline":{"flexible":false},"reason":"Board escalation"}"#)
+        .body(
+            r#"{"priority":"critical","timeline":{"flexible":false},"reason":"Board escalation"}"#,
+        )
         .send()
         .await
         .unwrap();
@@ -147,32 +421,95 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
     let patched: Value = patched.json().await.unwrap();
     assert_eq!(patched["priority"], "critical");
     assert_eq!(patched["timeline"]["flexible"], false);
-    assert_eq!(patched["timeline"]["duration_days"], 90, "a merge patch keeps the fields it does not name");
+    assert_eq!(
+        patched["timeline"]["duration_days"], 90,
+        "a merge patch keeps the fields it does not name"
+    );
 
-    let cancel_without_reason = client.post(format!("{item}/cancel")).bearer_auth(&alice).json(&json!({})).send().await.unwrap();
-    assert_eq!(failing_fields(&problem(cancel_without_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await), vec!["reason"]);
-    let cancelled: Value =
-        client.post(format!("{item}/cancel")).bearer_auth(&alice).json(&json!({"reason": "Budget frozen"})).send().await.unwrap().json().await.unwrap();
+    let cancel_without_reason = client
+        .post(format!("{item}/cancel"))
+        .bearer_auth(&alice)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        failing_fields(
+            &problem(
+                cancel_without_reason,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed"
+            )
+            .await
+        ),
+        vec!["reason"]
+    );
+    let cancelled: Value = client
+        .post(format!("{item}/cancel"))
+        .bearer_auth(&alice)
+        .json(&json!({"reason": "Budget frozen"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(cancelled["status_before_cancel"], "submitted");
     assert!(cancelled["reactivatable_until"].is_string());
     problem(
-        client.patch(&item).bearer_auth(&alice).json(&json!({"title": "x", "reason": "y"})).send().await.unwrap(),
+        client
+            .patch(&item)
+            .bearer_auth(&alice)
+            .json(&json!({"title": "x", "reason": "y"}))
+            .send()
+            .await
+            .unwrap(),
         StatusCode::CONFLICT,
         "opportunity_closed",
     )
     .await;
 
-    let reactivated: Value = client.post(format!("{item}/reactivate")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let reactivated: Value = client
+        .post(format!("{item}/reactivate"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(reactivated["status"], "submitted");
-    problem(client.post(format!("{item}/reactivate")).bearer_auth(&alice).send().await.unwrap(), StatusCode::CONFLICT, "illegal_transition").await;
+    problem(
+        client
+            .post(format!("{item}/reactivate"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "illegal_transition",
+    )
+    .await;
 
-    let history: Value = client.get(format!("{item}/history?limit=100")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let history: Value = client
+        .get(format!("{item}/history?limit=100"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let items = history["items"].as_array().unwrap();
     let summary: Vec<String> = items
         .iter()
         .map(|h| match h["kind"].as_str().unwrap() {
-            "status" => format!("{}->{}", h["from"].as_str().unwrap_or("none"), h["to"].as_str().unwrap()),
+            "status" => format!(
+                "{}->{}",
+                h["from"].as_str().unwrap_or("none"),
+                h["to"].as_str().unwrap()
+            ),
             _ => format!("field:{}", h["field"].as_str().unwrap()),
         })
         .collect();
@@ -189,16 +526,43 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
             "cancelled->submitted"
         ]
     );
-    assert!(items.iter().all(|h| h["actor"] == "alice" && h["at"].is_string()));
+    assert!(
+        items
+            .iter()
+            .all(|h| h["actor"] == "alice" && h["at"].is_string())
+    );
     let priority = &items[4];
-    assert_eq!((priority["old"].clone(), priority["new"].clone(), priority["reason"].clone()), (json!("high"), json!("critical"), json!("Board escalation")));
+    assert_eq!(
+        (
+            priority["old"].clone(),
+            priority["new"].clone(),
+            priority["reason"].clone()
+        ),
+        (json!("high"), json!("critical"), json!("Board escalation"))
+    );
     assert_eq!(items[6]["reason"], "Budget frozen");
     assert_eq!(history["next_cursor"], Value::Null);
 
-    let paged: Value = client.get(format!("{item}/history?limit=3")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let paged: Value = client
+        .get(format!("{item}/history?limit=3"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(paged["items"].as_array().unwrap().len(), 3);
     let cursor = paged["next_cursor"].as_str().expect("more pages");
-    let next: Value = client.get(format!("{item}/history?limit=3&cursor={cursor}")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let next: Value = client
+        .get(format!("{item}/history?limit=3&cursor={cursor}"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(next["items"][0]["seq"], 4);
     server.stop().await;
 }
@@ -216,7 +580,18 @@ async fn bad_input_gets_a_problem_document_never_a_500() {
         "annual_recurring_revenue": {"amount": "12.345", "currency": "EURO"},
         "timeline": {"start_date": "2027-02-30", "end_date": "2027-01-01", "duration_days": 5, "flexible": true}
     });
-    let body = problem(client.post(&url).bearer_auth(&alice).json(&invalid).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let body = problem(
+        client
+            .post(&url)
+            .bearer_auth(&alice)
+            .json(&invalid)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     let fields = failing_fields(&body);
     for expected in [
         "customer.id",
@@ -227,32 +602,169 @@ async fn bad_input_gets_a_problem_document_never_a_500() {
         "timeline.start_date",
         "timeline.duration_days",
     ] {
-        assert!(fields.contains(&expected.to_owned()), "{expected} not in {fields:?}");
+        assert!(
+            fields.contains(&expected.to_owned()),
+            "{expected} not in {fields:?}"
+        );
     }
-    let send = |body: &'static str, content_type: &'static str| client.post(&url).bearer_auth(&alice).header("content-type", content_type).body(body).send();
-    problem(send("{\"title\": ", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "malformed_json").await;
-    problem(send("", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "empty_body").await;
-    problem(send("{}", "text/plain").await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
-    let wrong_type = problem(send("{\"title\": 5}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let send = |body: &'static str, content_type: &'static str| {
+        client
+            .post(&url)
+            .bearer_auth(&alice)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    problem(
+        send("{\"title\": ", "application/json").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    )
+    .await;
+    problem(
+        send("", "application/json").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "empty_body",
+    )
+    .await;
+    problem(
+        send("{}", "text/plain").await.unwrap(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let wrong_type = problem(
+        send("{\"title\": 5}", "application/json").await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(failing_fields(&wrong_type), vec!["title"]);
-    let unknown = problem(send("{\"colour\": \"red\"}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert!(unknown["errors"][0]["message"].as_str().unwrap().contains("colour"));
+    let unknown = problem(
+        send("{\"colour\": \"red\"}", "application/json")
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        unknown["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour")
+    );
     let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(300 * 1024));
-    problem(client.post(&url).bearer_auth(&alice).header("content-type", "application/json").body(huge).send().await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
-    problem(client.get(format!("{url}?limit=0")).bearer_auth(&alice).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    problem(client.get(format!("{url}?sort=colour")).bearer_auth(&alice).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    problem(client.get(format!("{url}?status=lost")).bearer_auth(&alice).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    problem(client.get(format!("{url}?cursor=garbage")).bearer_auth(&alice).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_cursor").await;
-    problem(client.get(format!("{url}/not-a-uuid")).bearer_auth(&alice).send().await.unwrap(), StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    problem(client.get(format!("{url}/{}", uuid::Uuid::now_v7())).bearer_auth(&alice).send().await.unwrap(), StatusCode::NOT_FOUND, "not_found").await;
+    problem(
+        client
+            .post(&url)
+            .bearer_auth(&alice)
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}?limit=0"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}?sort=colour"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}?status=lost"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}?cursor=garbage"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_cursor",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}/not-a-uuid"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+    )
+    .await;
+    problem(
+        client
+            .get(format!("{url}/{}", uuid::Uuid::now_v7()))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     let missing_customer = json!({
         "customer": {"id": uuid::Uuid::now_v7()}, "title": "t", "description": "d", "priority": "low",
         "annual_recurring_revenue": {"amount": "1.00", "currency": "USD"}
     });
-    let body = problem(client.post(&url).bearer_auth(&alice).json(&missing_customer).send().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let body = problem(
+        client
+            .post(&url)
+            .bearer_auth(&alice)
+            .json(&missing_customer)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(failing_fields(&body), vec!["customer.id"]);
-    let list: Value = client.get(&url).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["items"], json!([]), "no partial write survived the refused requests");
+    let list: Value = client
+        .get(&url)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"],
+        json!([]),
+        "no partial write survived the refused requests"
+    );
     server.stop().await;
 }
 
@@ -261,16 +773,59 @@ async fn a_stale_if_match_is_refused_with_412() {
     let server = LocalServer::start().await;
     let client = Client::new();
     let alice = server.token("alice", &["SalesManager"], &[]).await;
-    let created = create(&client, &server, &alice, &opportunity_body("Versioned", "Contoso")).await;
-    let item = server.url(&format!("/v1/opportunities/{}", created["id"].as_str().unwrap()));
-    let first = client.patch(&item).bearer_auth(&alice).header("if-match", "\"1\"").json(&json!({"title": "First"})).send().await.unwrap();
+    let created = create(
+        &client,
+        &server,
+        &alice,
+        &opportunity_body("Versioned", "Contoso"),
+    )
+    .await;
+    let item = server.url(&format!(
+        "/v1/opportunities/{}",
+        created["id"].as_str().unwrap()
+    ));
+    let first = client
+        .patch(&item)
+        .bearer_auth(&alice)
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "First"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), StatusCode::OK);
     assert_eq!(first.headers()["etag"], "\"2\"");
-    let stale = client.patch(&item).bearer_auth(&alice).header("if-match", "\"1\"").json(&json!({"title": "Second"})).send().await.unwrap();
+    let stale = client
+        .patch(&item)
+        .bearer_auth(&alice)
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "Second"}))
+        .send()
+        .await
+        .unwrap();
     problem(stale, StatusCode::PRECONDITION_FAILED, "stale_version").await;
-    let stale_action = client.post(format!("{item}/cancel")).bearer_auth(&alice).header("if-match", "\"1\"").json(&json!({"reason": "r"})).send().await.unwrap();
-    problem(stale_action, StatusCode::PRECONDITION_FAILED, "stale_version").await;
-    let current: Value = client.get(&item).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    let stale_action = client
+        .post(format!("{item}/cancel"))
+        .bearer_auth(&alice)
+        .header("if-match", "\"1\"")
+        .json(&json!({"reason": "r"}))
+        .send()
+        .await
+        .unwrap();
+    problem(
+        stale_action,
+        StatusCode::PRECONDITION_FAILED,
+        "stale_version",
+    )
+    .await;
+    let current: Value = client
+        .get(&item)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(current["title"], "First");
     assert_eq!(current["version"], 2);
     server.stop().await;
@@ -283,7 +838,14 @@ async fn an_idempotent_retry_returns_the_first_response_and_creates_nothing() {
     let alice = server.token("alice", &["SalesManager"], &[]).await;
     let url = server.url("/v1/opportunities");
     let body = opportunity_body("Once only", "Contoso");
-    let send = |body: Value| client.post(&url).bearer_auth(&alice).header("idempotency-key", "order-42").json(&body).send();
+    let send = |body: Value| {
+        client
+            .post(&url)
+            .bearer_auth(&alice)
+            .header("idempotency-key", "order-42")
+            .json(&body)
+            .send()
+    };
     let first = send(body.clone()).await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let location = first.headers()["location"].to_str().unwrap().to_owned();
@@ -294,17 +856,53 @@ async fn an_idempotent_retry_returns_the_first_response_and_creates_nothing() {
     assert_eq!(retry.json::<Value>().await.unwrap(), first_body);
     let mut other = body.clone();
     other["title"] = json!("Something else");
-    problem(send(other).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
-    let list: Value = client.get(&url).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
+    problem(
+        send(other).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    )
+    .await;
+    let list: Value = client
+        .get(&url)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // Customers honour the key too.
     let customers = server.url("/v1/customers");
-    let c1 = client.post(&customers).bearer_auth(&alice).header("idempotency-key", "c").json(&json!({"name": "Northwind"})).send().await.unwrap();
+    let c1 = client
+        .post(&customers)
+        .bearer_auth(&alice)
+        .header("idempotency-key", "c")
+        .json(&json!({"name": "Northwind"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(c1.status(), StatusCode::CREATED);
     let c1: Value = c1.json().await.unwrap();
-    let c2: Value = client.post(&customers).bearer_auth(&alice).header("idempotency-key", "c").json(&json!({"name": "Northwind"})).send().await.unwrap().json().await.unwrap();
+    let c2: Value = client
+        .post(&customers)
+        .bearer_auth(&alice)
+        .header("idempotency-key", "c")
+        .json(&json!({"name": "Northwind"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(c1, c2);
-    let dup = client.post(&customers).bearer_auth(&alice).json(&json!({"name": "northwind"})).send().await.unwrap();
+    let dup = client
+        .post(&customers)
+        .bearer_auth(&alice)
+        .json(&json!({"name": "northwind"}))
+        .send()
+        .await
+        .unwrap();
     problem(dup, StatusCode::CONFLICT, "already_exists").await;
     server.stop().await;
 }
@@ -316,7 +914,13 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
     let alice = server.token("alice", &["SalesManager"], &[]).await;
     let mut existing = HashSet::new();
     for i in 0..30 {
-        let created = create(&client, &server, &alice, &opportunity_body(&format!("Existing {i}"), "Contoso")).await;
+        let created = create(
+            &client,
+            &server,
+            &alice,
+            &opportunity_body(&format!("Existing {i}"), "Contoso"),
+        )
+        .await;
         existing.insert(created["id"].as_str().unwrap().to_owned());
     }
     let writer = {
@@ -325,7 +929,13 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
         let alice = alice.clone();
         tokio::spawn(async move {
             for i in 0..20 {
-                let response = client.post(&url).bearer_auth(&alice).json(&opportunity_body(&format!("Concurrent {i}"), "Contoso")).send().await.unwrap();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&alice)
+                    .json(&opportunity_body(&format!("Concurrent {i}"), "Contoso"))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), StatusCode::CREATED);
             }
         })
@@ -338,8 +948,22 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: Value = client.get(&url).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
-            seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+            let page: Value = client
+                .get(&url)
+                .bearer_auth(&alice)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["id"].as_str().unwrap().to_owned()),
+            );
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
                 None => break,
@@ -347,7 +971,10 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
         }
         let unique: HashSet<_> = seen.iter().cloned().collect();
         assert_eq!(unique.len(), seen.len(), "{sort}: an item was repeated");
-        assert!(existing.is_subset(&unique), "{sort}: an existing item was skipped");
+        assert!(
+            existing.is_subset(&unique),
+            "{sort}: an existing item was skipped"
+        );
     }
     writer.await.unwrap();
     server.stop().await;
@@ -365,9 +992,21 @@ async fn a_hundred_concurrent_creates_are_all_stored() {
         let url = server.url("/v1/opportunities");
         let alice = alice.clone();
         tasks.push(tokio::spawn(async move {
-            let response = client.post(&url).bearer_auth(&alice).json(&opportunity_body(&format!("Burst {i}"), &format!("Customer {}", i % 7))).send().await.unwrap();
+            let response = client
+                .post(&url)
+                .bearer_auth(&alice)
+                .json(&opportunity_body(
+                    &format!("Burst {i}"),
+                    &format!("Customer {}", i % 7),
+                ))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), StatusCode::CREATED);
-            response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+            response.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
         }));
     }
     let mut ids = HashSet::new();
@@ -382,15 +1021,41 @@ async fn a_hundred_concurrent_creates_are_all_stored() {
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
         }
-        let page: Value = client.get(&url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-        stored.extend(page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+        let page: Value = client
+            .get(&url)
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
     }
     assert_eq!(stored, ids);
-    let customers: Value = client.get(server.url("/v1/customers?limit=100")).bearer_auth(&alice).send().await.unwrap().json().await.unwrap();
-    assert_eq!(customers["items"].as_array().unwrap().len(), 7, "customers created by name are shared, not duplicated");
+    let customers: Value = client
+        .get(server.url("/v1/customers?limit=100"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        customers["items"].as_array().unwrap().len(),
+        7,
+        "customers created by name are shared, not duplicated"
+    );
     server.stop().await;
 }

@@ -1,1 +1,261 @@
-// written below
+//! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with Cognito
+//! claims). Each runs through its function's handler, by the same `lambda_http` adapter the
+//! Lambda runtime uses, on a database prepared with what the request needs.
+
+use std::sync::Arc;
+
+use oms::app::App;
+use oms::domain::catalog::{Customer, Skill};
+use oms::domain::events::ChangeEvent;
+use oms::domain::history::{Change, HistoryEntry};
+use oms::domain::lifecycle::Status;
+use oms::domain::money::Money;
+use oms::domain::opportunity::{
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
+    SkillRef, SkillRequirement, Timeline,
+};
+use oms::ports::store::{CustomerChoice, NewOpportunity, OpportunityUpdate};
+use oms::ports::{Clock, SystemClock};
+use oms::routes::{ROUTES, by_function};
+use serde_json::Value;
+use time::macros::date;
+use uuid::{Uuid, uuid};
+
+const OPPORTUNITY: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-3f1a2b3c4d5e");
+const SKILL: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-5e6f7a8b9c0d");
+const CUSTOMER: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-1a2b3c4d5e6f");
+const SALES_MANAGER: &str = "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f";
+
+fn sample(function: &str) -> Value {
+    let path = oms_tests::workspace_root()
+        .join("events")
+        .join(format!("{function}.json"));
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .expect("sample is JSON")
+}
+
+/// What the sample's request finds in the database.
+#[derive(Clone, Copy)]
+enum Fixture {
+    Catalog,
+    Draft,
+    CompleteDraft,
+    Cancelled,
+}
+
+async fn prepare(app: &App, fixture: Fixture) {
+    let now = SystemClock.now();
+    app.skills
+        .create(
+            Skill {
+                id: SKILL,
+                name: "AWS Lambda".into(),
+                category: SkillCategory::Technical,
+                description: None,
+                created_at: now,
+            },
+            None,
+        )
+        .await
+        .expect("skill");
+    app.customers
+        .create(
+            Customer {
+                id: CUSTOMER,
+                name: "Contoso".into(),
+                created_at: now,
+            },
+            SALES_MANAGER,
+            None,
+        )
+        .await
+        .expect("customer");
+    if matches!(fixture, Fixture::Catalog) {
+        return;
+    }
+    let draft = Opportunity {
+        id: OPPORTUNITY,
+        owner_sub: SALES_MANAGER.into(),
+        customer: CustomerRef {
+            id: CUSTOMER,
+            name: "Contoso".into(),
+        },
+        title: "Serverless order platform".into(),
+        description: "Event-driven order platform".into(),
+        priority: Priority::High,
+        annual_recurring_revenue: Money {
+            amount: "125000.00".parse().unwrap(),
+            currency: "EUR".into(),
+        },
+        timeline: Some(Timeline {
+            start_date: date!(2027 - 02 - 01),
+            end_date: Some(date!(2027 - 04 - 30)),
+            duration_days: None,
+            flexible: true,
+            specific_days: vec![],
+        }),
+        problem_statement: None,
+        skill_requirements: vec![],
+        status: Status::Draft,
+        status_before_cancel: None,
+        cancelled_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = |o: &Opportunity| ChangeEvent {
+        id: Uuid::now_v7(),
+        event_type: "Fixture",
+        aggregate_id: o.id,
+        aggregate_version: o.version,
+        occurred_at: now,
+        detail: Value::Null,
+    };
+    let history = |to| HistoryEntry {
+        change: Change::Status { from: None, to },
+        at: now,
+        actor: SALES_MANAGER.into(),
+        reason: None,
+    };
+    app.opportunities
+        .create(
+            NewOpportunity {
+                event: event(&draft),
+                history: history(Status::Draft),
+                customer: CustomerChoice::Existing(CUSTOMER),
+                opportunity: draft.clone(),
+            },
+            None,
+        )
+        .await
+        .expect("draft");
+    if matches!(fixture, Fixture::Draft) {
+        return;
+    }
+    let mut next = draft.clone();
+    next.version = 2;
+    next.problem_statement = Some(ProblemStatement {
+        markdown: "x".repeat(120),
+    });
+    next.skill_requirements = vec![SkillRequirement {
+        skill: SkillRef::Catalog {
+            id: SKILL,
+            name: Some("AWS Lambda".into()),
+        },
+        category: SkillCategory::Technical,
+        importance: Importance::MustHave,
+        min_proficiency: Proficiency::Expert,
+    }];
+    if matches!(fixture, Fixture::Cancelled) {
+        next.status = Status::Cancelled;
+        next.status_before_cancel = Some(Status::Draft);
+        next.cancelled_at = Some(now);
+    }
+    app.opportunities
+        .update(OpportunityUpdate {
+            events: vec![event(&next)],
+            history: vec![history(next.status)],
+            opportunity: next,
+            expected_version: 1,
+            skill_requirements_changed: true,
+        })
+        .await
+        .expect("update");
+}
+
+/// Each function's sample, what it needs, and the status it must answer with.
+const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
+    ("health", Fixture::Catalog, 200),
+    ("get-me", Fixture::Catalog, 200),
+    ("list-customers", Fixture::Catalog, 200),
+    ("create-customer", Fixture::Catalog, 201),
+    ("list-skills", Fixture::Catalog, 200),
+    ("create-skill", Fixture::Catalog, 201),
+    ("create-opportunity", Fixture::Catalog, 201),
+    ("list-opportunities", Fixture::Draft, 200),
+    ("get-opportunity", Fixture::Draft, 200),
+    ("patch-opportunity", Fixture::Draft, 200),
+    ("put-problem-statement", Fixture::Draft, 200),
+    ("put-skill-requirements", Fixture::Draft, 200),
+    ("submit-opportunity", Fixture::CompleteDraft, 200),
+    ("cancel-opportunity", Fixture::Draft, 200),
+    ("reactivate-opportunity", Fixture::Cancelled, 200),
+    ("get-opportunity-history", Fixture::Draft, 200),
+];
+
+#[test]
+fn every_function_has_a_sample_and_an_expectation() {
+    for route in ROUTES {
+        assert!(
+            EXPECTATIONS.iter().any(|(f, _, _)| *f == route.function),
+            "{route:?} has no expectation"
+        );
+        let event = sample(route.function);
+        assert_eq!(
+            event["resource"], route.path,
+            "{}: resource",
+            route.function
+        );
+        assert_eq!(
+            event["httpMethod"], route.method,
+            "{}: method",
+            route.function
+        );
+        if route.authenticated {
+            assert!(
+                event["requestContext"]["authorizer"]["claims"]["sub"].is_string(),
+                "{}: no Cognito claims",
+                route.function
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_sample_event_runs_through_its_handler() {
+    for (function, fixture, status) in EXPECTATIONS {
+        let (executor, _dir) = oms_tests::sqlite_executor().await;
+        let app = App::over_sql(Arc::clone(&executor));
+        prepare(&app, *fixture).await;
+        let route = by_function(function).expect("route");
+        let response = oms::runtime::invoke_api_gateway_event(route, &app, sample(function))
+            .await
+            .expect("a proxy response");
+        assert_eq!(response["statusCode"], *status, "{function}: {response}");
+        let headers = &response["multiValueHeaders"];
+        assert_eq!(
+            headers["x-request-id"][0], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "{function}: request id"
+        );
+        let body: Value =
+            serde_json::from_str(response["body"].as_str().expect("body")).expect("JSON body");
+        match *function {
+            "get-me" => assert_eq!(body["id"], SALES_MANAGER),
+            "list-customers" => assert_eq!(body["items"][0]["name"], "Contoso"),
+            "create-opportunity" => {
+                assert_eq!(body["customer"]["name"], "Contoso");
+                assert!(
+                    headers["location"][0]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("/v1/opportunities/")
+                );
+            }
+            "list-opportunities" => assert_eq!(body["items"][0]["id"], OPPORTUNITY.to_string()),
+            "patch-opportunity" => assert_eq!(
+                (body["priority"].as_str(), body["version"].as_i64()),
+                (Some("critical"), Some(2))
+            ),
+            "put-skill-requirements" => {
+                assert_eq!(body["skill_requirements"][0]["name"], "AWS Lambda")
+            }
+            "submit-opportunity" => assert_eq!(body["status"], "submitted"),
+            "cancel-opportunity" => assert_eq!(body["status"], "cancelled"),
+            "reactivate-opportunity" => assert_eq!(body["status"], "draft"),
+            "get-opportunity-history" => assert_eq!(body["items"][0]["to"], "draft"),
+            _ => {}
+        }
+    }
+}

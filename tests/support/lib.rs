@@ -179,3 +179,148 @@ pub fn opportunity_body(title: &str, customer: &str) -> serde_json::Value {
         "timeline": { "start_date": "2027-02-01", "duration_days": 90, "flexible": true }
     })
 }
+
+/// A stand-in for the Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`): it hands queued events to
+/// `GET /2018-06-01/runtime/invocation/next` and collects what the function posts back.
+pub mod runtime_api {
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Incoming;
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpListener;
+    use tokio::sync::{Mutex, Notify, mpsc};
+
+    /// What the function answered for one invocation.
+    #[derive(Debug, Clone)]
+    pub struct Outcome {
+        /// The invocation's request id.
+        pub request_id: String,
+        /// `response` or `error`.
+        pub kind: String,
+        /// The posted body.
+        pub body: serde_json::Value,
+    }
+
+    struct State {
+        queue: Mutex<VecDeque<(String, String)>>,
+        arrived: Notify,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    }
+
+    /// The running stand-in.
+    pub struct RuntimeApi {
+        /// `127.0.0.1:<port>`, the value of `AWS_LAMBDA_RUNTIME_API`.
+        pub address: String,
+        state: Arc<State>,
+        /// Outcomes, in the order the function posted them.
+        pub outcomes: mpsc::UnboundedReceiver<Outcome>,
+    }
+
+    impl RuntimeApi {
+        /// Starts listening on a free loopback port.
+        pub async fn start() -> RuntimeApi {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let address = listener.local_addr().expect("address").to_string();
+            let (sender, outcomes) = mpsc::unbounded_channel();
+            let state = Arc::new(State {
+                queue: Mutex::new(VecDeque::new()),
+                arrived: Notify::new(),
+                outcomes: sender,
+            });
+            let shared = state.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let state = shared.clone();
+                    tokio::spawn(async move {
+                        let service = service_fn(move |request| {
+                            let state = state.clone();
+                            async move { Ok::<_, Infallible>(handle(state, request).await) }
+                        });
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+            RuntimeApi {
+                address,
+                state,
+                outcomes,
+            }
+        }
+
+        /// Queues an invocation.
+        pub async fn invoke(&self, request_id: &str, event: &serde_json::Value) {
+            self.state
+                .queue
+                .lock()
+                .await
+                .push_back((request_id.to_owned(), event.to_string()));
+            self.state.arrived.notify_one();
+        }
+    }
+
+    async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = request.uri().path().to_owned();
+        if path.ends_with("/runtime/invocation/next") {
+            let (request_id, event) = loop {
+                if let Some(next) = state.queue.lock().await.pop_front() {
+                    break next;
+                }
+                state.arrived.notified().await;
+            };
+            let deadline = (std::time::SystemTime::now() + std::time::Duration::from_secs(30))
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            return Response::builder()
+                .header("lambda-runtime-aws-request-id", request_id)
+                .header("lambda-runtime-deadline-ms", deadline.to_string())
+                .header(
+                    "lambda-runtime-invoked-function-arn",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:test",
+                )
+                .header(
+                    "lambda-runtime-trace-id",
+                    "Root=1-6740580a-3f2b1c4d5e6f7a8b9c0d1e2f;Parent=1a2b3c4d5e6f7a8b;Sampled=0",
+                )
+                .body(Full::new(Bytes::from(event)))
+                .unwrap_or_default();
+        }
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let segments: Vec<&str> = path.split('/').collect();
+        if let [.., "invocation", request_id, kind] = segments.as_slice() {
+            let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+            let _ = state.outcomes.send(Outcome {
+                request_id: (*request_id).to_owned(),
+                kind: (*kind).to_owned(),
+                body,
+            });
+        } else if path.ends_with("/init/error") {
+            let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+            let _ = state.outcomes.send(Outcome {
+                request_id: "init".into(),
+                kind: "init-error".into(),
+                body,
+            });
+        }
+        let mut response = Response::new(Full::new(Bytes::from_static(b"{\"status\":\"OK\"}")));
+        *response.status_mut() = hyper::StatusCode::ACCEPTED;
+        response
+    }
+}
