@@ -574,7 +574,7 @@ async fn every_sort_order_pages_through_every_row_once(executor: Arc<dyn SqlExec
             &format!("Sorted {i}"),
             base + Duration::milliseconds((i % 4) as i64),
         );
-        o.priority = Priority::ALL[(i % 4) as usize];
+        o.priority = Priority::ALL[i % 4];
         if i % 3 == 0 {
             o.timeline = None;
         } else if let Some(t) = o.timeline.as_mut() {

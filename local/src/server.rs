@@ -54,10 +54,10 @@ fn problem(error: ApiError, request_id: &str) -> HttpResponse {
         "content-type",
         HeaderValue::from_static("application/problem+json"),
     );
-    if let ApiError::MethodNotAllowed(allow) = &error {
-        if let Ok(value) = HeaderValue::from_str(allow) {
-            response.headers_mut().insert("allow", value);
-        }
+    if let ApiError::MethodNotAllowed(allow) = &error
+        && let Ok(value) = HeaderValue::from_str(allow)
+    {
+        response.headers_mut().insert("allow", value);
     }
     if matches!(error, ApiError::Unauthenticated(_)) {
         response

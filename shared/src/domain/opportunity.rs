@@ -175,13 +175,13 @@ impl Timeline {
             (None, None) => errors.add("end_date", "give either end_date or duration_days"),
             _ => {}
         }
-        if let Some(days) = input.duration_days {
-            if !(1..=TIMELINE_MAX_DAYS).contains(&days) {
-                errors.add(
-                    "duration_days",
-                    format!("must be between 1 and {TIMELINE_MAX_DAYS}"),
-                );
-            }
+        if let Some(days) = input.duration_days
+            && !(1..=TIMELINE_MAX_DAYS).contains(&days)
+        {
+            errors.add(
+                "duration_days",
+                format!("must be between 1 and {TIMELINE_MAX_DAYS}"),
+            );
         }
         if let (Some(start), Some(end)) = (start, end) {
             if end < start {
@@ -224,13 +224,13 @@ impl Timeline {
         let last = timeline.last_day();
         if let Some(days) = &input.specific_days {
             for (i, text) in days.iter().enumerate() {
-                if let Ok(day) = parse_date(text) {
-                    if day < timeline.start_date || day > last {
-                        errors.add(
-                            format!("specific_days[{i}]"),
-                            "must fall within the timeline",
-                        );
-                    }
+                if let Ok(day) = parse_date(text)
+                    && (day < timeline.start_date || day > last)
+                {
+                    errors.add(
+                        format!("specific_days[{i}]"),
+                        "must fall within the timeline",
+                    );
                 }
             }
         }

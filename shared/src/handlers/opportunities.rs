@@ -559,19 +559,18 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
                 detail: "the customer can only change while the opportunity is a draft".into(),
             });
         }
-        if current.status == Status::ArchitectSelected {
-            if let Some(locked) = changed
+        if current.status == Status::ArchitectSelected
+            && let Some(locked) = changed
                 .iter()
                 .find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f))
-            {
-                return Err(ApiError::Conflict {
-                    code: "field_locked",
-                    detail: format!(
-                        "{locked} cannot change once an architect is selected (only {})",
-                        CHANGEABLE_AFTER_SELECTION.join(", ")
-                    ),
-                });
-            }
+        {
+            return Err(ApiError::Conflict {
+                code: "field_locked",
+                detail: format!(
+                    "{locked} cannot change once an architect is selected (only {})",
+                    CHANGEABLE_AFTER_SELECTION.join(", ")
+                ),
+            });
         }
         let history = changed
             .iter()

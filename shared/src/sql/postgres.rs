@@ -347,15 +347,15 @@ impl SqlTransaction for PostgresTransaction {
 
 impl Drop for PostgresTransaction {
     fn drop(&mut self) {
-        if let Some(pooled) = self.pooled.take() {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    if let Some(client) = pooled.client.as_ref() {
-                        let _ = client.batch_execute("ROLLBACK").await;
-                    }
-                    drop(pooled);
-                });
-            }
+        if let Some(pooled) = self.pooled.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                if let Some(client) = pooled.client.as_ref() {
+                    let _ = client.batch_execute("ROLLBACK").await;
+                }
+                drop(pooled);
+            });
         }
     }
 }

@@ -281,16 +281,16 @@ async fn rollback(executor: &DataApiExecutor, transaction_id: &str) -> Result<()
 impl Drop for DataApiTransaction {
     fn drop(&mut self) {
         // An abandoned transaction would hold its locks until the Data API's 3-minute timeout.
-        if self.open {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let executor = self.executor.clone();
-                let transaction_id = std::mem::take(&mut self.transaction_id);
-                runtime.spawn(async move {
-                    if let Err(error) = rollback(&executor, &transaction_id).await {
-                        tracing::warn!(%error, "rollback of an abandoned transaction failed");
-                    }
-                });
-            }
+        if self.open
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let executor = self.executor.clone();
+            let transaction_id = std::mem::take(&mut self.transaction_id);
+            runtime.spawn(async move {
+                if let Err(error) = rollback(&executor, &transaction_id).await {
+                    tracing::warn!(%error, "rollback of an abandoned transaction failed");
+                }
+            });
         }
     }
 }

@@ -41,11 +41,11 @@ pub struct Param {
     pub value: SqlValue,
 }
 
-/// Builds a parameter list: `params![ "id" => SqlValue::Uuid(id), ... ]`.
+/// Builds a parameter array: `params![ "id" => id, "title" => &title ]`.
 #[macro_export]
 macro_rules! params {
     ($($name:literal => $value:expr),* $(,)?) => {
-        vec![$($crate::sql::Param { name: $name, value: $crate::sql::SqlValue::from($value) }),*]
+        [$($crate::sql::Param { name: $name, value: $crate::sql::SqlValue::from($value) }),*]
     };
 }
 

@@ -165,7 +165,7 @@ fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
 /// The column values of an opportunity, shared by INSERT and UPDATE.
 fn opportunity_params(o: &Opportunity) -> Vec<Param> {
     let timeline = o.timeline.as_ref();
-    params![
+    Vec::from(params![
         "id" => o.id,
         "customer_id" => o.customer.id,
         "title" => &o.title,
@@ -186,7 +186,7 @@ fn opportunity_params(o: &Opportunity) -> Vec<Param> {
         "cancelled_at" => o.cancelled_at,
         "version" => o.version,
         "updated_at" => o.updated_at,
-    ]
+    ])
 }
 
 async fn insert_requirements(
@@ -512,11 +512,11 @@ impl OpportunityStore for SqlStore {
         idempotency: Option<IdempotencyClaim<'_, Opportunity>>,
     ) -> Result<Created<Opportunity>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency {
-            if let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await? {
-                tx.rollback().await?;
-                return answer.map(Created::Replay);
-            }
+        if let Some(claim) = &idempotency
+            && let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await?
+        {
+            tx.rollback().await?;
+            return answer.map(Created::Replay);
         }
         let mut opportunity = new.opportunity;
         opportunity.customer = match new.customer {
@@ -650,11 +650,11 @@ impl CustomerStore for SqlStore {
         idempotency: Option<IdempotencyClaim<'_, Customer>>,
     ) -> Result<Created<Customer>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency {
-            if let Some(answer) = claim_key(tx.as_mut(), claim, customer.created_at).await? {
-                tx.rollback().await?;
-                return answer.map(Created::Replay);
-            }
+        if let Some(claim) = &idempotency
+            && let Some(answer) = claim_key(tx.as_mut(), claim, customer.created_at).await?
+        {
+            tx.rollback().await?;
+            return answer.map(Created::Replay);
         }
         let key = name_key(&customer.name);
         let inserted = tx
@@ -737,11 +737,11 @@ impl SkillStore for SqlStore {
         idempotency: Option<IdempotencyClaim<'_, Skill>>,
     ) -> Result<Created<Skill>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency {
-            if let Some(answer) = claim_key(tx.as_mut(), claim, skill.created_at).await? {
-                tx.rollback().await?;
-                return answer.map(Created::Replay);
-            }
+        if let Some(claim) = &idempotency
+            && let Some(answer) = claim_key(tx.as_mut(), claim, skill.created_at).await?
+        {
+            tx.rollback().await?;
+            return answer.map(Created::Replay);
         }
         let key = name_key(&skill.name);
         let inserted = tx

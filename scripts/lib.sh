@@ -1,0 +1,87 @@
+# Shared helpers of scripts/run-local and scripts/test: install what a fresh machine lacks.
+# Sourced, not run.
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The mold linker: .cargo/config.toml links x86_64 binaries with it (20 binaries link the AWS SDK).
+ensure_mold() {
+  command -v mold >/dev/null 2>&1 && return
+  log "installing the mold linker (Debian package)"
+  apt_install mold
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is not installed: install the Rust toolchain (rustup) first" >&2
+    exit 1
+  fi
+  rustup component add clippy rustfmt >/dev/null 2>&1 || true
+}
+
+# A Python virtualenv for the AWS tooling (SAM CLI, cfn-lint, checkov, moto, cargo-lambda, zig).
+OMS_VENV="${OMS_VENV:-$PWD/.venv}"
+ensure_venv() {
+  if [ ! -x "$OMS_VENV/bin/python" ]; then
+    log "creating the Python virtualenv $OMS_VENV"
+    python3 -m venv "$OMS_VENV"
+    "$OMS_VENV/bin/pip" install -q --upgrade pip
+  fi
+}
+
+pg_bin_dir() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+  done
+  command -v initdb >/dev/null 2>&1 && dirname "$(command -v initdb)"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts a throwaway PostgreSQL cluster on a free loopback port and exports OMS_TEST_POSTGRES_URL.
+# It never touches a server that may already run on this machine.
+start_test_postgres() {
+  local bin
+  bin="$(pg_bin_dir)"
+  if [ -z "$bin" ]; then
+    log "installing PostgreSQL (Debian package)"
+    apt_install postgresql
+    bin="$(pg_bin_dir)"
+  fi
+  PG_DIR="$(mktemp -d /tmp/oms-test-pg.XXXXXX)"
+  PG_PORT="$(free_port)"
+  local run=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || as_root useradd --system --home "$PG_DIR" postgres
+    chown postgres "$PG_DIR"
+    run=(runuser -u postgres --)
+  fi
+  log "starting a test PostgreSQL on 127.0.0.1:$PG_PORT ($("$bin/postgres" --version))"
+  "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+  "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+  PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
+  export OMS_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+}
+
+stop_test_postgres() {
+  if [ -n "${PG_DIR:-}" ]; then
+    "${PG_STOP[@]}" >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+}
