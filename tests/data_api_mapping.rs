@@ -18,18 +18,10 @@ use uuid::Uuid;
 const CLUSTER: &str = "arn:aws:rds:eu-west-1:123456789012:cluster:opportunities";
 const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:opportunities-db";
 
-fn exchange(
-    operation: &str,
-    request: Value,
-    status: u16,
-    response: Value,
-    error_type: Option<&str>,
-) -> ReplayEvent {
+fn exchange(operation: &str, request: Value, status: u16, response: Value, error_type: Option<&str>) -> ReplayEvent {
     let request = http::Request::builder()
         .method("POST")
-        .uri(format!(
-            "https://rds-data.eu-west-1.amazonaws.com/{operation}"
-        ))
+        .uri(format!("https://rds-data.eu-west-1.amazonaws.com/{operation}"))
         .header("content-type", "application/json")
         .body(SdkBody::from(request.to_string()))
         .unwrap();
@@ -39,10 +31,7 @@ fn exchange(
     if let Some(kind) = error_type {
         builder = builder.header("x-amzn-errortype", kind);
     }
-    ReplayEvent::new(
-        request,
-        builder.body(SdkBody::from(response.to_string())).unwrap(),
-    )
+    ReplayEvent::new(request, builder.body(SdkBody::from(response.to_string())).unwrap())
 }
 
 fn executor(events: Vec<ReplayEvent>) -> (DataApiExecutor, StaticReplayClient) {
@@ -50,13 +39,7 @@ fn executor(events: Vec<ReplayEvent>) -> (DataApiExecutor, StaticReplayClient) {
     let config = aws_sdk_rdsdata::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDEXAMPLE",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
+        .credentials_provider(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test"))
         .http_client(replay.clone())
         .build();
     let target = DataApiTarget {
@@ -87,8 +70,7 @@ fn statement(sql: &str, parameters: Value, transaction_id: Option<&str>) -> Valu
 
 #[tokio::test]
 async fn parameters_carry_the_data_api_types_and_hints() {
-    const SQL: &str =
-        "INSERT INTO t (a, b, c, d, e, f, g, h, i) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)";
+    const SQL: &str = "INSERT INTO t (a, b, c, d, e, f, g, h, i) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)";
     let id = Uuid::parse_str("01a200b9-ec79-70f2-8493-f00110d74466").unwrap();
     let expected = statement(
         SQL,
@@ -164,10 +146,7 @@ async fn records_become_rows_named_by_the_column_metadata() {
         None,
     );
     let (executor, replay) = executor(vec![exchange("Execute", expected, 200, response, None)]);
-    let rows = executor
-        .query(SQL, &params!["id" => id])
-        .await
-        .expect("query");
+    let rows = executor.query(SQL, &params!["id" => id]).await.expect("query");
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(row.uuid("id").unwrap(), id);
@@ -175,10 +154,7 @@ async fn records_become_rows_named_by_the_column_metadata() {
         row.timestamp("created_at").unwrap(),
         datetime!(2026-11-22 10:11:12.5 UTC)
     );
-    assert_eq!(
-        row.decimal("arr_amount").unwrap(),
-        Decimal::new(12500000, 2)
-    );
+    assert_eq!(row.decimal("arr_amount").unwrap(), Decimal::new(12500000, 2));
     assert_eq!(row.date("start_date").unwrap(), date!(2027 - 01 - 04));
     assert_eq!(row.int("version").unwrap(), 3);
     assert!(!row.bool("flexible").unwrap());
@@ -208,13 +184,7 @@ async fn a_transaction_carries_its_id_and_commits() {
             json!({ "transactionId": "tx-42" }),
             None,
         ),
-        exchange(
-            "Execute",
-            update,
-            200,
-            json!({ "numberOfRecordsUpdated": 1 }),
-            None,
-        ),
+        exchange("Execute", update, 200, json!({ "numberOfRecordsUpdated": 1 }), None),
         exchange(
             "CommitTransaction",
             end,
@@ -239,13 +209,7 @@ async fn an_explicit_rollback_names_the_transaction() {
     let begin = json!({ "resourceArn": CLUSTER, "secretArn": SECRET, "database": "opportunities" });
     let end = json!({ "resourceArn": CLUSTER, "secretArn": SECRET, "transactionId": "tx-7" });
     let (executor, replay) = executor(vec![
-        exchange(
-            "BeginTransaction",
-            begin,
-            200,
-            json!({ "transactionId": "tx-7" }),
-            None,
-        ),
+        exchange("BeginTransaction", begin, 200, json!({ "transactionId": "tx-7" }), None),
         exchange(
             "RollbackTransaction",
             end,

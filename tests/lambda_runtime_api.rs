@@ -24,14 +24,8 @@ fn start(function: &str, api: &RuntimeApi, database: &std::path::Path) -> Child 
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{function}"),
-        )
-        .env(
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            "2026/11/22/[$LATEST]0123456789abcdef",
-        )
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/22/[$LATEST]0123456789abcdef")
         .env("OMS_DATABASE", format!("sqlite:{}", database.display()))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -56,9 +50,7 @@ fn body_of(outcome: &Outcome) -> Value {
 async fn seeded_database(dir: &tempfile::TempDir) -> std::path::PathBuf {
     let path = dir.path().join("oms.sqlite3");
     let executor = oms::sql::sqlite::SqliteExecutor::open(&path).expect("open");
-    oms::sql::migrations::migrate(&executor)
-        .await
-        .expect("migrate");
+    oms::sql::migrations::migrate(&executor).await.expect("migrate");
     let app = oms::app::App::over_sql(std::sync::Arc::new(executor));
     let created = oms::runtime::invoke_api_gateway_event(
         oms::routes::by_function("create-customer").expect("route"),

@@ -9,10 +9,7 @@ use serde_json::{Value, json};
 
 async fn problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     assert!(response.headers().contains_key("x-request-id"));
     let body: Value = response.json().await.expect("problem json");
     assert_eq!(body["code"], code, "{body}");
@@ -55,9 +52,7 @@ async fn the_auth_matrix_answers_401_403_and_404() {
     let bob = server.token("bob", &["SalesManager"], &[]).await;
     let admin = server.token("root", &["Admin"], &[]).await;
     let nobody = server.token("guest", &[], &[]).await;
-    let expired = server
-        .token("alice", &["SalesManager"], &["--expires-in", "-10"])
-        .await;
+    let expired = server.token("alice", &["SalesManager"], &["--expires-in", "-10"]).await;
     let foreign = server
         .token("alice", &["SalesManager"], &["--audience", "another-app"])
         .await;
@@ -75,20 +70,9 @@ async fn the_auth_matrix_answers_401_403_and_404() {
     let no_token = client.get(&opportunities).send().await.unwrap();
     assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
     problem(no_token, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    for bad in [
-        &expired,
-        &foreign,
-        &refresh,
-        &tampered,
-        &"not-a-jwt".to_owned(),
-    ] {
+    for bad in [&expired, &foreign, &refresh, &tampered, &"not-a-jwt".to_owned()] {
         problem(
-            client
-                .get(&opportunities)
-                .bearer_auth(bad)
-                .send()
-                .await
-                .unwrap(),
+            client.get(&opportunities).bearer_auth(bad).send().await.unwrap(),
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
         )
@@ -117,12 +101,7 @@ async fn the_auth_matrix_answers_401_403_and_404() {
     );
 
     problem(
-        client
-            .get(&opportunities)
-            .bearer_auth(&nobody)
-            .send()
-            .await
-            .unwrap(),
+        client.get(&opportunities).bearer_auth(&nobody).send().await.unwrap(),
         StatusCode::FORBIDDEN,
         "forbidden",
     )
@@ -150,13 +129,7 @@ async fn the_auth_matrix_answers_401_403_and_404() {
         StatusCode::OK
     );
 
-    let created = create(
-        &client,
-        &server,
-        &alice,
-        &opportunity_body("Alice's", "Contoso"),
-    )
-    .await;
+    let created = create(&client, &server, &alice, &opportunity_body("Alice's", "Contoso")).await;
     let id = created["id"].as_str().unwrap();
     let item = server.url(&format!("/v1/opportunities/{id}"));
     problem(
@@ -210,13 +183,7 @@ async fn the_auth_matrix_answers_401_403_and_404() {
         .unwrap();
     assert_eq!(bobs_list["items"], json!([]));
     assert_eq!(
-        client
-            .get(&item)
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        client.get(&item).bearer_auth(&admin).send().await.unwrap().status(),
         StatusCode::OK
     );
     let admins_list: Value = client
@@ -230,12 +197,7 @@ async fn the_auth_matrix_answers_401_403_and_404() {
         .unwrap();
     assert_eq!(admins_list["items"].as_array().unwrap().len(), 1);
 
-    for path in [
-        "/health",
-        "/openapi.json",
-        "/docs",
-        "/.well-known/jwks.json",
-    ] {
+    for path in ["/health", "/openapi.json", "/docs", "/.well-known/jwks.json"] {
         assert_eq!(
             client.get(server.url(path)).send().await.unwrap().status(),
             StatusCode::OK,
@@ -253,24 +215,9 @@ async fn the_auth_matrix_answers_401_403_and_404() {
         "not_found",
     )
     .await;
-    let wrong_method = client
-        .delete(&opportunities)
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        wrong_method.headers()["allow"]
-            .to_str()
-            .unwrap()
-            .contains("GET")
-    );
-    problem(
-        wrong_method,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-    )
-    .await;
+    let wrong_method = client.delete(&opportunities).bearer_auth(&alice).send().await.unwrap();
+    assert!(wrong_method.headers()["allow"].to_str().unwrap().contains("GET"));
+    problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     server.stop().await;
 }
 
@@ -297,16 +244,8 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
         .send()
         .await
         .unwrap();
-    let body = problem(
-        incomplete,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
-    assert_eq!(
-        failing_fields(&body),
-        vec!["problem_statement", "skill_requirements"]
-    );
+    let body = problem(incomplete, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(failing_fields(&body), vec!["problem_statement", "skill_requirements"]);
 
     let short = client
         .put(format!("{item}/problem-statement"))
@@ -316,9 +255,7 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
         .await
         .unwrap();
     assert_eq!(
-        failing_fields(
-            &problem(short, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await
-        ),
+        failing_fields(&problem(short, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await),
         vec!["markdown"]
     );
     let statement = client
@@ -361,10 +298,7 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
     assert_eq!(put.status(), StatusCode::OK);
     let with_skills: Value = put.json().await.unwrap();
     assert_eq!(with_skills["skill_requirements"][0]["name"], "Rust");
-    assert_eq!(
-        with_skills["skill_requirements"][1]["custom_name"],
-        "Event storming"
-    );
+    assert_eq!(with_skills["skill_requirements"][1]["custom_name"], "Event storming");
 
     let submitted: Value = client
         .post(format!("{item}/submit"))
@@ -397,23 +331,14 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
         .await
         .unwrap();
     assert_eq!(
-        failing_fields(
-            &problem(
-                no_reason,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed"
-            )
-            .await
-        ),
+        failing_fields(&problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await),
         vec!["reason"]
     );
     let patched = client
         .patch(&item)
         .bearer_auth(&alice)
         .header("content-type", "application/merge-patch+json")
-        .body(
-            r#"{"priority":"critical","timeline":{"flexible":false},"reason":"Board escalation"}"#,
-        )
+        .body(r#"{"priority":"critical","timeline":{"flexible":false},"reason":"Board escalation"}"#)
         .send()
         .await
         .unwrap();
@@ -526,11 +451,7 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
             "cancelled->submitted"
         ]
     );
-    assert!(
-        items
-            .iter()
-            .all(|h| h["actor"] == "alice" && h["at"].is_string())
-    );
+    assert!(items.iter().all(|h| h["actor"] == "alice" && h["at"].is_string()));
     let priority = &items[4];
     assert_eq!(
         (
@@ -602,10 +523,7 @@ async fn bad_input_gets_a_problem_document_never_a_500() {
         "timeline.start_date",
         "timeline.duration_days",
     ] {
-        assert!(
-            fields.contains(&expected.to_owned()),
-            "{expected} not in {fields:?}"
-        );
+        assert!(fields.contains(&expected.to_owned()), "{expected} not in {fields:?}");
     }
     let send = |body: &'static str, content_type: &'static str| {
         client
@@ -641,19 +559,12 @@ async fn bad_input_gets_a_problem_document_never_a_500() {
     .await;
     assert_eq!(failing_fields(&wrong_type), vec!["title"]);
     let unknown = problem(
-        send("{\"colour\": \"red\"}", "application/json")
-            .await
-            .unwrap(),
+        send("{\"colour\": \"red\"}", "application/json").await.unwrap(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
-    assert!(
-        unknown["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("colour")
-    );
+    assert!(unknown["errors"][0]["message"].as_str().unwrap().contains("colour"));
     let huge = format!("{{\"title\": \"{}\"}}", "x".repeat(300 * 1024));
     problem(
         client
@@ -773,17 +684,8 @@ async fn a_stale_if_match_is_refused_with_412() {
     let server = LocalServer::start().await;
     let client = Client::new();
     let alice = server.token("alice", &["SalesManager"], &[]).await;
-    let created = create(
-        &client,
-        &server,
-        &alice,
-        &opportunity_body("Versioned", "Contoso"),
-    )
-    .await;
-    let item = server.url(&format!(
-        "/v1/opportunities/{}",
-        created["id"].as_str().unwrap()
-    ));
+    let created = create(&client, &server, &alice, &opportunity_body("Versioned", "Contoso")).await;
+    let item = server.url(&format!("/v1/opportunities/{}", created["id"].as_str().unwrap()));
     let first = client
         .patch(&item)
         .bearer_auth(&alice)
@@ -811,12 +713,7 @@ async fn a_stale_if_match_is_refused_with_412() {
         .send()
         .await
         .unwrap();
-    problem(
-        stale_action,
-        StatusCode::PRECONDITION_FAILED,
-        "stale_version",
-    )
-    .await;
+    problem(stale_action, StatusCode::PRECONDITION_FAILED, "stale_version").await;
     let current: Value = client
         .get(&item)
         .bearer_auth(&alice)
@@ -971,10 +868,7 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
         }
         let unique: HashSet<_> = seen.iter().cloned().collect();
         assert_eq!(unique.len(), seen.len(), "{sort}: an item was repeated");
-        assert!(
-            existing.is_subset(&unique),
-            "{sort}: an existing item was skipped"
-        );
+        assert!(existing.is_subset(&unique), "{sort}: an existing item was skipped");
     }
     writer.await.unwrap();
     server.stop().await;
@@ -995,10 +889,7 @@ async fn a_hundred_concurrent_creates_are_all_stored() {
             let response = client
                 .post(&url)
                 .bearer_auth(&alice)
-                .json(&opportunity_body(
-                    &format!("Burst {i}"),
-                    &format!("Customer {}", i % 7),
-                ))
+                .json(&opportunity_body(&format!("Burst {i}"), &format!("Customer {}", i % 7)))
                 .send()
                 .await
                 .unwrap();

@@ -11,8 +11,8 @@ use oms::domain::history::{Change, HistoryEntry};
 use oms::domain::lifecycle::Status;
 use oms::domain::money::Money;
 use oms::domain::opportunity::{
-    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
-    SkillRef, SkillRequirement, Timeline,
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef,
+    SkillRequirement, Timeline,
 };
 use oms::ports::store::{CustomerChoice, NewOpportunity, OpportunityUpdate};
 use oms::ports::{Clock, SystemClock};
@@ -30,10 +30,8 @@ fn sample(function: &str) -> Value {
     let path = oms_tests::workspace_root()
         .join("events")
         .join(format!("{function}.json"));
-    serde_json::from_str(
-        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .expect("sample is JSON")
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .expect("sample is JSON")
 }
 
 /// What the sample's request finds in the database.
@@ -56,6 +54,7 @@ async fn prepare(app: &App, fixture: Fixture) {
                 description: None,
                 created_at: now,
             },
+            oms_tests::fixture_event(SKILL, 1),
             None,
         )
         .await
@@ -68,6 +67,7 @@ async fn prepare(app: &App, fixture: Fixture) {
                 created_at: now,
             },
             SALES_MANAGER,
+            oms_tests::fixture_event(CUSTOMER, 1),
             None,
         )
         .await
@@ -107,7 +107,7 @@ async fn prepare(app: &App, fixture: Fixture) {
     };
     let event = |o: &Opportunity| ChangeEvent {
         id: Uuid::now_v7(),
-        event_type: "Fixture",
+        event_type: "Fixture".into(),
         aggregate_id: o.id,
         aggregate_version: o.version,
         occurred_at: now,
@@ -160,6 +160,7 @@ async fn prepare(app: &App, fixture: Fixture) {
             opportunity: next,
             expected_version: 1,
             skill_requirements_changed: true,
+            applies_event: None,
         })
         .await
         .expect("update");
@@ -193,16 +194,8 @@ fn every_function_has_a_sample_and_an_expectation() {
             "{route:?} has no expectation"
         );
         let event = sample(route.function);
-        assert_eq!(
-            event["resource"], route.path,
-            "{}: resource",
-            route.function
-        );
-        assert_eq!(
-            event["httpMethod"], route.method,
-            "{}: method",
-            route.function
-        );
+        assert_eq!(event["resource"], route.path, "{}: resource", route.function);
+        assert_eq!(event["httpMethod"], route.method, "{}: method", route.function);
         if route.authenticated {
             assert!(
                 event["requestContext"]["authorizer"]["claims"]["sub"].is_string(),
@@ -229,8 +222,7 @@ async fn every_sample_event_runs_through_its_handler() {
             headers["x-request-id"][0], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             "{function}: request id"
         );
-        let body: Value =
-            serde_json::from_str(response["body"].as_str().expect("body")).expect("JSON body");
+        let body: Value = serde_json::from_str(response["body"].as_str().expect("body")).expect("JSON body");
         match *function {
             "get-me" => assert_eq!(body["id"], SALES_MANAGER),
             "list-customers" => assert_eq!(body["items"][0]["name"], "Contoso"),

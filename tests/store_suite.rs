@@ -12,14 +12,13 @@ use oms::domain::history::{Change, HistoryEntry, HistoryKind};
 use oms::domain::lifecycle::Status;
 use oms::domain::money::Money;
 use oms::domain::opportunity::{
-    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
-    SkillRef, SkillRequirement, Timeline,
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef,
+    SkillRequirement, Timeline,
 };
 use oms::params;
 use oms::ports::store::{
-    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery,
-    OpportunityStore, OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError,
-    StoredResponse,
+    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityStore,
+    OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
 };
 use oms::ports::{Clock, SystemClock};
 use oms::sql::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, migrations};
@@ -130,7 +129,7 @@ fn new_opportunity(opportunity: Opportunity, customer: CustomerChoice) -> NewOpp
         },
         event: ChangeEvent {
             id: Uuid::now_v7(),
-            event_type: "OpportunityCreated",
+            event_type: "OpportunityCreated".into(),
             aggregate_id: opportunity.id,
             aggregate_version: 1,
             occurred_at: at,
@@ -156,29 +155,22 @@ async fn create(store: &SqlStore, o: Opportunity, customer: &str) -> Opportunity
 }
 
 async fn count(executor: &dyn SqlExecutor, sql: &'static str, id: Uuid) -> i64 {
-    executor
-        .query(sql, &params!["id" => id])
-        .await
-        .expect("count")[0]
+    executor.query(sql, &params!["id" => id]).await.expect("count")[0]
         .int("n")
         .expect("n")
 }
 
 const COUNT_EVENTS: &str = "SELECT COUNT(*) AS n FROM outbox_events WHERE aggregate_id = :id";
-const COUNT_HISTORY: &str =
-    "SELECT COUNT(*) AS n FROM opportunity_history WHERE opportunity_id = :id";
+const COUNT_HISTORY: &str = "SELECT COUNT(*) AS n FROM opportunity_history WHERE opportunity_id = :id";
 const COUNT_OPPORTUNITIES: &str = "SELECT COUNT(*) AS n FROM opportunities WHERE id = :id";
 
-fn update_of(
-    current: &Opportunity,
-    change: impl FnOnce(&mut Opportunity),
-    at: OffsetDateTime,
-) -> OpportunityUpdate {
+fn update_of(current: &Opportunity, change: impl FnOnce(&mut Opportunity), at: OffsetDateTime) -> OpportunityUpdate {
     let mut next = current.clone();
     change(&mut next);
     next.version = current.version + 1;
     next.updated_at = at;
     OpportunityUpdate {
+        applies_event: None,
         expected_version: current.version,
         skill_requirements_changed: next.skill_requirements != current.skill_requirements,
         history: vec![HistoryEntry {
@@ -193,7 +185,7 @@ fn update_of(
         }],
         events: vec![ChangeEvent {
             id: Uuid::now_v7(),
-            event_type: "OpportunityUpdated",
+            event_type: "OpportunityUpdated".into(),
             aggregate_id: current.id,
             aggregate_version: next.version,
             occurred_at: at,
@@ -204,20 +196,13 @@ fn update_of(
 }
 
 async fn migrations_are_recorded_and_not_reapplied(executor: Arc<dyn SqlExecutor>) {
-    let applied_again = migrations::migrate(executor.as_ref())
-        .await
-        .expect("migrate again");
+    let applied_again = migrations::migrate(executor.as_ref()).await.expect("migrate again");
     assert!(applied_again.is_empty());
 }
 
 async fn a_created_opportunity_reads_back_exactly(executor: Arc<dyn SqlExecutor>) {
     let store = SqlStore::new(executor.clone());
-    let created = create(
-        &store,
-        draft("alice", "Round trip", now()),
-        "Ünïcode Customer GmbH",
-    )
-    .await;
+    let created = create(&store, draft("alice", "Round trip", now()), "Ünïcode Customer GmbH").await;
     assert_ne!(created.customer.id, Uuid::nil());
     assert_eq!(created.customer.name, "Ünïcode Customer GmbH");
     let read = store.get(created.id).await.expect("get").expect("exists");
@@ -235,10 +220,7 @@ async fn customers_are_reused_by_name_ignoring_case_and_spacing(executor: Arc<dy
     assert_eq!(b.customer.name, "Acme  Corp");
     let existing = OpportunityStore::create(
         &store,
-        new_opportunity(
-            draft("bob", "C", now()),
-            CustomerChoice::Existing(a.customer.id),
-        ),
+        new_opportunity(draft("bob", "C", now()), CustomerChoice::Existing(a.customer.id)),
         None,
     )
     .await
@@ -316,18 +298,12 @@ async fn idempotency_keys_replay_refuse_other_requests_and_expire(executor: Arc<
             assert_eq!(stored.body, first.id.to_string());
             assert_eq!(
                 stored.headers,
-                vec![(
-                    "location".to_owned(),
-                    format!("/v1/opportunities/{}", first.id)
-                )]
+                vec![("location".to_owned(), format!("/v1/opportunities/{}", first.id))]
             );
         }
         Created::New(_) => panic!("a retry created a second opportunity"),
     }
-    assert_eq!(
-        count(executor.as_ref(), COUNT_OPPORTUNITIES, retry_id).await,
-        0
-    );
+    assert_eq!(count(executor.as_ref(), COUNT_OPPORTUNITIES, retry_id).await, 0);
     let other = OpportunityStore::create(
         &store,
         new_opportunity(
@@ -340,10 +316,7 @@ async fn idempotency_keys_replay_refuse_other_requests_and_expire(executor: Arc<
         Some(claim("h2", at + Duration::hours(24))),
     )
     .await;
-    assert!(
-        matches!(other, Err(StoreError::IdempotencyMismatch)),
-        "{other:?}"
-    );
+    assert!(matches!(other, Err(StoreError::IdempotencyMismatch)), "{other:?}");
     // Another caller's identical key is independent.
     let bob_claim = IdempotencyClaim {
         caller_sub: "bob",
@@ -401,10 +374,7 @@ async fn updates_need_the_version_they_were_computed_from(executor: Arc<dyn SqlE
         matches!(stale, Err(StoreError::VersionConflict { expected: 1 })),
         "{stale:?}"
     );
-    assert_eq!(
-        store.get(created.id).await.unwrap().unwrap().title,
-        "Renamed"
-    );
+    assert_eq!(store.get(created.id).await.unwrap().unwrap().title, "Renamed");
     assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 2);
     assert_eq!(count(executor.as_ref(), COUNT_EVENTS, created.id).await, 2);
 }
@@ -418,7 +388,7 @@ async fn every_field_survives_an_update(executor: Arc<dyn SqlExecutor>) {
         description: Some("Systems".into()),
         created_at: now(),
     };
-    SkillStore::create(&store, skill.clone(), None)
+    SkillStore::create(&store, skill.clone(), oms_tests::fixture_event(skill.id, 1), None)
         .await
         .expect("skill");
     let created = create(&store, draft("alice", "Full", now()), "Full").await;
@@ -520,15 +490,8 @@ async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
         store.update(update).await.expect("update");
     }
     let first = store.history(current.id, 0, 3).await.expect("history");
-    assert_eq!(
-        first.len(),
-        4,
-        "limit + 1 rows tell the caller there is more"
-    );
-    assert_eq!(
-        first.iter().map(|h| h.seq).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
-    );
+    assert_eq!(first.len(), 4, "limit + 1 rows tell the caller there is more");
+    assert_eq!(first.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     assert_eq!(first[0].kind, HistoryKind::Status);
     assert_eq!(first[0].to, Some(Status::Draft));
     assert_eq!(first[1].kind, HistoryKind::Field);
@@ -606,17 +569,12 @@ async fn every_sort_order_pages_through_every_row_once(executor: Arc<dyn SqlExec
                 for pair in page.windows(2) {
                     let (a, b) = (position(sort, &pair[0]), position(sort, &pair[1]));
                     let ordered = match (a, b) {
-                        (SortPosition::Timestamp(x, i), SortPosition::Timestamp(y, j)) => {
-                            (x, i) < (y, j)
-                        }
+                        (SortPosition::Timestamp(x, i), SortPosition::Timestamp(y, j)) => (x, i) < (y, j),
                         (SortPosition::Rank(x, i), SortPosition::Rank(y, j)) => (x, i) < (y, j),
                         (SortPosition::Date(x, i), SortPosition::Date(y, j)) => (x, i) < (y, j),
                         _ => false,
                     };
-                    assert_eq!(
-                        ordered, !descending,
-                        "{sort:?} descending={descending} out of order"
-                    );
+                    assert_eq!(ordered, !descending, "{sort:?} descending={descending} out of order");
                 }
                 after = page.last().map(|s| position(sort, s));
                 seen.extend(page.into_iter().map(|s| s.id));
@@ -704,7 +662,14 @@ async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) 
             created_at: now(),
         };
         assert!(matches!(
-            CustomerStore::create(&store, customer, "alice", None).await,
+            CustomerStore::create(
+                &store,
+                customer,
+                "alice",
+                oms_tests::fixture_event(Uuid::now_v7(), 1),
+                None
+            )
+            .await,
             Ok(Created::New(_))
         ));
     }
@@ -713,7 +678,14 @@ async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) 
         name: " ALPHA ".into(),
         created_at: now(),
     };
-    let result = CustomerStore::create(&store, duplicate, "alice", None).await;
+    let result = CustomerStore::create(
+        &store,
+        duplicate,
+        "alice",
+        oms_tests::fixture_event(Uuid::now_v7(), 1),
+        None,
+    )
+    .await;
     assert!(
         matches!(
             result,
@@ -724,9 +696,7 @@ async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) 
         ),
         "{result:?}"
     );
-    let first = CustomerStore::list(&store, None, None, 2)
-        .await
-        .expect("list");
+    let first = CustomerStore::list(&store, None, None, 2).await.expect("list");
     assert_eq!(
         first.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         vec!["alpha", "Beta", "gamma"]
@@ -744,9 +714,7 @@ async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) 
         rest.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         vec!["gamma", "Zeta"]
     );
-    let filtered = CustomerStore::list(&store, Some("ET"), None, 10)
-        .await
-        .expect("list");
+    let filtered = CustomerStore::list(&store, Some("ET"), None, 10).await.expect("list");
     assert_eq!(
         filtered.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         vec!["Beta", "Zeta"]
@@ -766,7 +734,7 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
         };
         ids.push(skill.id);
         assert!(matches!(
-            SkillStore::create(&store, skill, None).await,
+            SkillStore::create(&store, skill, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await,
             Ok(Created::New(_))
         ));
     }
@@ -778,7 +746,7 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
         created_at: now(),
     };
     assert!(matches!(
-        SkillStore::create(&store, duplicate, None).await,
+        SkillStore::create(&store, duplicate, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await,
         Err(StoreError::Duplicate { what: "skill", .. })
     ));
     let found = store
@@ -817,6 +785,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
             created_at: now(),
         },
         "alice",
+        oms_tests::fixture_event(Uuid::now_v7(), 1),
         Some(claim()),
     )
     .await
@@ -831,6 +800,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
             created_at: now(),
         },
         "alice",
+        oms_tests::fixture_event(Uuid::now_v7(), 1),
         Some(claim()),
     )
     .await
@@ -855,15 +825,24 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
         description: None,
         created_at: now(),
     };
-    let Created::New(first) = SkillStore::create(&store, skill(), Some(skill_claim()))
-        .await
-        .unwrap()
-    else {
+    let Created::New(first) = SkillStore::create(
+        &store,
+        skill(),
+        oms_tests::fixture_event(Uuid::now_v7(), 1),
+        Some(skill_claim()),
+    )
+    .await
+    .unwrap() else {
         panic!("replayed")
     };
-    let again = SkillStore::create(&store, skill(), Some(skill_claim()))
-        .await
-        .unwrap();
+    let again = SkillStore::create(
+        &store,
+        skill(),
+        oms_tests::fixture_event(Uuid::now_v7(), 1),
+        Some(skill_claim()),
+    )
+    .await
+    .unwrap();
     assert!(matches!(again, Created::Replay(s) if s.body == first.id.to_string()));
 }
 
@@ -878,11 +857,7 @@ async fn concurrent_writers_never_lose_an_update(executor: Arc<dyn SqlExecutor>)
             loop {
                 let current = store.get(id).await.unwrap().unwrap();
                 match store
-                    .update(update_of(
-                        &current,
-                        |o| o.title = format!("writer {i}"),
-                        now(),
-                    ))
+                    .update(update_of(&current, |o| o.title = format!("writer {i}"), now()))
                     .await
                 {
                     Ok(()) => return,
@@ -933,10 +908,7 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         .filter(|(_, sql)| !seen.contains(sql))
         .map(|(name, _)| *name)
         .collect();
-    assert!(
-        missing.is_empty(),
-        "statements never run by the suite: {missing:?}"
-    );
+    assert!(missing.is_empty(), "statements never run by the suite: {missing:?}");
 }
 
 macro_rules! on_every_backend {

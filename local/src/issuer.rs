@@ -69,30 +69,22 @@ impl Issuer {
     pub fn load_or_create(data_dir: &Path) -> Result<Issuer, String> {
         let path: PathBuf = data_dir.join("issuer-key.json");
         let stored: StoredKey = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
-            }
+            Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
             Err(_) => {
-                let pair = KeyPair::generate(KeySize::Rsa2048)
-                    .map_err(|_| "RSA key generation failed".to_owned())?;
-                let pkcs8 = pair
-                    .as_der()
-                    .map_err(|_| "RSA key encoding failed".to_owned())?;
+                let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| "RSA key generation failed".to_owned())?;
+                let pkcs8 = pair.as_der().map_err(|_| "RSA key encoding failed".to_owned())?;
                 let pkcs1 = pkcs8_to_pkcs1(pkcs8.as_ref()).ok_or("RSA key encoding failed")?;
                 let stored = StoredKey {
                     kid: format!("local-{}", uuid::Uuid::new_v4().simple()),
                     pkcs1_der: STANDARD.encode(pkcs1),
                 };
-                std::fs::create_dir_all(data_dir)
-                    .map_err(|e| format!("{}: {e}", data_dir.display()))?;
+                std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
                 let text = serde_json::to_string(&stored).map_err(|e| e.to_string())?;
                 write_private(&path, &text)?;
                 stored
             }
         };
-        let der = STANDARD
-            .decode(&stored.pkcs1_der)
-            .map_err(|e| e.to_string())?;
+        let der = STANDARD.decode(&stored.pkcs1_der).map_err(|e| e.to_string())?;
         Ok(Issuer {
             kid: stored.kid,
             key: EncodingKey::from_rsa_der(&der),
@@ -101,8 +93,7 @@ impl Issuer {
 
     /// The public keys, as `/.well-known/jwks.json` serves them.
     pub fn jwks(&self) -> Result<JwkSet, String> {
-        let mut jwk =
-            Jwk::from_encoding_key(&self.key, Algorithm::RS256).map_err(|e| e.to_string())?;
+        let mut jwk = Jwk::from_encoding_key(&self.key, Algorithm::RS256).map_err(|e| e.to_string())?;
         jwk.common.key_id = Some(self.kid.clone());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(JwkSet { keys: vec![jwk] })
@@ -158,9 +149,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = options.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     file.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 

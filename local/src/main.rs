@@ -13,8 +13,13 @@ mod server;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use clap::{Parser, Subcommand};
+use oms::adapters::local_queue::LocalQueue;
+use oms::adapters::memory_cache::MemoryCache;
 use oms::app::{App, DatabaseConfig};
+use oms::consumers::{cache_invalidation, outbox_relay, status_events};
 
 /// The human docs page; it renders `/openapi.json` in the browser, offline.
 pub const DOCS_HTML: &str = include_str!("docs.html");
@@ -83,17 +88,11 @@ enum Command {
     Openapi,
 }
 
-fn database_config(
-    database: Option<String>,
-    data_dir: &std::path::Path,
-) -> Result<DatabaseConfig, String> {
-    let choice =
-        database.unwrap_or_else(|| format!("sqlite:{}", data_dir.join("oms.sqlite3").display()));
+fn database_config(database: Option<String>, data_dir: &std::path::Path) -> Result<DatabaseConfig, String> {
+    let choice = database.unwrap_or_else(|| format!("sqlite:{}", data_dir.join("oms.sqlite3").display()));
     match choice.as_str() {
         "data-api" => DatabaseConfig::from_env().map_err(|e| e.to_string()),
-        other if other.starts_with("sqlite:") => Ok(DatabaseConfig::Sqlite(PathBuf::from(
-            &other["sqlite:".len()..],
-        ))),
+        other if other.starts_with("sqlite:") => Ok(DatabaseConfig::Sqlite(PathBuf::from(&other["sqlite:".len()..]))),
         other if other.starts_with("postgres://") || other.starts_with("postgresql://") => {
             Ok(DatabaseConfig::Postgres(other.to_owned()))
         }
@@ -112,8 +111,7 @@ async fn main() {
             .ok()
             .and_then(|p| p.parse().ok())
             .unwrap_or(8080),
-        data_dir: std::env::var("OMS_DATA_DIR")
-            .map_or_else(|_| PathBuf::from(".oms-data"), PathBuf::from),
+        data_dir: std::env::var("OMS_DATA_DIR").map_or_else(|_| PathBuf::from(".oms-data"), PathBuf::from),
         database: std::env::var("OMS_DATABASE").ok(),
     }) {
         Command::Serve {
@@ -162,24 +160,24 @@ async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result
     let applied = oms::sql::migrations::migrate(executor.as_ref())
         .await
         .map_err(|e| e.to_string())?;
-    eprintln!(
-        "schema is current ({} migration(s) applied now)",
-        applied.len()
-    );
+    eprintln!("schema is current ({} migration(s) applied now)", applied.len());
     Ok(())
 }
 
-async fn serve(
-    host: String,
-    port: u16,
-    data_dir: PathBuf,
-    database: Option<String>,
-) -> Result<(), String> {
+async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<String>) -> Result<(), String> {
     oms::telemetry::init("oms-local");
     let issuer = issuer::Issuer::load_or_create(&data_dir)?;
     let config = database_config(database, &data_dir)?;
     let executor = config.connect().await.map_err(|e| e.to_string())?;
-    let app = App::over_sql(executor);
+    // The same wiring as in AWS, on embedded adapters: a versioned in-memory cache, and queues with
+    // SQS semantics delivering to the same consumers the Lambda functions run.
+    let change_events = Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 5));
+    let status_events = Arc::new(LocalQueue::new("opportunity-status-events", Duration::from_secs(30), 5));
+    let mut app = App::over_sql(executor);
+    app.cache = Arc::new(MemoryCache::new());
+    app.publisher = change_events.clone();
+    app.dead_letters = status_events.clone();
+    spawn_event_sources(&app, &change_events, &status_events);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
         .map_err(|e| e.to_string())?;
@@ -188,6 +186,8 @@ async fn serve(
     }
     let server = Arc::new(server::Server {
         app,
+        change_events,
+        status_events,
         verifier: issuer.verifier()?,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
         openapi: oms::openapi::to_pretty_json(),
@@ -204,4 +204,48 @@ async fn serve(
             Ok(())
         }
     }
+}
+
+/// How often the local schedule runs the outbox relay (EventBridge: every minute).
+const RELAY_EVERY: Duration = Duration::from_secs(60);
+
+/// The local event source mappings and schedules: queue consumers and timers, in process.
+fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue: &Arc<LocalQueue>) {
+    let (a, q) = (app.clone(), change_events.clone());
+    tokio::spawn(async move {
+        q.run_consumer(|event| {
+            let a = a.clone();
+            async move { cache_invalidation::handle(&a, event).await }
+        })
+        .await
+    });
+    let (a, q) = (app.clone(), status_queue.clone());
+    tokio::spawn(async move {
+        q.run_consumer(|event| {
+            let a = a.clone();
+            async move { status_events::handle(&a, event).await }
+        })
+        .await
+    });
+    let a = app.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(RELAY_EVERY);
+        loop {
+            ticks.tick().await;
+            let event = serde_json::json!({
+                "version": "0",
+                "id": uuid::Uuid::new_v4(),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "000000000000",
+                "time": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "region": "local",
+                "resources": ["arn:aws:events:local:000000000000:rule/outbox-relay"],
+                "detail": {}
+            });
+            if let Err(error) = outbox_relay::handle(&a, event).await {
+                tracing::warn!(%error, "outbox relay failed");
+            }
+        }
+    });
 }

@@ -41,6 +41,10 @@ pub struct Server {
     pub jwks: String,
     /// `/openapi.json`.
     pub openapi: String,
+    /// The change-event queue (SQS locally).
+    pub change_events: Arc<oms::adapters::local_queue::LocalQueue>,
+    /// The status-event queue the matching and selection services write to.
+    pub status_events: Arc<oms::adapters::local_queue::LocalQueue>,
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -50,10 +54,9 @@ fn problem(error: ApiError, request_id: &str) -> HttpResponse {
     let body = serde_json::to_string(&error.problem(Some(request_id))).unwrap_or_default();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        "content-type",
-        HeaderValue::from_static("application/problem+json"),
-    );
+    response
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/problem+json"));
     if let ApiError::MethodNotAllowed(allow) = &error
         && let Ok(value) = HeaderValue::from_str(allow)
     {
@@ -98,11 +101,7 @@ fn authorizer_claims(claims: &Map<String, Value>) -> Map<String, Value> {
 
 fn query_maps(query: Option<&str>) -> (Value, Value) {
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let decode = |s: &str| percent_decode(&s.replace('+', " "));
         multi.entry(decode(k)).or_default().push(decode(v));
@@ -125,28 +124,16 @@ fn percent_decode(text: &str) -> String {
 
 impl Server {
     /// Answers one request.
-    pub async fn handle(
-        self: Arc<Self>,
-        request: Request<Incoming>,
-        peer: SocketAddr,
-    ) -> HttpResponse {
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let request_id = uuid::Uuid::new_v4().to_string();
         let mut response = self.route(request, peer, &request_id).await;
         if let Ok(value) = HeaderValue::from_str(&request_id) {
-            response
-                .headers_mut()
-                .entry("x-request-id")
-                .or_insert(value);
+            response.headers_mut().entry("x-request-id").or_insert(value);
         }
         response
     }
 
-    async fn route(
-        &self,
-        request: Request<Incoming>,
-        peer: SocketAddr,
-        request_id: &str,
-    ) -> HttpResponse {
+    async fn route(&self, request: Request<Incoming>, peer: SocketAddr, request_id: &str) -> HttpResponse {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         match (method.as_str(), path.as_str()) {
@@ -159,6 +146,30 @@ impl Server {
             ("GET", "/.well-known/jwks.json") => {
                 return plain(StatusCode::OK, "application/json", self.jwks.clone());
             }
+            ("GET", "/_local/queues") => {
+                let queue = |q: &oms::adapters::local_queue::LocalQueue| {
+                    let dead: Vec<Value> = q
+                        .dead_letters()
+                        .into_iter()
+                        .map(|(body, reason)| json!({ "body": body, "reason": reason }))
+                        .collect();
+                    json!({ "depth": q.depth(), "dead_letters": dead })
+                };
+                let body = json!({
+                    "change-events": queue(&self.change_events),
+                    "opportunity-status-events": queue(&self.status_events),
+                });
+                return plain(StatusCode::OK, "application/json", body.to_string());
+            }
+            ("POST", "/_local/status-events") => {
+                // Stands in for the matching and selection services writing to the SQS queue.
+                let body = match Limited::new(request.into_body(), 256 * 1024).collect().await {
+                    Ok(collected) => collected.to_bytes(),
+                    Err(_) => return problem(ApiError::PayloadTooLarge(256 * 1024), request_id),
+                };
+                self.status_events.send(String::from_utf8_lossy(&body).into_owned());
+                return plain(StatusCode::ACCEPTED, "application/json", "{\"queued\":true}");
+            }
             _ => {}
         }
         let (route, path_params) = match match_route(&method, &path) {
@@ -167,17 +178,11 @@ impl Server {
                 return problem(ApiError::MethodNotAllowed(methods.join(", ")), request_id);
             }
             Match::NotFound => {
-                return problem(
-                    ApiError::NotFound(format!("no resource at {path}")),
-                    request_id,
-                );
+                return problem(ApiError::NotFound(format!("no resource at {path}")), request_id);
             }
         };
         let claims = if route.authenticated {
-            let header = request
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok());
+            let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
             let verified = match bearer_token(header) {
                 Ok(token) => self.verifier.verify(token).await,
                 Err(e) => Err(e),
@@ -199,10 +204,7 @@ impl Server {
         for (name, value) in &parts.headers {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
             headers.insert(name.as_str().to_owned(), json!(value));
-            multi_headers
-                .entry(name.as_str().to_owned())
-                .or_default()
-                .push(value);
+            multi_headers.entry(name.as_str().to_owned()).or_default().push(value);
         }
         let (query, multi_query) = query_maps(parts.uri.query());
         let path_parameters = if path_params.is_empty() {
@@ -292,10 +294,7 @@ fn proxy_to_http(proxy: &Value) -> HttpResponse {
                     _ => vec![],
                 };
                 for v in values {
-                    if let (Ok(n), Ok(v)) = (
-                        http::HeaderName::try_from(name.as_str()),
-                        HeaderValue::from_str(v),
-                    ) {
+                    if let (Ok(n), Ok(v)) = (http::HeaderName::try_from(name.as_str()), HeaderValue::from_str(v)) {
                         response.headers_mut().append(n, v);
                     }
                 }

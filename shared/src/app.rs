@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use time::Duration;
 
-use crate::ports::store::{CustomerStore, OpportunityStore, SkillStore};
+use crate::adapters::dynamodb_cache::DynamoDbCache;
+use crate::adapters::sqs::{LoggedDeadLetters, SqsDeadLetters, SqsPublisher};
+use crate::ports::cache::{Cache, NoCache};
+use crate::ports::events::{DeadLetters, EventPublisher, OutboxOnly};
+use crate::ports::store::{CustomerStore, OpportunityStore, OutboxStore, SkillStore};
 use crate::ports::{Clock, IdSource, SystemClock, UuidV7Ids};
 use crate::sql::rdsdata::{DataApiExecutor, DataApiTarget};
 use crate::sql::sqlite::SqliteExecutor;
@@ -28,6 +32,14 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// New ids.
     pub ids: Arc<dyn IdSource>,
+    /// The versioned cache (cache-aside reads, write-through updates).
+    pub cache: Arc<dyn Cache>,
+    /// Where committed change events go.
+    pub publisher: Arc<dyn EventPublisher>,
+    /// The transactional outbox.
+    pub outbox: Arc<dyn OutboxStore>,
+    /// Where unprocessable consumed messages are parked.
+    pub dead_letters: Arc<dyn DeadLetters>,
 }
 
 impl App {
@@ -37,16 +49,49 @@ impl App {
         App {
             opportunities: store.clone(),
             customers: store.clone(),
-            skills: store,
+            skills: store.clone(),
+            outbox: store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
+            cache: Arc::new(NoCache),
+            publisher: Arc::new(OutboxOnly),
+            dead_letters: Arc::new(LoggedDeadLetters),
         }
     }
 
-    /// Builds the application from the environment (see [`DatabaseConfig::from_env`]).
+    /// Builds the application from the environment: the database ([`DatabaseConfig::from_env`]),
+    /// the DynamoDB cache (`OMS_CACHE_TABLE`), the change-event queue
+    /// (`OMS_CHANGE_EVENTS_QUEUE_URL`) and the dead-letter queue (`OMS_DEAD_LETTER_QUEUE_URL`).
+    /// AWS clients are built here, once per cold start; none of them calls the network until used.
     pub async fn from_env() -> Result<App, ConfigError> {
-        let executor = DatabaseConfig::from_env()?.connect().await?;
-        Ok(App::over_sql(executor))
+        let database = DatabaseConfig::from_env()?;
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (cache_table, queue_url, dead_letter_url) = (
+            var("OMS_CACHE_TABLE"),
+            var("OMS_CHANGE_EVENTS_QUEUE_URL"),
+            var("OMS_DEAD_LETTER_QUEUE_URL"),
+        );
+        let needs_aws = matches!(database, DatabaseConfig::DataApi(_))
+            || cache_table.is_some()
+            || queue_url.is_some()
+            || dead_letter_url.is_some();
+        let aws = if needs_aws {
+            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        } else {
+            None
+        };
+        let executor = database.connect_with(aws.as_ref()).await?;
+        let mut app = App::over_sql(executor);
+        if let (Some(table), Some(aws)) = (cache_table, aws.as_ref()) {
+            app.cache = Arc::new(DynamoDbCache::new(aws_sdk_dynamodb::Client::new(aws), table));
+        }
+        if let (Some(url), Some(aws)) = (queue_url, aws.as_ref()) {
+            app.publisher = Arc::new(SqsPublisher::new(aws_sdk_sqs::Client::new(aws), url));
+        }
+        if let (Some(url), Some(aws)) = (dead_letter_url, aws.as_ref()) {
+            app.dead_letters = Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(aws), url));
+        }
+        Ok(app)
     }
 }
 
@@ -90,9 +135,7 @@ impl DatabaseConfig {
         });
         if choice == "data-api" {
             let required = |name: &str| {
-                var(name).ok_or_else(|| {
-                    ConfigError::Invalid(format!("{name} is required with OMS_DATABASE=data-api"))
-                })
+                var(name).ok_or_else(|| ConfigError::Invalid(format!("{name} is required with OMS_DATABASE=data-api")))
             };
             return Ok(DatabaseConfig::DataApi(DataApiTarget {
                 cluster_arn: required("OMS_DB_CLUSTER_ARN")?,
@@ -114,10 +157,19 @@ impl DatabaseConfig {
     /// Opens the database. The Data API client is built here, once; no network call is made
     /// until the first statement.
     pub async fn connect(&self) -> Result<Arc<dyn SqlExecutor>, ConfigError> {
+        self.connect_with(None).await
+    }
+
+    /// Opens the database with an already loaded AWS configuration (for the Data API).
+    pub async fn connect_with(&self, aws: Option<&aws_config::SdkConfig>) -> Result<Arc<dyn SqlExecutor>, ConfigError> {
         match self {
             DatabaseConfig::DataApi(target) => {
-                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let client = aws_sdk_rdsdata::Client::new(&config);
+                let client = match aws {
+                    Some(config) => aws_sdk_rdsdata::Client::new(config),
+                    None => aws_sdk_rdsdata::Client::new(
+                        &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+                    ),
+                };
                 Ok(Arc::new(DataApiExecutor::new(client, target.clone())))
             }
             DatabaseConfig::Sqlite(path) => {

@@ -11,8 +11,10 @@
 //! - [`runtime`], [`telemetry`]: running a handler as a Lambda function.
 //! - [`openapi`]: the OpenAPI 3.1 description, generated from the code.
 
+pub mod adapters;
 pub mod app;
 pub mod auth;
+pub mod consumers;
 pub mod domain;
 pub mod handlers;
 pub mod http;

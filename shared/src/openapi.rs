@@ -5,22 +5,20 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
-    PathsBuilder, Ref, Required, ResponseBuilder, Schema, ServerBuilder, Type,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
+    Required, ResponseBuilder, Schema, ServerBuilder, Type,
 };
 
 use crate::auth::Caller;
 use crate::domain::catalog::{Customer, Skill};
 use crate::domain::history::HistoryItem;
 use crate::handlers::input::{
-    CancelRequest, CreateCustomerRequest, CreateOpportunityRequest, CreateSkillRequest,
-    ProblemStatementRequest, SkillRequirementsRequest,
+    CancelRequest, CreateCustomerRequest, CreateOpportunityRequest, CreateSkillRequest, ProblemStatementRequest,
+    SkillRequirementsRequest,
 };
 use crate::handlers::platform::Health;
 use crate::handlers::views::{OpportunitySummaryView, OpportunityView};
@@ -187,15 +185,9 @@ fn doc(function: &str) -> Option<Doc> {
                 ("status", "Filter by status."),
                 ("priority", "Filter by priority."),
                 ("customer_id", "Filter by customer id."),
-                (
-                    "created_from",
-                    "Created at or after (RFC 3339 or YYYY-MM-DD).",
-                ),
+                ("created_from", "Created at or after (RFC 3339 or YYYY-MM-DD)."),
                 ("created_to", "Created before (RFC 3339 or YYYY-MM-DD)."),
-                (
-                    "q",
-                    "Case-insensitive substring of the title or customer name.",
-                ),
+                ("q", "Case-insensitive substring of the title or customer name."),
                 (
                     "sort",
                     "created_at, updated_at, priority or start_date; prefix - for descending (default -created_at).",
@@ -329,11 +321,9 @@ pub fn document() -> OpenApi {
                         .name(name)
                         .parameter_in(ParameterIn::Path)
                         .required(Required::True)
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(
-                            Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                                utoipa::openapi::KnownFormat::Uuid,
-                            )),
-                        ))),
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).format(Some(
+                            utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
+                        )))),
                 );
             }
         }
@@ -440,9 +430,7 @@ pub fn document() -> OpenApi {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some(
-                        "A Cognito ID or access token; groups from cognito:groups.",
-                    ))
+                    .description(Some("A Cognito ID or access token; groups from cognito:groups."))
                     .build(),
             ),
         )
@@ -475,10 +463,7 @@ mod tests {
     #[test]
     fn every_route_is_documented() {
         for route in ROUTES {
-            assert!(
-                doc(route.function).is_some(),
-                "{route:?} has no OpenAPI entry"
-            );
+            assert!(doc(route.function).is_some(), "{route:?} has no OpenAPI entry");
         }
     }
 

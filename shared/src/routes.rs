@@ -11,8 +11,7 @@ use crate::handlers::{catalog, opportunities, platform};
 use crate::http::ApiError;
 
 /// The future a handler returns.
-pub type HandlerFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
 /// A handler: the application and a request in, a response or an error out.
 pub type Handler = for<'a> fn(&'a App, Request) -> HandlerFuture<'a>;
 
@@ -53,13 +52,7 @@ macro_rules! route {
 pub const ROUTES: &[Route] = &[
     route!("health", "GET", "/health", false, platform::health),
     route!("get-me", "GET", "/v1/me", true, platform::me),
-    route!(
-        "list-customers",
-        "GET",
-        "/v1/customers",
-        true,
-        catalog::list_customers
-    ),
+    route!("list-customers", "GET", "/v1/customers", true, catalog::list_customers),
     route!(
         "create-customer",
         "POST",
@@ -67,20 +60,8 @@ pub const ROUTES: &[Route] = &[
         true,
         catalog::create_customer
     ),
-    route!(
-        "list-skills",
-        "GET",
-        "/v1/skills",
-        true,
-        catalog::list_skills
-    ),
-    route!(
-        "create-skill",
-        "POST",
-        "/v1/skills",
-        true,
-        catalog::create_skill
-    ),
+    route!("list-skills", "GET", "/v1/skills", true, catalog::list_skills),
+    route!("create-skill", "POST", "/v1/skills", true, catalog::create_skill),
     route!(
         "create-opportunity",
         "POST",
@@ -210,10 +191,7 @@ mod tests {
     fn every_function_serves_exactly_one_route() {
         for route in ROUTES {
             assert_eq!(
-                ROUTES
-                    .iter()
-                    .filter(|r| r.function == route.function)
-                    .count(),
+                ROUTES.iter().filter(|r| r.function == route.function).count(),
                 1,
                 "{route:?}"
             );
@@ -237,9 +215,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(
-            matches!(match_route("DELETE", "/v1/opportunities"), Match::WrongMethod(m) if m.contains(&"GET"))
-        );
+        assert!(matches!(match_route("DELETE", "/v1/opportunities"), Match::WrongMethod(m) if m.contains(&"GET")));
         assert!(matches!(match_route("GET", "/v1/nothing"), Match::NotFound));
     }
 }

@@ -36,10 +36,7 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
             Ok(response) => response,
             Err(error) => error.into_response(request_id.as_deref()),
         };
-        if let Some(id) = request_id
-            .as_deref()
-            .and_then(|id| HeaderValue::from_str(id).ok())
-        {
+        if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
             response.headers_mut().insert("x-request-id", id);
         }
         tracing::info!(
@@ -62,8 +59,7 @@ pub async fn invoke_api_gateway_event(
     app: &App,
     event: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
-    let payload: LambdaRequest =
-        serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
+    let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
     let mut adapter = Adapter::from(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(dispatch(route, app, request).await)
     }));
@@ -82,6 +78,62 @@ pub async fn run_http_function(function: &'static str) -> Result<(), lambda_http
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(dispatch(route, app, request).await)
+    }))
+    .await
+}
+
+/// The future of an SQS consumer.
+pub type SqsFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = aws_lambda_events::event::sqs::SqsBatchResponse> + Send + 'a>>;
+/// An SQS consumer: a batch in, a partial batch response out.
+pub type SqsHandler = for<'a> fn(&'a App, aws_lambda_events::event::sqs::SqsEvent) -> SqsFuture<'a>;
+
+/// The `main` of every SQS-triggered function (report batch item failures must be enabled on the
+/// event source mapping).
+pub async fn run_sqs_function(function: &'static str, handler: SqsHandler) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init(function);
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
+            let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+            let span = tracing::info_span!("invocation", function, request_id = %event.context.request_id, cold_start);
+            let records = event.payload.records.len();
+            async move {
+                let response = handler(app, event.payload).await;
+                tracing::info!(records, failed = response.batch_item_failures.len(), "batch handled");
+                Ok::<_, Infallible>(response)
+            }
+            .instrument(span)
+            .await
+        },
+    ))
+    .await
+}
+
+/// The future of a scheduled job.
+pub type ScheduledFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'a>>;
+/// A scheduled job: the EventBridge event in, a report out.
+pub type ScheduledHandler = for<'a> fn(&'a App, serde_json::Value) -> ScheduledFuture<'a>;
+
+/// The `main` of every function on an EventBridge schedule. A failed run is reported as a
+/// function error (so the schedule's retry policy and the Errors alarm see it).
+pub async fn run_scheduled_function(
+    function: &'static str,
+    handler: ScheduledHandler,
+) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init(function);
+    let app: &'static App = Box::leak(Box::new(App::from_env().await?));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+        let span = tracing::info_span!("invocation", function, request_id = %event.context.request_id, cold_start);
+        async move {
+            let report = handler(app, event.payload).await?;
+            tracing::info!(report = %report, "scheduled run done");
+            Ok::<_, lambda_http::Error>(report)
+        }
+        .instrument(span)
+        .await
     }))
     .await
 }

@@ -22,8 +22,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// A binary built by `cargo build --workspace` (the test command builds them first).
 pub fn built_binary(name: &str) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map_or_else(|_| workspace_root().join("target"), PathBuf::from);
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace_root().join("target"), PathBuf::from);
     let path = target.join("debug").join(name);
     assert!(
         path.exists(),
@@ -37,9 +36,7 @@ pub fn built_binary(name: &str) -> PathBuf {
 pub async fn sqlite_executor() -> (Arc<dyn SqlExecutor>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let executor = SqliteExecutor::open(&dir.path().join("test.sqlite3")).expect("open sqlite");
-    migrations::migrate(&executor)
-        .await
-        .expect("migrate sqlite");
+    migrations::migrate(&executor).await.expect("migrate sqlite");
     (Arc::new(executor), dir)
 }
 
@@ -65,9 +62,7 @@ pub async fn postgres_executor() -> Arc<dyn SqlExecutor> {
     let separator = if url.contains('?') { '&' } else { '?' };
     let scoped = format!("{url}{separator}options=-csearch_path%3D{schema}");
     let executor = PostgresExecutor::new(&scoped, 8);
-    migrations::migrate(&executor)
-        .await
-        .expect("migrate postgres");
+    migrations::migrate(&executor).await.expect("migrate postgres");
     Arc::new(executor)
 }
 
@@ -99,21 +94,14 @@ impl LocalServer {
         let base_url = tokio::time::timeout(Duration::from_secs(30), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(rest) = line.split("listening on ").nth(1) {
-                    return rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
+                    return rest.split_whitespace().next().unwrap_or_default().to_owned();
                 }
             }
             String::new()
         })
         .await
         .expect("oms-local did not start within 30 s");
-        assert!(
-            base_url.starts_with("http://"),
-            "oms-local did not report its address"
-        );
+        assert!(base_url.starts_with("http://"), "oms-local did not report its address");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         LocalServer {
             base_url,
@@ -145,10 +133,7 @@ impl LocalServer {
             "token command failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let token = String::from_utf8(output.stdout)
-            .expect("utf-8")
-            .trim()
-            .to_owned();
+        let token = String::from_utf8(output.stdout).expect("utf-8").trim().to_owned();
         assert_eq!(
             token.split('.').count(),
             3,
@@ -323,4 +308,58 @@ pub mod runtime_api {
         *response.status_mut() = hyper::StatusCode::ACCEPTED;
         response
     }
+}
+
+/// A change event for records a test writes directly through the store.
+pub fn fixture_event(aggregate_id: uuid::Uuid, version: i64) -> oms::domain::events::ChangeEvent {
+    oms::domain::events::ChangeEvent {
+        id: uuid::Uuid::now_v7(),
+        event_type: "Fixture".into(),
+        aggregate_id,
+        aggregate_version: version,
+        occurred_at: time::OffsetDateTime::now_utc(),
+        detail: serde_json::Value::Null,
+    }
+}
+
+/// An API Gateway REST proxy event for `function`, with Cognito claims for `sub` in `groups`.
+pub fn api_event(
+    function: &str,
+    path_id: Option<uuid::Uuid>,
+    body: Option<serde_json::Value>,
+    sub: &str,
+    groups: &str,
+) -> serde_json::Value {
+    let route = oms::routes::by_function(function).expect("route");
+    let path = match path_id {
+        Some(id) => route.path.replace("{id}", &id.to_string()),
+        None => route.path.to_owned(),
+    };
+    serde_json::json!({
+        "resource": route.path,
+        "path": path,
+        "httpMethod": route.method,
+        "headers": { "content-type": "application/json" },
+        "pathParameters": path_id.map(|id| serde_json::json!({ "id": id })),
+        "body": body.map(|b| b.to_string()),
+        "isBase64Encoded": false,
+        "requestContext": {
+            "stage": "test", "requestId": uuid::Uuid::new_v4().to_string(), "httpMethod": route.method, "resourcePath": route.path,
+            "authorizer": { "claims": { "sub": sub, "cognito:groups": groups } }
+        }
+    })
+}
+
+/// Runs an event through a function's handler and returns the status and the JSON body.
+pub async fn call(app: &oms::app::App, function: &str, event: serde_json::Value) -> (u16, serde_json::Value) {
+    let route = oms::routes::by_function(function).expect("route");
+    let response = oms::runtime::invoke_api_gateway_event(route, app, event)
+        .await
+        .expect("proxy response");
+    let status = response["statusCode"].as_u64().unwrap_or_default() as u16;
+    let body = response["body"]
+        .as_str()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status, body)
 }

@@ -74,10 +74,7 @@ impl JwtVerifier {
         JwtVerifier {
             source,
             policy,
-            cache: Arc::new(RwLock::new(CachedKeys {
-                keys,
-                fetched_at: None,
-            })),
+            cache: Arc::new(RwLock::new(CachedKeys { keys, fetched_at: None })),
             http,
         }
     }
@@ -93,10 +90,7 @@ impl JwtVerifier {
         if let Some(key) = cache.keys.get(kid) {
             return Ok(key.clone());
         }
-        if cache
-            .fetched_at
-            .is_some_and(|at| at.elapsed() < REFRESH_INTERVAL)
-        {
+        if cache.fetched_at.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
             return Err(AuthError::Invalid("unknown signing key".into()));
         }
         cache.fetched_at = Some(Instant::now());
@@ -119,8 +113,7 @@ impl JwtVerifier {
 
     /// Verifies a token and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Map<String, Value>, AuthError> {
-        let header = decode_header(token)
-            .map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
+        let header = decode_header(token).map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
         if header.alg != Algorithm::RS256 {
             return Err(AuthError::Invalid("only RS256 tokens are accepted".into()));
         }
@@ -133,17 +126,12 @@ impl JwtVerifier {
         validation.validate_aud = false; // access tokens carry client_id instead; checked below
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let data = decode::<Map<String, Value>>(token, &key, &validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let data =
+            decode::<Map<String, Value>>(token, &key, &validation).map_err(|e| AuthError::Invalid(e.to_string()))?;
         let claims = data.claims;
-        let token_use = claims
-            .get("token_use")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let token_use = claims.get("token_use").and_then(Value::as_str).unwrap_or_default();
         if !self.policy.token_uses.iter().any(|u| u == token_use) {
-            return Err(AuthError::Invalid(format!(
-                "token_use {token_use:?} is not accepted"
-            )));
+            return Err(AuthError::Invalid(format!("token_use {token_use:?} is not accepted")));
         }
         let client = match token_use {
             "access" => claims.get("client_id"),
@@ -151,18 +139,13 @@ impl JwtVerifier {
         };
         let client_ok = match client {
             Some(Value::String(c)) => self.policy.client_ids.iter().any(|id| id == c),
-            Some(Value::Array(list)) => list.iter().any(|c| {
-                self.policy
-                    .client_ids
-                    .iter()
-                    .any(|id| Some(id.as_str()) == c.as_str())
-            }),
+            Some(Value::Array(list)) => list
+                .iter()
+                .any(|c| self.policy.client_ids.iter().any(|id| Some(id.as_str()) == c.as_str())),
             _ => false,
         };
         if !client_ok {
-            return Err(AuthError::Invalid(
-                "the token was issued for another audience".into(),
-            ));
+            return Err(AuthError::Invalid("the token was issued for another audience".into()));
         }
         Ok(claims)
     }

@@ -55,10 +55,7 @@ fn claim_text(claims: &Map<String, Value>, name: &str) -> Option<String> {
 /// comma-separated string (REST API authorizer claims) or `[a b]` (HTTP API claims).
 pub fn parse_groups(value: Option<&Value>) -> Vec<String> {
     match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
         Some(Value::String(text)) => text
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -73,13 +70,9 @@ pub fn parse_groups(value: Option<&Value>) -> Vec<String> {
 impl Caller {
     /// Builds the caller from verified claims (the authorizer's `claims` map or a verified token).
     pub fn from_claims(claims: &Map<String, Value>) -> Result<Caller, AuthError> {
-        let id = claim_text(claims, "sub")
-            .ok_or_else(|| AuthError::Invalid("the token has no sub claim".into()))?;
+        let id = claim_text(claims, "sub").ok_or_else(|| AuthError::Invalid("the token has no sub claim".into()))?;
         let name = claim_text(claims, "name").or_else(|| {
-            match (
-                claim_text(claims, "given_name"),
-                claim_text(claims, "family_name"),
-            ) {
+            match (claim_text(claims, "given_name"), claim_text(claims, "family_name")) {
                 (Some(g), Some(f)) => Some(format!("{g} {f}")),
                 (Some(g), None) => Some(g),
                 (None, f) => f,
@@ -142,14 +135,10 @@ mod tests {
 
     #[test]
     fn sales_managers_access_only_their_own_and_admins_everything() {
-        let sm = Caller::from_claims(&claims(
-            json!({"sub": "u1", "cognito:groups": "SalesManager"}),
-        ))
-        .unwrap();
+        let sm = Caller::from_claims(&claims(json!({"sub": "u1", "cognito:groups": "SalesManager"}))).unwrap();
         assert!(sm.can_access("u1"));
         assert!(!sm.can_access("u2"));
-        let admin =
-            Caller::from_claims(&claims(json!({"sub": "a", "cognito:groups": "Admin"}))).unwrap();
+        let admin = Caller::from_claims(&claims(json!({"sub": "a", "cognito:groups": "Admin"}))).unwrap();
         assert!(admin.can_access("u2"));
         let nobody = Caller::from_claims(&claims(json!({"sub": "n"}))).unwrap();
         assert!(!nobody.can_manage_opportunities());

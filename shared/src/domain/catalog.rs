@@ -1,6 +1,6 @@
 //! Customers (shared by all users) and the skills catalog (kept by Admins).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,14 +12,11 @@ pub const NAME_MAX: usize = 200;
 
 /// The key names are unique by: trimmed, inner whitespace collapsed, lower-cased.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A customer opportunities are registered for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Customer {
     /// Id.
     pub id: Uuid,
@@ -32,7 +29,7 @@ pub struct Customer {
 }
 
 /// A skill of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Skill {
     /// Id.
     pub id: Uuid,

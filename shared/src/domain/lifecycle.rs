@@ -128,14 +128,9 @@ pub fn next_status(from: Status, action: Action) -> Result<Status, TransitionErr
         (S::MatchingInProgress, A::MatchesFound) => S::MatchesFound,
         (S::MatchesFound, A::SelectArchitect) => S::ArchitectSelected,
         (S::ArchitectSelected, A::Complete) => S::Completed,
-        (
-            S::Draft
-            | S::Submitted
-            | S::MatchingInProgress
-            | S::MatchesFound
-            | S::ArchitectSelected,
-            A::Cancel,
-        ) => S::Cancelled,
+        (S::Draft | S::Submitted | S::MatchingInProgress | S::MatchesFound | S::ArchitectSelected, A::Cancel) => {
+            S::Cancelled
+        }
         _ => return Err(TransitionError::Illegal { from, action }),
     };
     Ok(to)

@@ -180,10 +180,7 @@ pub struct Money {
 
 impl Money {
     /// Parses an amount string and currency code, reporting each failing part.
-    pub fn parse(
-        amount: Option<&str>,
-        currency: Option<&str>,
-    ) -> Result<Money, Vec<(&'static str, String)>> {
+    pub fn parse(amount: Option<&str>, currency: Option<&str>) -> Result<Money, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         let minor_units = match currency {
             None => {
@@ -220,10 +217,7 @@ impl Money {
                         } else if minor_units.is_some_and(|units| value.scale() > units) {
                             errors.push((
                                 "amount",
-                                format!(
-                                    "must have at most {} decimal places",
-                                    minor_units.unwrap_or(0)
-                                ),
+                                format!("must have at most {} decimal places", minor_units.unwrap_or(0)),
                             ));
                             None
                         } else {
@@ -233,8 +227,7 @@ impl Money {
                     _ => {
                         errors.push((
                             "amount",
-                            "must be a non-negative decimal string such as \"125000.00\""
-                                .to_owned(),
+                            "must be a non-negative decimal string such as \"125000.00\"".to_owned(),
                         ));
                         None
                     }
@@ -264,13 +257,7 @@ mod tests {
     fn amounts_are_normalised_to_the_currency_minor_units() {
         let money = Money::parse(Some("125000"), Some("EUR")).unwrap();
         assert_eq!(money.amount.to_string(), "125000.00");
-        assert_eq!(
-            Money::parse(Some("5"), Some("JPY"))
-                .unwrap()
-                .amount
-                .to_string(),
-            "5"
-        );
+        assert_eq!(Money::parse(Some("5"), Some("JPY")).unwrap().amount.to_string(), "5");
     }
 
     #[test]

@@ -43,12 +43,7 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [
-        Priority::Low,
-        Priority::Medium,
-        Priority::High,
-        Priority::Critical,
-    ];
+    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Medium, Priority::High, Priority::Critical];
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
@@ -85,10 +80,7 @@ pub struct Timeline {
     pub start_date: Date,
     /// Last day, when given as a date (exclusive with `duration_days`).
     #[schema(value_type = Option<String>, format = Date)]
-    #[serde(
-        serialize_with = "serialize_opt_date",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(serialize_with = "serialize_opt_date", skip_serializing_if = "Option::is_none")]
     pub end_date: Option<Date>,
     /// Length in days, when given as a duration (exclusive with `end_date`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,11 +94,7 @@ pub struct Timeline {
 }
 
 fn serialize_date<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(
-        &date
-            .format(DATE_FORMAT)
-            .map_err(serde::ser::Error::custom)?,
-    )
+    s.serialize_str(&date.format(DATE_FORMAT).map_err(serde::ser::Error::custom)?)
 }
 fn serialize_opt_date<S: serde::Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
     match date {
@@ -168,20 +156,14 @@ impl Timeline {
             .and_then(|s| errors.check("end_date", parse_date(s)));
         let flexible = errors.require("flexible", input.flexible);
         match (&input.end_date, input.duration_days) {
-            (Some(_), Some(_)) => errors.add(
-                "duration_days",
-                "give either end_date or duration_days, not both",
-            ),
+            (Some(_), Some(_)) => errors.add("duration_days", "give either end_date or duration_days, not both"),
             (None, None) => errors.add("end_date", "give either end_date or duration_days"),
             _ => {}
         }
         if let Some(days) = input.duration_days
             && !(1..=TIMELINE_MAX_DAYS).contains(&days)
         {
-            errors.add(
-                "duration_days",
-                format!("must be between 1 and {TIMELINE_MAX_DAYS}"),
-            );
+            errors.add("duration_days", format!("must be between 1 and {TIMELINE_MAX_DAYS}"));
         }
         if let (Some(start), Some(end)) = (start, end) {
             if end < start {
@@ -227,18 +209,11 @@ impl Timeline {
                 if let Ok(day) = parse_date(text)
                     && (day < timeline.start_date || day > last)
                 {
-                    errors.add(
-                        format!("specific_days[{i}]"),
-                        "must fall within the timeline",
-                    );
+                    errors.add(format!("specific_days[{i}]"), "must fall within the timeline");
                 }
             }
         }
-        if errors.is_empty() {
-            Ok(timeline)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(timeline) } else { Err(errors) }
     }
 
     /// The input form of this timeline (for merge patches).
@@ -467,10 +442,7 @@ impl Opportunity {
     pub fn submission_gaps(&self) -> FieldErrors {
         let mut errors = FieldErrors::new();
         if self.problem_statement.is_none() {
-            errors.add(
-                "problem_statement",
-                "a problem statement is required before submitting",
-            );
+            errors.add("problem_statement", "a problem statement is required before submitting");
         }
         if self.timeline.is_none() {
             errors.add("timeline", "a timeline is required before submitting");

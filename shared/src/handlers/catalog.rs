@@ -6,15 +6,16 @@ use uuid::Uuid;
 
 use super::input::{CreateCustomerRequest, CreateSkillRequest};
 use crate::app::{App, IDEMPOTENCY_TTL};
+use crate::consumers::after_commit;
 use crate::domain::catalog::{Customer, NAME_MAX, Skill, name_key};
+use crate::domain::events::ChangeEvent;
 use crate::domain::opportunity::SkillCategory;
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::cursor::{Cursor, Page, parse_limit};
-use crate::http::request::{
-    admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint,
-};
+use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
 use crate::http::response::{json, replay, to_stored, with_header};
+use crate::ports::cache::{SKILLS_CATALOG_KEY, SKILLS_CATALOG_TTL};
 use crate::ports::store::{Created, IdempotencyClaim};
 
 fn after_position(request: &Request, list: &str) -> Result<Option<(String, Uuid)>, ApiError> {
@@ -42,11 +43,7 @@ pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body
     let after = after_position(&request, "customers")?;
     let rows = app
         .customers
-        .list(
-            text.as_deref(),
-            after.as_ref().map(|(k, id)| (k.as_str(), *id)),
-            limit,
-        )
+        .list(text.as_deref(), after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit)
         .await?;
     let page = Page::from_overfetch(
         rows,
@@ -75,13 +72,7 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
         created_at: now,
     };
     let location = |c: &Customer| format!("/v1/customers/{}", c.id);
-    let render = |c: &Customer| {
-        to_stored(
-            StatusCode::CREATED,
-            c,
-            vec![("location".into(), location(c))],
-        )
-    };
+    let render = |c: &Customer| to_stored(StatusCode::CREATED, c, vec![("location".into(), location(c))]);
     let fingerprint = request_fingerprint(&request);
     let claim = key.as_deref().map(|key| IdempotencyClaim {
         caller_sub: &caller.id,
@@ -90,26 +81,116 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
         expires_at: now + IDEMPOTENCY_TTL,
         render: &render,
     });
-    match app.customers.create(customer, &caller.id, claim).await? {
-        Created::New(c) => Ok(with_header(
-            json(StatusCode::CREATED, &c)?,
-            "location",
-            &location(&c),
-        )),
+    let event = catalog_event(
+        app,
+        "CustomerCreated",
+        customer.id,
+        1,
+        now,
+        serde_json::json!({ "name": customer.name }),
+    );
+    let events = vec![event.clone()];
+    match app.customers.create(customer, &caller.id, event, claim).await? {
+        Created::New(c) => {
+            after_commit(app, None, &events).await;
+            Ok(with_header(json(StatusCode::CREATED, &c)?, "location", &location(&c)))
+        }
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
 
-/// `GET /v1/skills`: the catalog, by name.
+fn catalog_event(
+    app: &App,
+    event_type: &str,
+    id: Uuid,
+    version: i64,
+    at: time::OffsetDateTime,
+    detail: serde_json::Value,
+) -> ChangeEvent {
+    ChangeEvent {
+        id: app.ids.new_id(),
+        event_type: event_type.to_owned(),
+        aggregate_id: id,
+        aggregate_version: version,
+        occurred_at: at,
+        detail,
+    }
+}
+
+/// The catalog's version: the creation time (µs) of its newest skill. Skills are never deleted,
+/// so it only grows, and a `SkillCreated` event carries the catalog version it produced.
+fn catalog_version(skills: &[Skill]) -> i64 {
+    skills
+        .iter()
+        .map(|s| (s.created_at.unix_timestamp_nanos() / 1_000) as i64)
+        .max()
+        .unwrap_or(0)
+}
+
+fn skill_event(app: &App, skill: &Skill) -> ChangeEvent {
+    let version = catalog_version(std::slice::from_ref(skill));
+    catalog_event(
+        app,
+        "SkillCreated",
+        skill.id,
+        version,
+        skill.created_at,
+        serde_json::json!({ "name": skill.name }),
+    )
+}
+
+/// The whole catalog, cache-aside (1 hour); a cache failure falls back to the database.
+async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
+    match app.cache.get(SKILLS_CATALOG_KEY).await {
+        Ok(Some(entry)) => match serde_json::from_str::<Vec<Skill>>(&entry.body) {
+            Ok(skills) => return Ok(skills),
+            Err(error) => tracing::warn!(%error, "unreadable skills catalog in the cache"),
+        },
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "cache unavailable; reading the catalog from the database"),
+    }
+    const PAGE: i64 = 500;
+    let mut skills: Vec<Skill> = Vec::new();
+    loop {
+        let after = skills.last().map(|s| (name_key(&s.name), s.id));
+        let page = app
+            .skills
+            .list(after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE)
+            .await?;
+        let more = page.len() as i64 > PAGE;
+        skills.extend(page.into_iter().take(PAGE as usize));
+        if !more {
+            break;
+        }
+    }
+    if let Ok(body) = serde_json::to_string(&skills) {
+        if let Err(error) = app
+            .cache
+            .put(SKILLS_CATALOG_KEY, catalog_version(&skills), &body, SKILLS_CATALOG_TTL)
+            .await
+        {
+            tracing::warn!(%error, "could not fill the skills catalog cache");
+        }
+    }
+    Ok(skills)
+}
+
+/// `GET /v1/skills`: the catalog, by name, paged from the cached whole.
 pub async fn list_skills(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     caller(&request)?;
     only_query_params(&request, &["limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let after = after_position(&request, "skills")?;
-    let rows = app
-        .skills
-        .list(after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit)
-        .await?;
+    let catalog = whole_catalog(app).await?;
+    let rows: Vec<Skill> = catalog
+        .into_iter()
+        .filter(|s| {
+            after
+                .as_ref()
+                .is_none_or(|(key, id)| (name_key(&s.name), s.id) > (key.clone(), *id))
+        })
+        .take(limit as usize + 1)
+        .collect();
     let page = Page::from_overfetch(
         rows,
         limit,
@@ -129,19 +210,14 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
     let name = errors
         .require("name", body.name.as_deref())
         .and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
-    let category = errors
-        .require("category", body.category.as_deref())
-        .and_then(|c| {
-            errors.check(
-                "category",
-                SkillCategory::parse(c)
-                    .ok_or_else(|| format!("must be one of {}", SkillCategory::names())),
-            )
-        });
+    let category = errors.require("category", body.category.as_deref()).and_then(|c| {
+        errors.check(
+            "category",
+            SkillCategory::parse(c).ok_or_else(|| format!("must be one of {}", SkillCategory::names())),
+        )
+    });
     let description = match body.description.as_deref() {
-        Some(d) => errors
-            .check("description", parse_text(d, 1_000, true))
-            .map(Some),
+        Some(d) => errors.check("description", parse_text(d, 1_000, true)).map(Some),
         None => Some(None),
     };
     let (name, category, description) = errors
@@ -156,13 +232,7 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         created_at: now,
     };
     let location = |s: &Skill| format!("/v1/skills/{}", s.id);
-    let render = |s: &Skill| {
-        to_stored(
-            StatusCode::CREATED,
-            s,
-            vec![("location".into(), location(s))],
-        )
-    };
+    let render = |s: &Skill| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
     let fingerprint = request_fingerprint(&request);
     let claim = key.as_deref().map(|key| IdempotencyClaim {
         caller_sub: &caller.id,
@@ -171,12 +241,13 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         expires_at: now + IDEMPOTENCY_TTL,
         render: &render,
     });
-    match app.skills.create(skill, claim).await? {
-        Created::New(s) => Ok(with_header(
-            json(StatusCode::CREATED, &s)?,
-            "location",
-            &location(&s),
-        )),
+    let event = skill_event(app, &skill);
+    let events = vec![event.clone()];
+    match app.skills.create(skill, event, claim).await? {
+        Created::New(s) => {
+            after_commit(app, None, &events).await;
+            Ok(with_header(json(StatusCode::CREATED, &s)?, "location", &location(&s)))
+        }
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
@@ -215,7 +286,8 @@ pub async fn seed_starter_skills(app: &App) -> Result<usize, ApiError> {
             description: None,
             created_at: app.clock.now(),
         };
-        match app.skills.create(skill, None).await {
+        let event = skill_event(app, &skill);
+        match app.skills.create(skill, event, None).await {
             Ok(_) => added += 1,
             Err(crate::ports::store::StoreError::Duplicate { .. }) => {}
             Err(e) => return Err(e.into()),

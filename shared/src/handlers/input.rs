@@ -7,8 +7,8 @@ use uuid::Uuid;
 use crate::domain::catalog::NAME_MAX;
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
-    Importance, Priority, Proficiency, SkillCategory, SkillRef, SkillRequirement, Timeline,
-    TimelineInput, parse_description, parse_title,
+    Importance, Priority, Proficiency, SkillCategory, SkillRef, SkillRequirement, Timeline, TimelineInput,
+    parse_description, parse_title,
 };
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::ports::store::CustomerChoice;
@@ -126,11 +126,7 @@ pub fn parse_details(
 }
 
 /// Parses the customer choice of a new opportunity.
-pub fn parse_customer(
-    errors: &mut FieldErrors,
-    input: Option<&CustomerInput>,
-    new_id: Uuid,
-) -> Option<CustomerChoice> {
+pub fn parse_customer(errors: &mut FieldErrors, input: Option<&CustomerInput>, new_id: Uuid) -> Option<CustomerChoice> {
     let input = errors.require("customer", input)?;
     match (&input.id, &input.name) {
         (Some(id), None) => errors
@@ -203,10 +199,7 @@ fn parse_named<T>(
             errors.add(field, "is required");
             None
         }
-        Some(text) => errors.check(
-            field,
-            parse(text).ok_or_else(|| format!("must be one of {names}")),
-        ),
+        Some(text) => errors.check(field, parse(text).ok_or_else(|| format!("must be one of {names}"))),
     }
 }
 
@@ -250,10 +243,7 @@ pub fn parse_skill_requirements(
                 .check(at("custom_name"), parse_text(name, CUSTOM_SKILL_MAX, false))
                 .map(SkillRef::Custom),
             _ => {
-                errors.add(
-                    format!("items[{i}]"),
-                    "give exactly one of skill_id and custom_name",
-                );
+                errors.add(format!("items[{i}]"), "give exactly one of skill_id and custom_name");
                 None
             }
         };

@@ -8,13 +8,13 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::input::{
-    CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest,
-    SkillRequirementsRequest, parse_customer, parse_details, parse_priority, parse_reason,
-    parse_skill_requirements,
+    CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest, SkillRequirementsRequest,
+    parse_customer, parse_details, parse_priority, parse_reason, parse_skill_requirements,
 };
 use super::views::{OpportunitySummaryView, OpportunityView};
 use crate::app::{App, IDEMPOTENCY_TTL};
 use crate::auth::Caller;
+use crate::consumers::after_commit;
 use crate::domain::events::ChangeEvent;
 use crate::domain::history::{Change, HistoryEntry, HistoryItem};
 use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
@@ -23,15 +23,16 @@ use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::cursor::{Cursor, Page, parse_limit};
 use crate::http::request::{
-    check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params,
-    opportunity_manager, parse_json, path_id, query, request_fingerprint,
+    check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager,
+    parse_json, path_id, query, request_fingerprint,
 };
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
+use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
 use crate::ports::store::{
-    Created, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey,
-    SortPosition, StoreError,
+    Created, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError,
 };
 use crate::sql::value::{DATE_FORMAT, parse_timestamp};
+use lambda_http::http;
 
 /// How often a change is recomputed when a concurrent writer got there first (no `If-Match`).
 const WRITE_ATTEMPTS: usize = 3;
@@ -45,15 +46,21 @@ fn location(opportunity: &Opportunity) -> String {
     format!("/v1/opportunities/{}", opportunity.id)
 }
 
-fn event(app: &App, event_type: &'static str, o: &Opportunity, detail: Value) -> ChangeEvent {
+fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeEvent {
     ChangeEvent {
         id: app.ids.new_id(),
-        event_type,
+        event_type: event_type.to_owned(),
         aggregate_id: o.id,
         aggregate_version: o.version,
         occurred_at: o.updated_at,
         detail,
     }
+}
+
+/// The cache entry of an opportunity: its whole view, at its version.
+fn cache_entry(o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
+    let body = serde_json::to_string(&OpportunityView::of(o)).ok()?;
+    Some((opportunity_key(o.id), o.version, body, OPPORTUNITY_TTL))
 }
 
 /// Loads an opportunity the caller may see; another Sales Manager's is a 404.
@@ -139,21 +146,53 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         expires_at: now + IDEMPOTENCY_TTL,
         render: &render,
     });
+    let events = vec![new.event.clone()];
     match app.opportunities.create(new, claim).await? {
-        Created::New(o) => Ok(with_header(
-            respond_with(&o, StatusCode::CREATED)?,
-            "location",
-            &location(&o),
-        )),
+        Created::New(o) => {
+            after_commit(app, cache_entry(&o), &events).await;
+            Ok(with_header(
+                respond_with(&o, StatusCode::CREATED)?,
+                "location",
+                &location(&o),
+            ))
+        }
         Created::Replay(stored) => Ok(replay(stored)),
     }
 }
 
-/// `GET /v1/opportunities/{id}`.
+/// The owner of a cached opportunity view, to check access without the database.
+#[derive(serde::Deserialize)]
+struct CachedOwner {
+    owner_id: String,
+}
+
+/// `GET /v1/opportunities/{id}`: cache-aside; a cache failure falls back to the database.
 pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
+    let key = opportunity_key(id);
+    match app.cache.get(&key).await {
+        Ok(Some(entry)) => match serde_json::from_str::<CachedOwner>(&entry.body) {
+            Ok(cached) if caller.can_access(&cached.owner_id) => {
+                let mut response = Response::new(Body::Text(entry.body));
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json"),
+                );
+                return Ok(with_header(response, "etag", &format!("\"{}\"", entry.version)));
+            }
+            Ok(_) => return Err(ApiError::NotFound(format!("no opportunity {id}"))),
+            Err(error) => tracing::warn!(%error, key, "unreadable cache entry; reading the database"),
+        },
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
+    }
     let opportunity = load_accessible(app, &caller, id).await?;
+    if let Some((key, version, body, ttl)) = cache_entry(&opportunity) {
+        if let Err(error) = app.cache.put(&key, version, &body, ttl).await {
+            tracing::warn!(%error, key, "could not fill the cache");
+        }
+    }
     respond_with(&opportunity, StatusCode::OK)
 }
 
@@ -171,7 +210,8 @@ fn parse_sort(raw: Option<&str>) -> Result<(SortKey, bool), ApiError> {
         _ => {
             return Err(ApiError::BadRequest {
                 code: "invalid_parameter",
-                detail: "sort must be created_at, updated_at, priority or start_date, optionally prefixed with -".into(),
+                detail: "sort must be created_at, updated_at, priority or start_date, optionally prefixed with -"
+                    .into(),
             });
         }
     };
@@ -214,16 +254,10 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
         ],
     )?;
     let status = query(&request, "status")?
-        .map(|s| {
-            Status::parse(&s)
-                .ok_or_else(|| bad_parameter("status", "a status such as draft or submitted"))
-        })
+        .map(|s| Status::parse(&s).ok_or_else(|| bad_parameter("status", "a status such as draft or submitted")))
         .transpose()?;
     let priority = query(&request, "priority")?
-        .map(|p| {
-            parse_priority(&p)
-                .map_err(|m| bad_parameter("priority", m.trim_start_matches("must be ")))
-        })
+        .map(|p| parse_priority(&p).map_err(|m| bad_parameter("priority", m.trim_start_matches("must be "))))
         .transpose()?;
     let customer_id = query(&request, "customer_id")?
         .map(|c| Uuid::parse_str(&c).map_err(|_| bad_parameter("customer_id", "a UUID")))
@@ -238,10 +272,7 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
     }
     let sort_text = query(&request, "sort")?;
     let (sort, descending) = parse_sort(sort_text.as_deref())?;
-    let list_name = format!(
-        "opportunities:{}",
-        sort_text.as_deref().unwrap_or("-created_at")
-    );
+    let list_name = format!("opportunities:{}", sort_text.as_deref().unwrap_or("-created_at"));
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let after = match query(&request, "cursor")? {
         None => None,
@@ -256,12 +287,8 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
                 SortKey::CreatedAt | SortKey::UpdatedAt => {
                     SortPosition::Timestamp(parse_timestamp(&cursor.value).ok_or_else(invalid)?, id)
                 }
-                SortKey::Priority => {
-                    SortPosition::Rank(cursor.value.parse().map_err(|_| invalid())?, id)
-                }
-                SortKey::StartDate => {
-                    SortPosition::Date(parse_date(&cursor.value).map_err(|_| invalid())?, id)
-                }
+                SortKey::Priority => SortPosition::Rank(cursor.value.parse().map_err(|_| invalid())?, id),
+                SortKey::StartDate => SortPosition::Date(parse_date(&cursor.value).map_err(|_| invalid())?, id),
             })
         }
     };
@@ -349,10 +376,19 @@ where
             expected_version: current.version,
             skill_requirements_changed: mutation.skill_requirements_changed,
             history: mutation.history,
-            events,
+            events: events.clone(),
+            applies_event: None,
         };
-        let written = update.opportunity.clone();
-        match app.opportunities.update(update).await {
+        let mut written = update.opportunity.clone();
+        let result = app.opportunities.update(update).await;
+        if result.is_ok() {
+            // A new customer's name is only known to the database: read the result back.
+            if written.customer.name.is_empty() {
+                written = load_accessible(app, caller, id).await?;
+            }
+            after_commit(app, cache_entry(&written), &events).await;
+        }
+        match result {
             // A new customer's name is only known to the database: read the result back.
             Ok(()) if written.customer.name.is_empty() => {
                 return respond_with(&load_accessible(app, caller, id).await?, StatusCode::OK);
@@ -417,15 +453,10 @@ fn patchable_document(o: &Opportunity) -> Map<String, Value> {
     doc.insert("title".into(), json!(o.title));
     doc.insert("description".into(), json!(o.description));
     doc.insert("priority".into(), json!(o.priority));
-    doc.insert(
-        "annual_recurring_revenue".into(),
-        json!(o.annual_recurring_revenue),
-    );
+    doc.insert("annual_recurring_revenue".into(), json!(o.annual_recurring_revenue));
     doc.insert(
         "timeline".into(),
-        o.timeline
-            .as_ref()
-            .map_or(Value::Null, |t| t.to_input_json()),
+        o.timeline.as_ref().map_or(Value::Null, |t| t.to_input_json()),
     );
     doc
 }
@@ -434,10 +465,7 @@ fn patchable_document(o: &Opportunity) -> Map<String, Value> {
 pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
-    let body = checked_body(
-        &request,
-        &["application/merge-patch+json", "application/json"],
-    )?;
+    let body = checked_body(&request, &["application/merge-patch+json", "application/json"])?;
     let patch: Value = parse_json(body)?;
     let Value::Object(mut patch) = patch else {
         return Err(ApiError::field("", "the merge patch must be a JSON object"));
@@ -446,9 +474,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
     let mut errors = FieldErrors::new();
     let reason = match reason_value {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) => {
-            errors.check("reason", parse_text(&text, super::input::REASON_MAX, true))
-        }
+        Some(Value::String(text)) => errors.check("reason", parse_text(&text, super::input::REASON_MAX, true)),
         Some(_) => {
             errors.add("reason", "must be a string");
             None
@@ -513,10 +539,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             && doc.get("timeline").is_none_or(Value::is_null)
             && current.status != Status::Draft
         {
-            errors.add(
-                "timeline",
-                "cannot be removed once the opportunity is submitted",
-            );
+            errors.add("timeline", "cannot be removed once the opportunity is submitted");
         }
         let (details, customer_id) = errors
             .finish(|| Some((details?, customer_id?)))
@@ -560,9 +583,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             });
         }
         if current.status == Status::ArchitectSelected
-            && let Some(locked) = changed
-                .iter()
-                .find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f))
+            && let Some(locked) = changed.iter().find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f))
         {
             return Err(ApiError::Conflict {
                 code: "field_locked",
@@ -606,10 +627,7 @@ fn optional_reason(errors: &mut FieldErrors, reason: Option<&str>) -> Option<Str
 }
 
 /// `PUT /v1/opportunities/{id}/problem-statement`.
-pub async fn put_problem_statement(
-    app: &App,
-    request: Request,
-) -> Result<Response<Body>, ApiError> {
+pub async fn put_problem_statement(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let body: ProblemStatementRequest = json_body(&request)?;
@@ -650,10 +668,7 @@ pub async fn put_problem_statement(
 }
 
 /// `PUT /v1/opportunities/{id}/skill-requirements`: replaces the list.
-pub async fn put_skill_requirements(
-    app: &App,
-    request: Request,
-) -> Result<Response<Body>, ApiError> {
+pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let body: SkillRequirementsRequest = json_body(&request)?;
@@ -678,9 +693,7 @@ pub async fn put_skill_requirements(
             .collect()
     };
     let requirements = parse_skill_requirements(&mut errors, &items, &catalog);
-    let requirements = errors
-        .finish(|| Some(requirements))
-        .map_err(ApiError::Validation)?;
+    let requirements = errors.finish(|| Some(requirements)).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
         ensure_editable_requirements(current, "skill requirements")?;
         let mut next = current.clone();
@@ -710,18 +723,9 @@ pub async fn put_skill_requirements(
     .await
 }
 
-fn status_change(
-    from: Status,
-    to: Status,
-    at: OffsetDateTime,
-    actor: &str,
-    reason: Option<String>,
-) -> HistoryEntry {
+fn status_change(from: Status, to: Status, at: OffsetDateTime, actor: &str, reason: Option<String>) -> HistoryEntry {
     HistoryEntry {
-        change: Change::Status {
-            from: Some(from),
-            to,
-        },
+        change: Change::Status { from: Some(from), to },
         at,
         actor: actor.into(),
         reason,
@@ -769,13 +773,7 @@ pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         next.cancelled_at = Some(now);
         Ok(Mutation {
             opportunity: next,
-            history: vec![status_change(
-                current.status,
-                to,
-                now,
-                &caller.id,
-                Some(reason.clone()),
-            )],
+            history: vec![status_change(current.status, to, now, &caller.id, Some(reason.clone()))],
             events: vec![(
                 "OpportunityCancelled",
                 json!({ "status": to, "previous_status": current.status, "reason": reason }),
@@ -787,19 +785,11 @@ pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiEr
 }
 
 /// `POST /v1/opportunities/{id}/reactivate`: back to the status before cancellation, within 90 days.
-pub async fn reactivate_opportunity(
-    app: &App,
-    request: Request,
-) -> Result<Response<Body>, ApiError> {
+pub async fn reactivate_opportunity(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     mutate(app, &request, &caller, id, |current, now| {
-        let to = reactivate(
-            current.status,
-            current.status_before_cancel,
-            current.cancelled_at,
-            now,
-        )?;
+        let to = reactivate(current.status, current.status_before_cancel, current.cancelled_at, now)?;
         let mut next = current.clone();
         next.status = to;
         next.status_before_cancel = None;

@@ -59,17 +59,11 @@ pub struct OpportunityView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_before_cancel: Option<Status>,
     /// When it was cancelled (while cancelled).
-    #[serde(
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub cancelled_at: Option<OffsetDateTime>,
     /// Until when it can be reactivated (while cancelled).
-    #[serde(
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub reactivatable_until: Option<OffsetDateTime>,
     /// Version; the `ETag` is this number in quotes.

@@ -88,11 +88,7 @@ impl ApiError {
     /// Status, stable code and title.
     pub fn classify(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            ApiError::Unauthenticated(_) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Authentication required",
-            ),
+            ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::MethodNotAllowed(_) => (
@@ -107,16 +103,10 @@ impl ApiError {
                 "Validation failed",
             ),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
-            ApiError::PreconditionFailed(_) => (
-                StatusCode::PRECONDITION_FAILED,
-                "stale_version",
-                "Precondition failed",
-            ),
-            ApiError::PayloadTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-            ),
+            ApiError::PreconditionFailed(_) => {
+                (StatusCode::PRECONDITION_FAILED, "stale_version", "Precondition failed")
+            }
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -139,9 +129,7 @@ impl ApiError {
     pub fn problem(&self, request_id: Option<&str>) -> Problem {
         let (status, code, title) = self.classify();
         let detail = match self {
-            ApiError::Internal(_) => {
-                "an unexpected error occurred; quote the request id when reporting it".to_owned()
-            }
+            ApiError::Internal(_) => "an unexpected error occurred; quote the request id when reporting it".to_owned(),
             ApiError::Validation(errors) => format!("{} field(s) failed validation", errors.len()),
             other => other.to_string(),
         };
@@ -167,8 +155,7 @@ impl ApiError {
         }
         let body = serde_json::to_string(&problem).unwrap_or_else(|_| "{}".into());
         let mut response = Response::new(Body::Text(body));
-        *response.status_mut() =
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.status_mut() = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
@@ -193,9 +180,9 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::VersionConflict { .. } => ApiError::PreconditionFailed(
-                "the opportunity was changed by someone else; reload and retry".into(),
-            ),
+            StoreError::VersionConflict { .. } => {
+                ApiError::PreconditionFailed("the opportunity was changed by someone else; reload and retry".into())
+            }
             StoreError::Duplicate { what, existing_id } => ApiError::Conflict {
                 code: "already_exists",
                 detail: match existing_id {
@@ -212,6 +199,10 @@ impl From<StoreError> for ApiError {
                 ApiError::field(field, format!("no such {what}"))
             }
             StoreError::IdempotencyMismatch => ApiError::IdempotencyKeyReused,
+            StoreError::AlreadyApplied => ApiError::Conflict {
+                code: "already_applied",
+                detail: "this change was already applied".into(),
+            },
             StoreError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }

@@ -25,15 +25,12 @@ pub fn request_id(request: &Request) -> Option<String> {
 /// The caller, from the claims the Cognito authorizer put in the request context.
 pub fn caller(request: &Request) -> Result<Caller, ApiError> {
     let claims = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => context
-            .authorizer
-            .fields
-            .get("claims")
-            .and_then(|c| c.as_object()),
+        Some(RequestContext::ApiGatewayV1(context)) => {
+            context.authorizer.fields.get("claims").and_then(|c| c.as_object())
+        }
         _ => None,
     };
-    let claims = claims
-        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    let claims = claims.ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
     Ok(Caller::from_claims(claims)?)
 }
 
@@ -85,11 +82,7 @@ pub fn query(request: &Request, name: &str) -> Result<Option<String>, ApiError> 
 /// Rejects query parameters the endpoint does not know.
 pub fn only_query_params(request: &Request, allowed: &[&str]) -> Result<(), ApiError> {
     let params = request.query_string_parameters();
-    let unknown: Vec<&str> = params
-        .iter()
-        .map(|(k, _)| k)
-        .filter(|k| !allowed.contains(k))
-        .collect();
+    let unknown: Vec<&str> = params.iter().map(|(k, _)| k).filter(|k| !allowed.contains(k)).collect();
     if unknown.is_empty() {
         Ok(())
     } else {
@@ -157,11 +150,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             let field = if path == "." { String::new() } else { path };
             let message = inner.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             ApiError::Validation(vec![FieldError { field, message }])
         }
     })
@@ -208,12 +197,7 @@ pub fn check_if_match(request: &Request, current_etag: &str) -> Result<(), ApiEr
         return Ok(());
     };
     let value = value.to_str().unwrap_or_default().trim();
-    if value == "*"
-        || value
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == current_etag)
-    {
+    if value == "*" || value.split(',').map(str::trim).any(|tag| tag == current_etag) {
         Ok(())
     } else {
         Err(ApiError::PreconditionFailed(format!(

@@ -12,10 +12,9 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response<Body
     let body = serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)
 }
 
@@ -31,10 +30,9 @@ pub fn with_header(mut response: Response<Body>, name: &str, value: &str) -> Res
 pub fn replay(stored: StoredResponse) -> Response<Body> {
     let mut response = Response::new(Body::Text(stored.body));
     *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let mut response = stored
         .headers
         .iter()
@@ -46,11 +44,7 @@ pub fn replay(stored: StoredResponse) -> Response<Body> {
 }
 
 /// Captures a response to keep for an idempotency key.
-pub fn to_stored(
-    status: StatusCode,
-    body: &impl Serialize,
-    headers: Vec<(String, String)>,
-) -> StoredResponse {
+pub fn to_stored(status: StatusCode, body: &impl Serialize, headers: Vec<(String, String)>) -> StoredResponse {
     StoredResponse {
         status: status.as_u16(),
         headers,

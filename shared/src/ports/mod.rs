@@ -1,6 +1,8 @@
 //! Ports: the narrow capabilities the handlers need, each a trait with an AWS adapter and an
 //! embedded adapter behind it. Handlers name exactly the capability they use.
 
+pub mod cache;
+pub mod events;
 pub mod store;
 
 use time::OffsetDateTime;

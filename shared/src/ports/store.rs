@@ -32,6 +32,9 @@ pub enum StoreError {
     /// A referenced record does not exist.
     #[error("unknown {0}")]
     UnknownReference(&'static str),
+    /// The consumed event was applied before.
+    #[error("event already applied")]
+    AlreadyApplied,
     /// The idempotency key was used before with another request.
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
@@ -114,6 +117,8 @@ pub struct OpportunityUpdate {
     pub history: Vec<HistoryEntry>,
     /// Change events to publish.
     pub events: Vec<ChangeEvent>,
+    /// The consumed event this change applies, recorded so that a redelivery applies it once.
+    pub applies_event: Option<Uuid>,
 }
 
 /// Columns an opportunity list can be sorted by.
@@ -204,12 +209,7 @@ pub trait OpportunityStore: Send + Sync {
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
     /// History records after `after_seq`, oldest first (up to `limit + 1`).
-    async fn history(
-        &self,
-        id: Uuid,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<HistoryItem>, StoreError>;
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError>;
     /// Creates a draft, its customer if new, its history, its event and the idempotency record,
     /// all in one transaction.
     async fn create(
@@ -236,6 +236,7 @@ pub trait CustomerStore: Send + Sync {
         &self,
         customer: Customer,
         created_by: &str,
+        event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Customer>>,
     ) -> Result<Created<Customer>, StoreError>;
 }
@@ -244,14 +245,25 @@ pub trait CustomerStore: Send + Sync {
 #[async_trait]
 pub trait SkillStore: Send + Sync {
     /// A page of skills ordered by name.
-    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64)
-    -> Result<Vec<Skill>, StoreError>;
+    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError>;
     /// The skills with these ids (unknown ids are left out).
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError>;
     /// Adds a skill; the name must be new.
     async fn create(
         &self,
         skill: Skill,
+        event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Skill>>,
     ) -> Result<Created<Skill>, StoreError>;
+}
+
+/// The transactional outbox: change events committed with their change, published after.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// The oldest events not yet published.
+    async fn unpublished(&self, limit: i64) -> Result<Vec<ChangeEvent>, StoreError>;
+    /// Records that these events reached the queue.
+    async fn mark_published(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Whether a consumed event was already applied.
+    async fn was_applied(&self, event_id: Uuid) -> Result<bool, StoreError>;
 }

@@ -20,25 +20,32 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "opportunities",
-    postgres: include_str!("../../migrations/postgres/0001_opportunities.sql"),
-    sqlite: include_str!("../../migrations/sqlite/0001_opportunities.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "opportunities",
+        postgres: include_str!("../../migrations/postgres/0001_opportunities.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0001_opportunities.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "event_consumers",
+        postgres: include_str!("../../migrations/postgres/0002_event_consumers.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0002_event_consumers.sql"),
+    },
+];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 const SELECT_APPLIED: &str = "SELECT version FROM schema_migrations ORDER BY version";
-const INSERT_APPLIED: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)";
+const INSERT_APPLIED: &str =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)";
 
 /// Splits a migration file into statements (our files keep `;` only at the end of statements).
 fn statements(ddl: &'static str) -> impl Iterator<Item = &'static str> {
-    ddl.split(";\n")
-        .map(|s| s.trim().trim_end_matches(';'))
-        .filter(|s| {
-            s.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
-        })
+    ddl.split(";\n").map(|s| s.trim().trim_end_matches(';')).filter(|s| {
+        s.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+    })
 }
 
 /// Applies every migration the database has not seen, each in its own transaction. Returns the

@@ -103,10 +103,7 @@ pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
             i += 2;
             continue;
         }
-        if c == ':'
-            && i + 1 < chars.len()
-            && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_')
-        {
+        if c == ':' && i + 1 < chars.len() && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_') {
             let start = i + 1;
             let mut end = start;
             while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {

@@ -19,9 +19,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
-use super::{
-    DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, SqlValue, positional_placeholders,
-};
+use super::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, SqlValue, positional_placeholders};
 
 /// A small pool of PostgreSQL connections running the shared SQL texts.
 #[derive(Clone)]
@@ -76,19 +74,14 @@ impl PostgresExecutor {
         let client = match existing {
             Some(client) if !client.is_closed() => client,
             _ => {
-                let (client, connection) = tokio_postgres::connect(&self.url, NoTls)
-                    .await
-                    .map_err(map_error)?;
+                let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await.map_err(map_error)?;
                 tokio::spawn(async move {
                     if let Err(error) = connection.await {
                         tracing::warn!(%error, "postgres connection closed");
                     }
                 });
                 // Aurora's default; makes TIMESTAMP parameters mean UTC, as the Data API's do.
-                client
-                    .batch_execute("SET TIME ZONE 'UTC'")
-                    .await
-                    .map_err(map_error)?;
+                client.batch_execute("SET TIME ZONE 'UTC'").await.map_err(map_error)?;
                 client
             }
         };
@@ -107,13 +100,8 @@ fn map_error(error: tokio_postgres::Error) -> DbError {
     };
     match error.code() {
         Some(code) if *code == SqlState::UNIQUE_VIOLATION => DbError::UniqueViolation(text),
-        Some(code) if *code == SqlState::FOREIGN_KEY_VIOLATION => {
-            DbError::ForeignKeyViolation(text)
-        }
-        Some(code)
-            if *code == SqlState::T_R_SERIALIZATION_FAILURE
-                || *code == SqlState::T_R_DEADLOCK_DETECTED =>
-        {
+        Some(code) if *code == SqlState::FOREIGN_KEY_VIOLATION => DbError::ForeignKeyViolation(text),
+        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED => {
             DbError::Conflict(text)
         }
         _ => DbError::Other(text),
@@ -142,11 +130,7 @@ impl DataApiTyped<'_> {
 }
 
 impl ToSql for DataApiTyped<'_> {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self.0 {
             SqlValue::Null => Ok(IsNull::Yes),
             SqlValue::Bool(b) => b.to_sql(ty, out),
@@ -189,10 +173,7 @@ fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<SqlValue, Db
             .try_get::<_, Option<i32>>(index)
             .map_err(decode)?
             .map(|v| SqlValue::Int(v.into())),
-        Type::INT8 => row
-            .try_get::<_, Option<i64>>(index)
-            .map_err(decode)?
-            .map(SqlValue::Int),
+        Type::INT8 => row.try_get::<_, Option<i64>>(index).map_err(decode)?.map(SqlValue::Int),
         Type::UUID => row
             .try_get::<_, Option<uuid::Uuid>>(index)
             .map_err(decode)?
@@ -237,20 +218,14 @@ async fn run(client: &Client, sql: &str, params: &[Param]) -> Result<(Vec<Row>, 
     }
     for param in params {
         if !names.iter().any(|n| n == param.name) {
-            return Err(DbError::Other(format!(
-                "statement has no parameter :{}",
-                param.name
-            )));
+            return Err(DbError::Other(format!("statement has no parameter :{}", param.name)));
         }
     }
     let typed: Vec<(&(dyn ToSql + Sync), Type)> = ordered
         .iter()
         .map(|p| (p as &(dyn ToSql + Sync), p.pg_type()))
         .collect();
-    let stream = client
-        .query_typed_raw(&text, typed)
-        .await
-        .map_err(map_error)?;
+    let stream = client.query_typed_raw(&text, typed).await.map_err(map_error)?;
     let mut stream = pin!(stream);
     let mut rows = Vec::new();
     while let Some(row) = stream.try_next().await.map_err(map_error)? {
@@ -291,9 +266,7 @@ impl SqlExecutor for PostgresExecutor {
             .as_ref()
             .ok_or_else(|| DbError::Other("no connection".into()))?;
         client.batch_execute("BEGIN").await.map_err(map_error)?;
-        Ok(Box::new(PostgresTransaction {
-            pooled: Some(pooled),
-        }))
+        Ok(Box::new(PostgresTransaction { pooled: Some(pooled) }))
     }
 
     fn dialect(&self) -> Dialect {
@@ -325,21 +298,13 @@ impl SqlTransaction for PostgresTransaction {
     }
 
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
-        let result = self
-            .client()?
-            .batch_execute("COMMIT")
-            .await
-            .map_err(map_error);
+        let result = self.client()?.batch_execute("COMMIT").await.map_err(map_error);
         self.pooled.take();
         result
     }
 
     async fn rollback(mut self: Box<Self>) -> Result<(), DbError> {
-        let result = self
-            .client()?
-            .batch_execute("ROLLBACK")
-            .await
-            .map_err(map_error);
+        let result = self.client()?.batch_execute("ROLLBACK").await.map_err(map_error);
         self.pooled.take();
         result
     }

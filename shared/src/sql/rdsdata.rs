@@ -9,9 +9,7 @@
 use async_trait::async_trait;
 use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_rdsdata::operation::execute_statement::{
-    ExecuteStatementError, ExecuteStatementOutput,
-};
+use aws_sdk_rdsdata::operation::execute_statement::{ExecuteStatementError, ExecuteStatementOutput};
 use aws_sdk_rdsdata::types::{Field, SqlParameter, TypeHint};
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
@@ -69,14 +67,8 @@ pub fn to_parameter(param: &Param) -> SqlParameter {
         SqlValue::Bool(b) => (Field::BooleanValue(*b), None),
         SqlValue::Int(i) => (Field::LongValue(*i), None),
         SqlValue::Text(s) => (Field::StringValue(s.clone()), None),
-        SqlValue::Uuid(u) => (
-            Field::StringValue(u.hyphenated().to_string()),
-            Some(TypeHint::Uuid),
-        ),
-        SqlValue::Timestamp(t) => (
-            Field::StringValue(data_api_timestamp(*t)),
-            Some(TypeHint::Timestamp),
-        ),
+        SqlValue::Uuid(u) => (Field::StringValue(u.hyphenated().to_string()), Some(TypeHint::Uuid)),
+        SqlValue::Timestamp(t) => (Field::StringValue(data_api_timestamp(*t)), Some(TypeHint::Timestamp)),
         SqlValue::Date(d) => (
             Field::StringValue(d.format(DATE_FORMAT).unwrap_or_default()),
             Some(TypeHint::Date),
@@ -127,9 +119,7 @@ fn from_field(field: &Field) -> Result<SqlValue, DbError> {
         Field::StringValue(s) => SqlValue::Text(s.clone()),
         Field::DoubleValue(d) => SqlValue::Text(d.to_string()),
         other => {
-            return Err(DbError::Decode(format!(
-                "unsupported Data API field {other:?}"
-            )));
+            return Err(DbError::Decode(format!("unsupported Data API field {other:?}")));
         }
     })
 }
@@ -141,9 +131,7 @@ pub fn classify_database_message(message: &str) -> DbError {
         DbError::UniqueViolation(text)
     } else if message.contains("violates foreign key constraint") {
         DbError::ForeignKeyViolation(text)
-    } else if message.contains("could not serialize access")
-        || message.contains("deadlock detected")
-    {
+    } else if message.contains("could not serialize access") || message.contains("deadlock detected") {
         DbError::Conflict(text)
     } else {
         DbError::Other(text)
@@ -152,12 +140,8 @@ pub fn classify_database_message(message: &str) -> DbError {
 
 fn map_execute_error(error: SdkError<ExecuteStatementError>) -> DbError {
     match error.into_service_error() {
-        ExecuteStatementError::BadRequestException(e) => {
-            classify_database_message(e.message().unwrap_or_default())
-        }
-        ExecuteStatementError::DatabaseErrorException(e) => {
-            classify_database_message(e.message().unwrap_or_default())
-        }
+        ExecuteStatementError::BadRequestException(e) => classify_database_message(e.message().unwrap_or_default()),
+        ExecuteStatementError::DatabaseErrorException(e) => classify_database_message(e.message().unwrap_or_default()),
         other => DbError::Other(format!(
             "{}: {}",
             other.code().unwrap_or("DataApiError"),
@@ -187,11 +171,7 @@ impl SqlExecutor for DataApiExecutor {
     }
 
     async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        Ok(self
-            .run(sql, params, None)
-            .await?
-            .number_of_records_updated()
-            .max(0) as u64)
+        Ok(self.run(sql, params, None).await?.number_of_records_updated().max(0) as u64)
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
@@ -229,19 +209,11 @@ struct DataApiTransaction {
 #[async_trait]
 impl SqlTransaction for DataApiTransaction {
     async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        to_rows(
-            &self
-                .executor
-                .run(sql, params, Some(&self.transaction_id))
-                .await?,
-        )
+        to_rows(&self.executor.run(sql, params, Some(&self.transaction_id)).await?)
     }
 
     async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        let output = self
-            .executor
-            .run(sql, params, Some(&self.transaction_id))
-            .await?;
+        let output = self.executor.run(sql, params, Some(&self.transaction_id)).await?;
         Ok(output.number_of_records_updated().max(0) as u64)
     }
 

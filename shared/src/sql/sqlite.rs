@@ -24,8 +24,7 @@ impl SqliteExecutor {
     /// Opens (or creates) the database file with the settings the service relies on.
     pub fn open(path: &Path) -> Result<Self, DbError> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| DbError::Other(format!("create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| DbError::Other(format!("create {}: {e}", parent.display())))?;
         }
         let connection = Connection::open(path).map_err(map_error)?;
         Self::configure(connection)
@@ -89,11 +88,7 @@ fn to_sqlite(value: &SqlValue) -> rusqlite::types::Value {
     }
 }
 
-fn prepare<'c>(
-    conn: &'c Connection,
-    sql: &str,
-    params: &[Param],
-) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+fn prepare<'c>(conn: &'c Connection, sql: &str, params: &[Param]) -> Result<rusqlite::CachedStatement<'c>, DbError> {
     let mut statement = conn.prepare_cached(sql).map_err(map_error)?;
     for param in params {
         let name = format!(":{}", param.name);
@@ -110,11 +105,7 @@ fn prepare<'c>(
 
 fn run_query(conn: &Connection, sql: &str, params: &[Param]) -> Result<Vec<Row>, DbError> {
     let mut statement = prepare(conn, sql, params)?;
-    let names: Vec<String> = statement
-        .column_names()
-        .iter()
-        .map(|n| (*n).to_owned())
-        .collect();
+    let names: Vec<String> = statement.column_names().iter().map(|n| (*n).to_owned()).collect();
     let mut rows = statement.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(map_error)? {
@@ -124,9 +115,7 @@ fn run_query(conn: &Connection, sql: &str, params: &[Param]) -> Result<Vec<Row>,
                 ValueRef::Null => SqlValue::Null,
                 ValueRef::Integer(v) => SqlValue::Int(v),
                 ValueRef::Real(v) => SqlValue::Text(v.to_string()),
-                ValueRef::Text(t) | ValueRef::Blob(t) => {
-                    SqlValue::Text(String::from_utf8_lossy(t).into_owned())
-                }
+                ValueRef::Text(t) | ValueRef::Blob(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
             };
             columns.push((name.clone(), value));
         }

@@ -1,10 +1,7 @@
 //! Parameter and result values in the RDS Data API's typed model.
 
 use rust_decimal::Decimal;
-use time::{
-    Date, OffsetDateTime, PrimitiveDateTime, format_description::FormatItem,
-    macros::format_description,
-};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, format_description::FormatItem, macros::format_description};
 use uuid::Uuid;
 
 use super::DbError;
@@ -239,8 +236,9 @@ impl Row {
     pub fn uuid(&self, name: &str) -> Result<Uuid, DbError> {
         match self.value(name)? {
             SqlValue::Uuid(u) => Ok(*u),
-            SqlValue::Text(s) => Uuid::parse_str(s)
-                .map_err(|_| Self::mismatch(name, "uuid", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => {
+                Uuid::parse_str(s).map_err(|_| Self::mismatch(name, "uuid", &SqlValue::Text(s.clone())))
+            }
             other => Err(Self::mismatch(name, "uuid", other)),
         }
     }
@@ -258,8 +256,9 @@ impl Row {
     pub fn timestamp(&self, name: &str) -> Result<OffsetDateTime, DbError> {
         match self.value(name)? {
             SqlValue::Timestamp(t) => Ok(*t),
-            SqlValue::Text(s) => parse_timestamp(s)
-                .ok_or_else(|| Self::mismatch(name, "timestamp", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => {
+                parse_timestamp(s).ok_or_else(|| Self::mismatch(name, "timestamp", &SqlValue::Text(s.clone())))
+            }
             other => Err(Self::mismatch(name, "timestamp", other)),
         }
     }
@@ -277,8 +276,9 @@ impl Row {
     pub fn date(&self, name: &str) -> Result<Date, DbError> {
         match self.value(name)? {
             SqlValue::Date(d) => Ok(*d),
-            SqlValue::Text(s) => Date::parse(s, DATE_FORMAT)
-                .map_err(|_| Self::mismatch(name, "date", &SqlValue::Text(s.clone()))),
+            SqlValue::Text(s) => {
+                Date::parse(s, DATE_FORMAT).map_err(|_| Self::mismatch(name, "date", &SqlValue::Text(s.clone())))
+            }
             other => Err(Self::mismatch(name, "date", other)),
         }
     }

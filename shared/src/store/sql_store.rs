@@ -11,14 +11,13 @@ use crate::domain::history::{Change, HistoryEntry, HistoryItem, HistoryKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
-    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory,
-    SkillRef, SkillRequirement, Timeline,
+    CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef,
+    SkillRequirement, Timeline,
 };
 use crate::params;
 use crate::ports::store::{
-    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery,
-    OpportunityStore, OpportunitySummary, OpportunityUpdate, SkillStore, SortKey, SortPosition,
-    StoreError, StoredResponse,
+    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityStore,
+    OpportunitySummary, OpportunityUpdate, OutboxStore, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
 };
 use crate::sql::value::DATE_FORMAT;
 use crate::sql::{DbError, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
@@ -44,11 +43,7 @@ impl SqlStore {
     }
 }
 
-fn parse_enum<T>(
-    text: String,
-    parse: impl Fn(&str) -> Option<T>,
-    what: &str,
-) -> Result<T, DbError> {
+fn parse_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, DbError> {
     parse(&text).ok_or_else(|| DbError::Decode(format!("unknown {what} {text:?}")))
 }
 
@@ -90,10 +85,7 @@ fn money_from_row(row: &Row) -> Result<Money, DbError> {
     })
 }
 
-fn opportunity_from_row(
-    row: &Row,
-    skill_requirements: Vec<SkillRequirement>,
-) -> Result<Opportunity, DbError> {
+fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {
     Ok(Opportunity {
         id: row.uuid("id")?,
         owner_sub: row.text("owner_sub")?,
@@ -154,11 +146,7 @@ fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
         skill,
         category: parse_enum(row.text("category")?, SkillCategory::parse, "category")?,
         importance: parse_enum(row.text("importance")?, Importance::parse, "importance")?,
-        min_proficiency: parse_enum(
-            row.text("min_proficiency")?,
-            Proficiency::parse,
-            "proficiency",
-        )?,
+        min_proficiency: parse_enum(row.text("min_proficiency")?, Proficiency::parse, "proficiency")?,
     })
 }
 
@@ -189,10 +177,7 @@ fn opportunity_params(o: &Opportunity) -> Vec<Param> {
     ])
 }
 
-async fn insert_requirements(
-    tx: &mut dyn SqlTransaction,
-    o: &Opportunity,
-) -> Result<(), StoreError> {
+async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Result<(), StoreError> {
     for (position, requirement) in o.skill_requirements.iter().enumerate() {
         let (skill_id, custom_name) = match &requirement.skill {
             SkillRef::Catalog { id, .. } => (Some(*id), None),
@@ -228,14 +213,7 @@ async fn insert_history(
     entry: &HistoryEntry,
 ) -> Result<(), StoreError> {
     let (kind, from, to, field, old, new) = match &entry.change {
-        Change::Status { from, to } => (
-            "status",
-            from.map(|s| s.as_str()),
-            Some(to.as_str()),
-            None,
-            None,
-            None,
-        ),
+        Change::Status { from, to } => ("status", from.map(|s| s.as_str()), Some(to.as_str()), None, None, None),
         Change::Field { field, old, new } => (
             "field",
             None,
@@ -270,7 +248,7 @@ async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Resul
         sql::INSERT_OUTBOX_EVENT,
         &params![
             "id" => event.id,
-            "event_type" => event.event_type,
+            "event_type" => &event.event_type,
             "aggregate_id" => event.aggregate_id,
             "aggregate_version" => event.aggregate_version,
             "occurred_at" => event.occurred_at,
@@ -315,8 +293,8 @@ async fn claim_key<T>(
     if row.text("request_hash")? != claim.request_hash {
         return Ok(Some(Err(StoreError::IdempotencyMismatch)));
     }
-    let headers: Vec<(String, String)> = serde_json::from_str(&row.text("response_headers")?)
-        .map_err(|e| DbError::Decode(e.to_string()))?;
+    let headers: Vec<(String, String)> =
+        serde_json::from_str(&row.text("response_headers")?).map_err(|e| DbError::Decode(e.to_string()))?;
     Ok(Some(Ok(StoredResponse {
         status: row.int("status_code")? as u16,
         headers,
@@ -330,8 +308,7 @@ async fn complete_key<T>(
     created: &T,
 ) -> Result<(), StoreError> {
     let response = (claim.render)(created);
-    let headers =
-        serde_json::to_string(&response.headers).map_err(|e| DbError::Other(e.to_string()))?;
+    let headers = serde_json::to_string(&response.headers).map_err(|e| DbError::Other(e.to_string()))?;
     tx.execute(
         sql::COMPLETE_IDEMPOTENCY_KEY,
         &params![
@@ -423,12 +400,8 @@ impl OpportunityStore for SqlStore {
                 (SqlValue::Timestamp(*ts), *id)
             }
             (Some(SortPosition::Rank(rank, id)), SortKey::Priority) => (SqlValue::Int(*rank), *id),
-            (Some(SortPosition::Date(date, id)), SortKey::StartDate) => {
-                (SqlValue::Date(*date), *id)
-            }
-            (_, SortKey::CreatedAt | SortKey::UpdatedAt) => {
-                (SqlValue::Timestamp(epoch), Uuid::nil())
-            }
+            (Some(SortPosition::Date(date, id)), SortKey::StartDate) => (SqlValue::Date(*date), *id),
+            (_, SortKey::CreatedAt | SortKey::UpdatedAt) => (SqlValue::Timestamp(epoch), Uuid::nil()),
             (_, SortKey::Priority) => (SqlValue::Int(0), Uuid::nil()),
             (_, SortKey::StartDate) => (SqlValue::Date(NO_START_DATE), Uuid::nil()),
         };
@@ -453,18 +426,10 @@ impl OpportunityStore for SqlStore {
             "limit" => q.limit + 1,
         ];
         let rows = self.executor.query(statement, &params).await?;
-        Ok(rows
-            .iter()
-            .map(summary_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn history(
-        &self,
-        id: Uuid,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<HistoryItem>, StoreError> {
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError> {
         let rows = self
             .executor
             .query(
@@ -521,12 +486,8 @@ impl OpportunityStore for SqlStore {
         let mut opportunity = new.opportunity;
         opportunity.customer = match new.customer {
             CustomerChoice::Existing(id) => {
-                let rows = tx
-                    .query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id])
-                    .await?;
-                let row = rows
-                    .first()
-                    .ok_or(StoreError::UnknownReference("customer"))?;
+                let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
+                let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
                 CustomerRef {
                     id,
                     name: row.text("name")?,
@@ -546,14 +507,9 @@ impl OpportunityStore for SqlStore {
                 )
                 .await?;
                 let rows = tx
-                    .query(
-                        sql::SELECT_CUSTOMER_BY_NAME_KEY,
-                        &params!["name_key" => key],
-                    )
+                    .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
                     .await?;
-                let row = rows
-                    .first()
-                    .ok_or_else(|| DbError::Other("customer vanished".into()))?;
+                let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
                 CustomerRef {
                     id: row.uuid("id")?,
                     name: row.text("name")?,
@@ -561,9 +517,7 @@ impl OpportunityStore for SqlStore {
             }
         };
         let mut insert = opportunity_params(&opportunity);
-        insert.extend(
-            params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at],
-        );
+        insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
         tx.execute(sql::INSERT_OPPORTUNITY, &insert).await?;
         insert_requirements(tx.as_mut(), &opportunity).await?;
         insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
@@ -596,11 +550,8 @@ impl OpportunityStore for SqlStore {
             });
         }
         if update.skill_requirements_changed {
-            tx.execute(
-                sql::DELETE_SKILL_REQUIREMENTS,
-                &params!["opportunity_id" => o.id],
-            )
-            .await?;
+            tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id])
+                .await?;
             insert_requirements(tx.as_mut(), o).await?;
         }
         for entry in &update.history {
@@ -609,8 +560,52 @@ impl OpportunityStore for SqlStore {
         for event in &update.events {
             insert_event(tx.as_mut(), event).await?;
         }
+        if let Some(event_id) = update.applies_event {
+            let applied = tx
+                .execute(
+                    sql::INSERT_PROCESSED_EVENT,
+                    &params!["event_id" => event_id, "processed_at" => o.updated_at],
+                )
+                .await;
+            match applied {
+                Err(DbError::UniqueViolation(_)) => return Err(StoreError::AlreadyApplied),
+                other => other?,
+            };
+        }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn unpublished(&self, limit: i64) -> Result<Vec<ChangeEvent>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_UNPUBLISHED_EVENTS, &params!["limit" => limit])
+            .await?;
+        rows.iter()
+            .map(|row| {
+                serde_json::from_str(&row.text("payload")?).map_err(|e| StoreError::Db(DbError::Decode(e.to_string())))
+            })
+            .collect()
+    }
+
+    async fn mark_published(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<(), StoreError> {
+        for id in ids {
+            self.executor
+                .execute(sql::MARK_EVENT_PUBLISHED, &params!["published_at" => at, "id" => *id])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn was_applied(&self, event_id: Uuid) -> Result<bool, StoreError> {
+        Ok(!self
+            .executor
+            .query(sql::SELECT_PROCESSED_EVENT, &params!["event_id" => event_id])
+            .await?
+            .is_empty())
     }
 }
 
@@ -637,16 +632,14 @@ impl CustomerStore for SqlStore {
                 ],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(customer_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(customer_from_row).collect::<Result<_, _>>()?)
     }
 
     async fn create(
         &self,
         customer: Customer,
         created_by: &str,
+        event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Customer>>,
     ) -> Result<Created<Customer>, StoreError> {
         let mut tx = self.executor.begin().await?;
@@ -671,10 +664,7 @@ impl CustomerStore for SqlStore {
             .await?;
         if inserted != 1 {
             let rows = tx
-                .query(
-                    sql::SELECT_CUSTOMER_BY_NAME_KEY,
-                    &params!["name_key" => key],
-                )
+                .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
                 .await?;
             tx.rollback().await?;
             let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
@@ -683,6 +673,7 @@ impl CustomerStore for SqlStore {
                 existing_id,
             });
         }
+        insert_event(tx.as_mut(), &event).await?;
         if let Some(claim) = &idempotency {
             complete_key(tx.as_mut(), claim, &customer).await?;
         }
@@ -693,11 +684,7 @@ impl CustomerStore for SqlStore {
 
 #[async_trait]
 impl SkillStore for SqlStore {
-    async fn list(
-        &self,
-        after: Option<(&str, Uuid)>,
-        limit: i64,
-    ) -> Result<Vec<Skill>, StoreError> {
+    async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError> {
         let (first_page, after_key, after_id) = page_after(after);
         let rows = self
             .executor
@@ -715,9 +702,7 @@ impl SkillStore for SqlStore {
         let mut found = Vec::new();
         let mut after: Option<(String, Uuid)> = None;
         loop {
-            let page =
-                SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE)
-                    .await?;
+            let page = SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE).await?;
             let more = page.len() as i64 > PAGE;
             for skill in page.into_iter().take(PAGE as usize) {
                 after = Some((name_key(&skill.name), skill.id));
@@ -734,6 +719,7 @@ impl SkillStore for SqlStore {
     async fn create(
         &self,
         skill: Skill,
+        event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Skill>>,
     ) -> Result<Created<Skill>, StoreError> {
         let mut tx = self.executor.begin().await?;
@@ -768,6 +754,7 @@ impl SkillStore for SqlStore {
                 existing_id,
             });
         }
+        insert_event(tx.as_mut(), &event).await?;
         if let Some(claim) = &idempotency {
             complete_key(tx.as_mut(), claim, &skill).await?;
         }

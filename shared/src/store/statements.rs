@@ -38,8 +38,7 @@ pub const UPDATE_OPPORTUNITY: &str = "UPDATE opportunities SET customer_id = :cu
      cancelled_at = :cancelled_at, version = :version, updated_at = :updated_at \
      WHERE id = :id AND version = :expected_version";
 
-pub const DELETE_SKILL_REQUIREMENTS: &str =
-    "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
+pub const DELETE_SKILL_REQUIREMENTS: &str = "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
 
 pub const INSERT_SKILL_REQUIREMENT: &str = "INSERT INTO skill_requirements (opportunity_id, position, skill_id, custom_name, \
      category, importance, min_proficiency) VALUES (:opportunity_id, :position, :skill_id, :custom_name, :category, \
@@ -61,7 +60,9 @@ pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type
 macro_rules! list_opportunities {
     ($col:literal, $cmp:literal, $dir:literal) => {
         concat!(
-            "SELECT ", opportunity_columns!(), " FROM opportunities o JOIN customers c ON c.id = o.customer_id ",
+            "SELECT ",
+            opportunity_columns!(),
+            " FROM opportunities o JOIN customers c ON c.id = o.customer_id ",
             "WHERE (:all_owners OR o.owner_sub = :owner_sub) ",
             "AND (:any_status OR o.status = :status) ",
             "AND (:any_priority OR o.priority = :priority) ",
@@ -69,8 +70,18 @@ macro_rules! list_opportunities {
             "AND (:any_created_from OR o.created_at >= :created_from) ",
             "AND (:any_created_to OR o.created_at < :created_to) ",
             "AND (:any_text OR lower(o.title) LIKE :pattern ESCAPE '\\' OR lower(c.name) LIKE :pattern ESCAPE '\\') ",
-            "AND (:first_page OR (o.", $col, ", o.id) ", $cmp, " (:after_value, :after_id)) ",
-            "ORDER BY o.", $col, " ", $dir, ", o.id ", $dir, " LIMIT :limit"
+            "AND (:first_page OR (o.",
+            $col,
+            ", o.id) ",
+            $cmp,
+            " (:after_value, :after_id)) ",
+            "ORDER BY o.",
+            $col,
+            " ",
+            $dir,
+            ", o.id ",
+            $dir,
+            " LIMIT :limit"
         )
     };
 }
@@ -85,8 +96,7 @@ pub const LIST_BY_START_ASC: &str = list_opportunities!("start_date_key", ">", "
 pub const LIST_BY_START_DESC: &str = list_opportunities!("start_date_key", "<", "DESC");
 
 pub const SELECT_CUSTOMER_BY_ID: &str = "SELECT id, name, created_at FROM customers WHERE id = :id";
-pub const SELECT_CUSTOMER_BY_NAME_KEY: &str =
-    "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
+pub const SELECT_CUSTOMER_BY_NAME_KEY: &str = "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
 pub const INSERT_CUSTOMER_IF_NEW: &str = "INSERT INTO customers (id, name, name_key, created_by, created_at) \
      VALUES (:id, :name, :name_key, :created_by, :created_at) ON CONFLICT (name_key) DO NOTHING";
 pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM customers \
@@ -110,6 +120,14 @@ pub const COMPLETE_IDEMPOTENCY_KEY: &str = "UPDATE idempotency_records SET statu
      WHERE caller_sub = :caller_sub AND idempotency_key = :idempotency_key";
 pub const SELECT_IDEMPOTENCY_RECORD: &str = "SELECT request_hash, status_code, response_headers, response_body \
      FROM idempotency_records WHERE caller_sub = :caller_sub AND idempotency_key = :idempotency_key";
+
+pub const SELECT_UNPUBLISHED_EVENTS: &str = "SELECT payload FROM outbox_events WHERE published_at IS NULL \
+     ORDER BY occurred_at, id LIMIT :limit";
+pub const MARK_EVENT_PUBLISHED: &str =
+    "UPDATE outbox_events SET published_at = :published_at WHERE id = :id AND published_at IS NULL";
+pub const INSERT_PROCESSED_EVENT: &str =
+    "INSERT INTO processed_events (event_id, processed_at) VALUES (:event_id, :processed_at)";
+pub const SELECT_PROCESSED_EVENT: &str = "SELECT event_id FROM processed_events WHERE event_id = :event_id";
 
 /// Every statement, for the suite that runs each one on every backend.
 pub const ALL: &[(&str, &str)] = &[
@@ -140,4 +158,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("CLAIM_IDEMPOTENCY_KEY", CLAIM_IDEMPOTENCY_KEY),
     ("COMPLETE_IDEMPOTENCY_KEY", COMPLETE_IDEMPOTENCY_KEY),
     ("SELECT_IDEMPOTENCY_RECORD", SELECT_IDEMPOTENCY_RECORD),
+    ("SELECT_UNPUBLISHED_EVENTS", SELECT_UNPUBLISHED_EVENTS),
+    ("MARK_EVENT_PUBLISHED", MARK_EVENT_PUBLISHED),
+    ("INSERT_PROCESSED_EVENT", INSERT_PROCESSED_EVENT),
+    ("SELECT_PROCESSED_EVENT", SELECT_PROCESSED_EVENT),
 ];

@@ -1,0 +1,7 @@
+//! Adapters behind the ports that are not SQL: the cache (DynamoDB in AWS, memory locally), the
+//! change-event queue (SQS in AWS, an embedded queue with SQS semantics locally).
+
+pub mod dynamodb_cache;
+pub mod local_queue;
+pub mod memory_cache;
+pub mod sqs;

@@ -1,0 +1,48 @@
+//! `outbox-relay`: on an EventBridge schedule, publishes change events that were committed but not
+//! published (the publish after commit failed, or the function stopped before it).
+
+use serde::Serialize;
+
+use super::publish;
+use crate::app::App;
+
+/// Events read per round.
+const BATCH: i64 = 100;
+/// Rounds per invocation, so one run stays well inside its timeout.
+const MAX_ROUNDS: usize = 50;
+
+/// What one run did.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RelayReport {
+    /// Events found unpublished.
+    pub found: usize,
+    /// Events published now.
+    pub published: usize,
+}
+
+/// Publishes what the outbox holds, oldest first.
+pub async fn relay(app: &App) -> Result<RelayReport, String> {
+    let mut report = RelayReport::default();
+    for _ in 0..MAX_ROUNDS {
+        let pending = app.outbox.unpublished(BATCH).await.map_err(|e| e.to_string())?;
+        if pending.is_empty() {
+            break;
+        }
+        report.found += pending.len();
+        let sent = publish(app, &pending).await;
+        report.published += sent;
+        if sent < pending.len() {
+            break; // the queue refuses; try again at the next schedule
+        }
+    }
+    if report.found > 0 {
+        tracing::info!(found = report.found, published = report.published, "outbox relayed");
+    }
+    Ok(report)
+}
+
+/// The scheduled entry point: the EventBridge event's content does not matter.
+pub async fn handle(app: &App, _event: serde_json::Value) -> Result<serde_json::Value, String> {
+    let report = relay(app).await?;
+    serde_json::to_value(report).map_err(|e| e.to_string())
+}

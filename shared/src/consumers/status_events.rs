@@ -1,0 +1,163 @@
+//! `opportunity-status-events`: applies status changes sent by the matching and selection services
+//! (Matching in Progress, Matches Found, Architect Selected, Completed), with the same legal
+//! transition checks and history records as the API. Each event is applied once (its id is
+//! recorded in the same transaction); malformed, unknown, illegal or stale events are logged and
+//! parked in the dead-letter queue at once instead of being retried.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{after_commit, batch_response};
+use crate::app::App;
+use crate::domain::events::ChangeEvent;
+use crate::domain::history::{Change, HistoryEntry};
+use crate::domain::lifecycle::{Action, Status, next_status};
+use crate::handlers::views::OpportunityView;
+use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
+use crate::ports::store::{OpportunityUpdate, StoreError};
+
+/// A status change from the matching or selection service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusEvent {
+    /// Unique per event; redeliveries carry the same id.
+    pub event_id: Uuid,
+    /// The opportunity.
+    pub opportunity_id: Uuid,
+    /// `matching_in_progress`, `matches_found`, `architect_selected` or `completed`.
+    pub status: Status,
+    /// When it happened at the source.
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// The sending service (recorded as the history actor).
+    pub source: String,
+    /// Optional explanation.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+enum Outcome {
+    Applied,
+    Duplicate,
+    /// Can never succeed: park it.
+    Rejected(String),
+    /// May succeed later: return it to the queue.
+    Retry(String),
+}
+
+fn action_for(status: Status) -> Option<Action> {
+    match status {
+        Status::MatchingInProgress => Some(Action::StartMatching),
+        Status::MatchesFound => Some(Action::MatchesFound),
+        Status::ArchitectSelected => Some(Action::SelectArchitect),
+        Status::Completed => Some(Action::Complete),
+        _ => None,
+    }
+}
+
+async fn apply(app: &App, body: &str) -> Outcome {
+    let event: StatusEvent = match serde_json::from_str(body) {
+        Ok(event) => event,
+        Err(error) => return Outcome::Rejected(format!("malformed status event: {error}")),
+    };
+    let Some(action) = action_for(event.status) else {
+        return Outcome::Rejected(format!("status {} is not set by events", event.status.as_str()));
+    };
+    match app.outbox.was_applied(event.event_id).await {
+        Ok(true) => return Outcome::Duplicate,
+        Ok(false) => {}
+        Err(error) => return Outcome::Retry(error.to_string()),
+    }
+    for _ in 0..3 {
+        let current = match app.opportunities.get(event.opportunity_id).await {
+            Ok(Some(o)) => o,
+            Ok(None) => return Outcome::Rejected(format!("unknown opportunity {}", event.opportunity_id)),
+            Err(error) => return Outcome::Retry(error.to_string()),
+        };
+        let to = match next_status(current.status, action) {
+            Ok(to) => to,
+            Err(error) if current.status == event.status => {
+                return Outcome::Rejected(format!("stale: already {}: {error}", current.status.as_str()));
+            }
+            Err(error) => return Outcome::Rejected(format!("illegal: {error}")),
+        };
+        let now = app.clock.now().max(current.updated_at);
+        let mut next = current.clone();
+        next.status = to;
+        next.version = current.version + 1;
+        next.updated_at = now;
+        let change = |event_type: &str| ChangeEvent {
+            id: app.ids.new_id(),
+            event_type: event_type.to_owned(),
+            aggregate_id: next.id,
+            aggregate_version: next.version,
+            occurred_at: now,
+            detail: json!({ "status": to, "previous_status": current.status, "source": event.source, "source_event_id": event.event_id }),
+        };
+        let events = vec![change("OpportunityUpdated"), change("OpportunityStatusChanged")];
+        let update = OpportunityUpdate {
+            opportunity: next.clone(),
+            expected_version: current.version,
+            skill_requirements_changed: false,
+            history: vec![HistoryEntry {
+                change: Change::Status {
+                    from: Some(current.status),
+                    to,
+                },
+                at: now,
+                actor: event.source.clone(),
+                reason: event.reason.clone(),
+            }],
+            events: events.clone(),
+            applies_event: Some(event.event_id),
+        };
+        match app.opportunities.update(update).await {
+            Ok(()) => {
+                let body = serde_json::to_string(&OpportunityView::of(&next)).unwrap_or_default();
+                after_commit(
+                    app,
+                    Some((opportunity_key(next.id), next.version, body, OPPORTUNITY_TTL)),
+                    &events,
+                )
+                .await;
+                return Outcome::Applied;
+            }
+            Err(StoreError::VersionConflict { .. }) => continue,
+            Err(StoreError::AlreadyApplied) => return Outcome::Duplicate,
+            Err(error) => return Outcome::Retry(error.to_string()),
+        }
+    }
+    Outcome::Retry("the opportunity kept changing concurrently".into())
+}
+
+/// Handles one SQS batch of status events.
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    let mut failed = Vec::new();
+    for record in &event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let body = record.body.as_deref().unwrap_or_default();
+        match apply(app, body).await {
+            Outcome::Applied => tracing::info!(message_id = id, "status event applied"),
+            Outcome::Duplicate => tracing::info!(message_id = id, "status event already applied"),
+            Outcome::Rejected(reason) => {
+                tracing::warn!(
+                    message_id = id,
+                    reason,
+                    "status event rejected; parking it in the dead-letter queue"
+                );
+                if let Err(error) = app.dead_letters.park(body, &reason).await {
+                    tracing::error!(%error, message_id = id, "parking failed; the message returns to the queue");
+                    failed.push(id);
+                }
+            }
+            Outcome::Retry(reason) => {
+                tracing::warn!(message_id = id, reason, "status event failed; it returns to the queue");
+                failed.push(id);
+            }
+        }
+    }
+    batch_response(failed)
+}
