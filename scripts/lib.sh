@@ -85,3 +85,33 @@ stop_test_postgres() {
     rm -rf "$PG_DIR"
   fi
 }
+
+# moto's server: the real-protocol stand-in for DynamoDB, S3, SQS and Cognito. Exports
+# OMS_TEST_MOTO_URL.
+start_moto() {
+  ensure_venv
+  if [ ! -x "$OMS_VENV/bin/moto_server" ]; then
+    log "installing moto[server] (PyPI)"
+    "$OMS_VENV/bin/pip" install -q 'moto[server]'
+  fi
+  MOTO_PORT="$(free_port)"
+  MOTO_LOG="$(mktemp /tmp/oms-moto.XXXXXX.log)"
+  "$OMS_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1; then
+      break
+    fi
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null || { cat "$MOTO_LOG" >&2; echo "moto did not start" >&2; exit 1; }
+  log "moto server on 127.0.0.1:$MOTO_PORT"
+  export OMS_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ]; then
+    kill "$MOTO_PID" >/dev/null 2>&1 || true
+    rm -f "$MOTO_LOG"
+  fi
+}

@@ -950,3 +950,120 @@ async fn a_hundred_concurrent_creates_are_all_stored() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow_in() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let alice = server.token("alice", &["SalesManager"], &[]).await;
+    let created = create(&client, &server, &alice, &opportunity_body("Cached", "Contoso")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let item = server.url(&format!("/v1/opportunities/{id}"));
+    for round in 1..=5 {
+        let before: Value = client
+            .get(&item)
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let patched = client
+            .patch(&item)
+            .bearer_auth(&alice)
+            .json(&json!({ "title": format!("Round {round}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(patched.status(), StatusCode::OK);
+        let after = client.get(&item).bearer_auth(&alice).send().await.unwrap();
+        assert_eq!(
+            after.headers()["etag"],
+            format!("\"{}\"", before["version"].as_i64().unwrap() + 1).as_str()
+        );
+        let after: Value = after.json().await.unwrap();
+        assert_eq!(
+            after["title"],
+            format!("Round {round}"),
+            "a stale cached read after the update"
+        );
+    }
+    // Complete it, submit it, then let the matching service move it on through the queue.
+    client
+        .put(format!("{item}/problem-statement"))
+        .bearer_auth(&alice)
+        .json(&json!({ "markdown": STATEMENT }))
+        .send()
+        .await
+        .unwrap();
+    let items = json!({ "items": [{ "custom_name": "Rust", "category": "technical", "importance": "must_have", "min_proficiency": "expert" }] });
+    client
+        .put(format!("{item}/skill-requirements"))
+        .bearer_auth(&alice)
+        .json(&items)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .post(format!("{item}/submit"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let event = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": id, "status": "matching_in_progress", "occurred_at": "2026-11-22T10:00:00Z", "source": "matching-service" });
+    let queued = client
+        .post(server.url("/_local/status-events"))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let bogus = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": id, "status": "completed", "occurred_at": "2026-11-22T10:00:00Z", "source": "selection-service" });
+    client
+        .post(server.url("/_local/status-events"))
+        .json(&bogus)
+        .send()
+        .await
+        .unwrap();
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        let current: Value = client
+            .get(&item)
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status = current["status"].clone();
+        if status == "matching_in_progress" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "matching_in_progress");
+    let mut parked = Value::Null;
+    for _ in 0..50 {
+        let queues: Value = client
+            .get(server.url("/_local/queues"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        parked = queues["opportunity-status-events"]["dead_letters"].clone();
+        if parked.as_array().is_some_and(|p| !p.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(parked[0]["reason"].as_str().unwrap().starts_with("illegal"), "{parked}");
+    server.stop().await;
+}

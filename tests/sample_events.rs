@@ -41,6 +41,7 @@ enum Fixture {
     Draft,
     CompleteDraft,
     Cancelled,
+    Submitted,
 }
 
 async fn prepare(app: &App, fixture: Fixture) {
@@ -153,6 +154,9 @@ async fn prepare(app: &App, fixture: Fixture) {
         next.status_before_cancel = Some(Status::Draft);
         next.cancelled_at = Some(now);
     }
+    if matches!(fixture, Fixture::Submitted) {
+        next.status = Status::Submitted;
+    }
     app.opportunities
         .update(OpportunityUpdate {
             events: vec![event(&next)],
@@ -250,4 +254,79 @@ async fn every_sample_event_runs_through_its_handler() {
             _ => {}
         }
     }
+}
+
+#[test]
+fn every_function_crate_has_a_sample_event() {
+    let functions = oms_tests::workspace_root().join("functions");
+    let mut names: Vec<String> = std::fs::read_dir(&functions)
+        .expect("functions/")
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("Cargo.toml").exists())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 19, "{names:?}");
+    for name in names {
+        let path = oms_tests::workspace_root().join("events").join(format!("{name}.json"));
+        assert!(path.exists(), "no sample event for the function {name}");
+        let _: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).expect("sample is JSON");
+    }
+}
+
+#[tokio::test]
+async fn the_sqs_and_schedule_samples_run_through_their_consumers() {
+    use oms::adapters::local_queue::LocalQueue;
+    use oms::adapters::memory_cache::MemoryCache;
+    use oms::ports::cache::{Cache, opportunity_key};
+    use std::time::Duration;
+
+    // cache-invalidation: both change events are applied, none fails.
+    let (executor, _dir) = oms_tests::sqlite_executor().await;
+    let mut app = App::over_sql(executor);
+    let cache = Arc::new(MemoryCache::new());
+    app.cache = cache.clone();
+    cache
+        .put(&opportunity_key(OPPORTUNITY), 1, "{}", time::Duration::minutes(5))
+        .await
+        .unwrap();
+    let event = serde_json::from_value(sample("cache-invalidation")).expect("an SQS event");
+    let response = oms::consumers::cache_invalidation::handle(&app, event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(
+        cache.get(&opportunity_key(OPPORTUNITY)).await.unwrap().is_none(),
+        "the entry was invalidated"
+    );
+    assert!(
+        !cache
+            .put(&opportunity_key(OPPORTUNITY), 2, "{}", time::Duration::minutes(5))
+            .await
+            .unwrap(),
+        "version 2 is older than the invalidation (3)"
+    );
+
+    // opportunity-status-events: the submitted opportunity moves to matching_in_progress.
+    let (executor, _dir) = oms_tests::sqlite_executor().await;
+    let mut app = App::over_sql(executor);
+    let dead = Arc::new(LocalQueue::new("dlq", Duration::from_secs(30), 3));
+    app.dead_letters = dead.clone();
+    prepare(&app, Fixture::Submitted).await;
+    let event = serde_json::from_value(sample("opportunity-status-events")).expect("an SQS event");
+    let response = oms::consumers::status_events::handle(&app, event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert!(dead.dead_letters().is_empty(), "{:?}", dead.dead_letters());
+    assert_eq!(
+        app.opportunities.get(OPPORTUNITY).await.unwrap().unwrap().status,
+        Status::MatchingInProgress
+    );
+
+    // outbox-relay: the scheduled event publishes what the outbox holds.
+    let queue = Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 3));
+    app.publisher = queue.clone();
+    let report = oms::consumers::outbox_relay::handle(&app, sample("outbox-relay"))
+        .await
+        .expect("relay");
+    assert!(report["found"].as_u64().unwrap() >= 4, "{report}");
+    assert_eq!(report["found"], report["published"]);
+    assert_eq!(queue.depth() as u64, report["published"].as_u64().unwrap());
 }

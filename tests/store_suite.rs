@@ -875,6 +875,43 @@ async fn concurrent_writers_never_lose_an_update(executor: Arc<dyn SqlExecutor>)
     assert_eq!(count(executor.as_ref(), COUNT_HISTORY, created.id).await, 9);
 }
 
+async fn the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once(executor: Arc<dyn SqlExecutor>) {
+    use oms::ports::store::OutboxStore;
+    let store = SqlStore::new(executor);
+    let first = create(&store, draft("alice", "Outbox 1", now()), "O").await;
+    let second = create(&store, draft("alice", "Outbox 2", now() + Duration::seconds(1)), "O").await;
+    let pending = store.unpublished(10).await.expect("unpublished");
+    assert_eq!(
+        pending.iter().map(|e| e.aggregate_id).collect::<Vec<_>>(),
+        vec![first.id, second.id]
+    );
+    assert_eq!(pending[0].event_type, "OpportunityCreated");
+    store.mark_published(&[pending[0].id], now()).await.expect("mark");
+    store
+        .mark_published(&[pending[0].id], now())
+        .await
+        .expect("marking twice is harmless");
+    let rest = store.unpublished(10).await.expect("unpublished");
+    assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), vec![pending[1].id]);
+    assert_eq!(store.unpublished(1).await.unwrap().len(), 1);
+
+    let event_id = Uuid::now_v7();
+    assert!(!store.was_applied(event_id).await.unwrap());
+    let mut update = update_of(&first, |o| o.status = Status::Submitted, now());
+    update.applies_event = Some(event_id);
+    store.update(update).await.expect("apply");
+    assert!(store.was_applied(event_id).await.unwrap());
+    let current = store.get(first.id).await.unwrap().unwrap();
+    let mut again = update_of(&current, |o| o.title = "Again".into(), now());
+    again.applies_event = Some(event_id);
+    assert!(matches!(store.update(again).await, Err(StoreError::AlreadyApplied)));
+    assert_eq!(
+        store.get(first.id).await.unwrap().unwrap(),
+        current,
+        "a second application wrote nothing"
+    );
+}
+
 type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 type Fresh = fn() -> Pin<Box<dyn Future<Output = Arc<dyn SqlExecutor>> + Send>>;
 
@@ -893,6 +930,7 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         |e| Box::pin(customers_are_unique_and_paged_by_name(e)),
         |e| Box::pin(skills_are_unique_and_found_by_id(e)),
         |e| Box::pin(idempotent_customer_and_skill_creation_replays(e)),
+        |e| Box::pin(the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once(e)),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     for scenario in scenarios {
@@ -949,6 +987,7 @@ on_every_backend!(
     skills_are_unique_and_found_by_id,
     idempotent_customer_and_skill_creation_replays,
     concurrent_writers_never_lose_an_update,
+    the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -363,3 +363,17 @@ pub async fn call(app: &oms::app::App, function: &str, event: serde_json::Value)
         .unwrap_or(serde_json::Value::Null);
     (status, body)
 }
+
+/// The moto server the test command started (`OMS_TEST_MOTO_URL`), as an AWS SDK configuration.
+pub async fn moto_config() -> aws_config::SdkConfig {
+    let url = std::env::var("OMS_TEST_MOTO_URL")
+        .expect("OMS_TEST_MOTO_URL is not set: run the suite with scripts/test, which starts moto's server for it");
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await
+}

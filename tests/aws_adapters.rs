@@ -1,0 +1,253 @@
+//! The production adapters over the wire, against moto's server (real AWS protocols): the
+//! DynamoDB cache's conditional writes and TTL attribute, and SQS publishing, receiving,
+//! deleting, redrive to the dead-letter queue and parking.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use oms::adapters::dynamodb_cache::DynamoDbCache;
+use oms::adapters::sqs::{SqsDeadLetters, SqsPublisher};
+use oms::domain::events::ChangeEvent;
+use oms::ports::cache::Cache;
+use oms::ports::events::{DeadLetters, EventPublisher};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+async fn table(client: &aws_sdk_dynamodb::Client) -> String {
+    let name = format!("oms-cache-{}", Uuid::new_v4().simple());
+    client
+        .create_table()
+        .table_name(&name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create table");
+    name
+}
+
+#[tokio::test]
+async fn the_dynamodb_cache_refuses_older_versions_and_honours_invalidation() {
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let name = table(&client).await;
+    let cache = DynamoDbCache::new(client.clone(), &name);
+    let key = "opportunity:7d3c";
+    assert!(cache.get(key).await.unwrap().is_none());
+    assert!(cache.put(key, 2, "{\"v\":2}", Duration::minutes(5)).await.unwrap());
+    assert!(
+        !cache.put(key, 1, "{\"v\":1}", Duration::minutes(5)).await.unwrap(),
+        "an older version was written over a newer one"
+    );
+    assert!(
+        !cache
+            .put(key, 2, "{\"v\":\"again\"}", Duration::minutes(5))
+            .await
+            .unwrap()
+    );
+    let entry = cache.get(key).await.unwrap().unwrap();
+    assert_eq!((entry.version, entry.body.as_str()), (2, "{\"v\":2}"));
+
+    let item = client
+        .get_item()
+        .table_name(&name)
+        .key("pk", AttributeValue::S(key.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires_at: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    let expected = OffsetDateTime::now_utc().unix_timestamp() + 300;
+    assert!(
+        (expected - 5..=expected + 1).contains(&expires_at),
+        "TTL attribute {expires_at} is not about five minutes ahead"
+    );
+
+    cache.invalidate(key, 3).await.unwrap();
+    assert!(
+        cache.get(key).await.unwrap().is_none(),
+        "an invalidated entry is a miss"
+    );
+    assert!(
+        !cache.put(key, 2, "{\"v\":2}", Duration::minutes(5)).await.unwrap(),
+        "a slow reader undid the invalidation"
+    );
+    assert!(cache.put(key, 3, "{\"v\":3}", Duration::minutes(5)).await.unwrap());
+    assert_eq!(cache.get(key).await.unwrap().unwrap().version, 3);
+
+    // An expired item is a miss even before DynamoDB's TTL sweep removes it, and is replaceable.
+    assert!(cache.put("expired", 9, "{}", Duration::seconds(-10)).await.unwrap());
+    assert!(cache.get("expired").await.unwrap().is_none());
+    assert!(cache.put("expired", 1, "{}", Duration::minutes(1)).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_missing_table_is_an_error_the_handlers_can_degrade_on() {
+    let config = oms_tests::moto_config().await;
+    let cache = DynamoDbCache::new(aws_sdk_dynamodb::Client::new(&config), "no-such-table");
+    assert!(cache.get("k").await.is_err());
+    assert!(cache.put("k", 1, "{}", Duration::minutes(1)).await.is_err());
+}
+
+fn event(n: i64) -> ChangeEvent {
+    ChangeEvent {
+        id: Uuid::now_v7(),
+        event_type: "OpportunityUpdated".into(),
+        aggregate_id: Uuid::now_v7(),
+        aggregate_version: n,
+        occurred_at: OffsetDateTime::now_utc(),
+        detail: serde_json::json!({ "n": n }),
+    }
+}
+
+struct Queues {
+    main: String,
+    dead: String,
+}
+
+async fn queues(client: &aws_sdk_sqs::Client) -> Queues {
+    let suffix = Uuid::new_v4().simple().to_string();
+    let dead = client
+        .create_queue()
+        .queue_name(format!("dlq-{suffix}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dead_arn = client
+        .get_queue_attributes()
+        .queue_url(&dead)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let mut attributes = HashMap::new();
+    attributes.insert(
+        QueueAttributeName::RedrivePolicy,
+        format!("{{\"deadLetterTargetArn\":\"{dead_arn}\",\"maxReceiveCount\":\"2\"}}"),
+    );
+    attributes.insert(QueueAttributeName::VisibilityTimeout, "0".to_owned());
+    let main = client
+        .create_queue()
+        .queue_name(format!("events-{suffix}"))
+        .set_attributes(Some(attributes))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    Queues { main, dead }
+}
+
+async fn receive(client: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_attribute_names("All")
+        .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn change_events_go_through_sqs_and_poison_messages_end_in_the_dead_letter_queue() {
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_sqs::Client::new(&config);
+    let q = queues(&client).await;
+    let publisher = SqsPublisher::new(client.clone(), &q.main);
+    let events: Vec<ChangeEvent> = (1..=12).map(event).collect();
+    let published = publisher.publish(&events).await.expect("publish");
+    assert_eq!(
+        published,
+        events.iter().map(|e| e.id).collect::<Vec<_>>(),
+        "all twelve accepted, in two batches"
+    );
+
+    let mut seen = Vec::new();
+    while seen.len() < 12 {
+        let messages = receive(&client, &q.main).await;
+        assert!(!messages.is_empty(), "messages went missing");
+        for message in messages {
+            let body: ChangeEvent = serde_json::from_str(message.body().unwrap()).expect("a change event");
+            assert_eq!(
+                message.message_attributes().unwrap()["event_type"].string_value(),
+                Some("OpportunityUpdated")
+            );
+            seen.push(body.id);
+            client
+                .delete_message()
+                .queue_url(&q.main)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    seen.sort();
+    let mut expected: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    // A message received twice without being deleted moves to the dead-letter queue.
+    client
+        .send_message()
+        .queue_url(&q.main)
+        .message_body("poison")
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let messages = receive(&client, &q.main).await;
+        assert_eq!(messages.len(), 1);
+    }
+    assert!(
+        receive(&client, &q.main).await.is_empty(),
+        "the poison message is still in the main queue"
+    );
+    let dead = receive(&client, &q.dead).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body(), Some("poison"));
+}
+
+#[tokio::test]
+async fn unprocessable_messages_are_parked_with_their_reason() {
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_sqs::Client::new(&config);
+    let q = queues(&client).await;
+    SqsDeadLetters::new(client.clone(), &q.dead)
+        .park("{\"status\":\"bogus\"}", "illegal: cannot Complete a draft")
+        .await
+        .expect("park");
+    let parked = receive(&client, &q.dead).await;
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].body(), Some("{\"status\":\"bogus\"}"));
+    assert_eq!(
+        parked[0].message_attributes().unwrap()["reason"].string_value(),
+        Some("illegal: cannot Complete a draft")
+    );
+}
