@@ -251,3 +251,135 @@ async fn unprocessable_messages_are_parked_with_their_reason() {
         Some("illegal: cannot Complete a draft")
     );
 }
+
+#[tokio::test]
+async fn idempotency_records_claim_complete_replay_and_release_in_dynamodb() {
+    use oms::adapters::dynamodb_idempotency::DynamoDbIdempotency;
+    use oms::ports::idempotency::{Claim, IdempotencyStore};
+    use oms::ports::store::StoredResponse;
+
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let store = DynamoDbIdempotency::new(client.clone(), table(&client).await);
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(store.claim("alice", "k1", "h1", now).await.unwrap(), Claim::Proceed);
+    assert_eq!(store.claim("alice", "k1", "h1", now).await.unwrap(), Claim::InProgress);
+    assert_eq!(store.claim("alice", "k1", "other", now).await.unwrap(), Claim::Mismatch);
+    assert_eq!(
+        store.claim("bob", "k1", "h1", now).await.unwrap(),
+        Claim::Proceed,
+        "keys are per caller"
+    );
+    let response = StoredResponse {
+        status: 201,
+        headers: vec![("location".into(), "/v1/x".into())],
+        body: "{\"id\":1}".into(),
+    };
+    store
+        .complete("alice", "k1", "h1", &response, now + Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim("alice", "k1", "h1", now).await.unwrap(),
+        Claim::Replay(response)
+    );
+    assert_eq!(store.claim("alice", "k1", "other", now).await.unwrap(), Claim::Mismatch);
+
+    // A failed creation releases its key; an abandoned claim is taken over after its lease.
+    assert_eq!(store.claim("carol", "k2", "h", now).await.unwrap(), Claim::Proceed);
+    store.release("carol", "k2").await.unwrap();
+    assert_eq!(store.claim("carol", "k2", "h", now).await.unwrap(), Claim::Proceed);
+    assert_eq!(
+        store
+            .claim("carol", "k2", "h", now + Duration::seconds(10))
+            .await
+            .unwrap(),
+        Claim::InProgress
+    );
+    assert_eq!(
+        store
+            .claim("carol", "k2", "h", now + Duration::seconds(31))
+            .await
+            .unwrap(),
+        Claim::Proceed
+    );
+    // An expired record is forgotten.
+    store
+        .complete(
+            "dave",
+            "k3",
+            "h",
+            &StoredResponse {
+                status: 201,
+                headers: vec![],
+                body: "{}".into(),
+            },
+            now - Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.claim("dave", "k3", "another request", now).await.unwrap(),
+        Claim::Proceed
+    );
+}
+
+#[tokio::test]
+async fn creates_are_idempotent_with_records_in_dynamodb_even_after_a_lost_completion() {
+    use oms::adapters::dynamodb_idempotency::DynamoDbIdempotency;
+    use oms_tests::{api_event, call, opportunity_body};
+
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let (executor, _dir) = oms_tests::sqlite_executor().await;
+    let mut app = oms::app::App::over_sql(executor);
+    app.idempotency = Some(std::sync::Arc::new(DynamoDbIdempotency::new(
+        client.clone(),
+        table(&client).await,
+    )));
+    let with_key = |title: &str, key: &str| {
+        let mut event = api_event(
+            "create-opportunity",
+            None,
+            Some(opportunity_body(title, "Contoso")),
+            "alice",
+            "SalesManager",
+        );
+        event["headers"]["idempotency-key"] = serde_json::json!(key);
+        event
+    };
+    let (first_status, first) = call(&app, "create-opportunity", with_key("Once", "key-1")).await;
+    assert_eq!(first_status, 201);
+    let (retry_status, retry) = call(&app, "create-opportunity", with_key("Once", "key-1")).await;
+    assert_eq!((retry_status, &retry), (201, &first));
+    let (other_status, other) = call(&app, "create-opportunity", with_key("Other", "key-1")).await;
+    assert_eq!(
+        (other_status, other["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+
+    // The first attempt committed but its completion was lost (the key was never recorded): the
+    // retry finds the opportunity by the id the key derives and answers with it.
+    let mut without_records = app.clone();
+    without_records.idempotency = None;
+    let mut lost = with_key("Lost", "key-2");
+    lost["headers"].as_object_mut().unwrap().remove("idempotency-key");
+    let (_, _) = call(&without_records, "create-opportunity", lost).await;
+    let (status_a, a) = call(&without_records, "create-opportunity", with_key("Lost", "key-2")).await;
+    assert_eq!(status_a, 201);
+    // Forget the local record of that creation by using the DynamoDB path, which has none.
+    let (status_b, b) = call(&app, "create-opportunity", with_key("Lost", "key-2")).await;
+    assert_eq!(status_b, 201);
+    assert_eq!(a["id"], b["id"], "the retry created a second opportunity");
+    let (_, list) = call(
+        &app,
+        "list-opportunities",
+        api_event("list-opportunities", None, None, "alice", "SalesManager"),
+    )
+    .await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        3,
+        "Once, the keyless Lost and the keyed Lost"
+    );
+}

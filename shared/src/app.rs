@@ -40,6 +40,9 @@ pub struct App {
     pub outbox: Arc<dyn OutboxStore>,
     /// Where unprocessable consumed messages are parked.
     pub dead_letters: Arc<dyn DeadLetters>,
+    /// Idempotency records outside the database (DynamoDB); `None` keeps them in the creation's
+    /// own transaction.
+    pub idempotency: Option<Arc<dyn crate::ports::idempotency::IdempotencyStore>>,
 }
 
 impl App {
@@ -56,22 +59,26 @@ impl App {
             cache: Arc::new(NoCache),
             publisher: Arc::new(OutboxOnly),
             dead_letters: Arc::new(LoggedDeadLetters),
+            idempotency: None,
         }
     }
 
     /// Builds the application from the environment: the database ([`DatabaseConfig::from_env`]),
-    /// the DynamoDB cache (`OMS_CACHE_TABLE`), the change-event queue
+    /// the DynamoDB cache (`OMS_CACHE_TABLE`; or `OMS_CACHE=memory` for a process-local one outside
+    /// AWS), the idempotency records (`OMS_IDEMPOTENCY_TABLE`), the change-event queue
     /// (`OMS_CHANGE_EVENTS_QUEUE_URL`) and the dead-letter queue (`OMS_DEAD_LETTER_QUEUE_URL`).
     /// AWS clients are built here, once per cold start; none of them calls the network until used.
     pub async fn from_env() -> Result<App, ConfigError> {
         let database = DatabaseConfig::from_env()?;
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let (cache_table, queue_url, dead_letter_url) = (
+        let (cache_table, queue_url, dead_letter_url, idempotency_table) = (
             var("OMS_CACHE_TABLE"),
             var("OMS_CHANGE_EVENTS_QUEUE_URL"),
             var("OMS_DEAD_LETTER_QUEUE_URL"),
+            var("OMS_IDEMPOTENCY_TABLE"),
         );
         let needs_aws = matches!(database, DatabaseConfig::DataApi(_))
+            || idempotency_table.is_some()
             || cache_table.is_some()
             || queue_url.is_some()
             || dead_letter_url.is_some();
@@ -84,9 +91,18 @@ impl App {
         let mut app = App::over_sql(executor);
         if let (Some(table), Some(aws)) = (cache_table, aws.as_ref()) {
             app.cache = Arc::new(DynamoDbCache::new(aws_sdk_dynamodb::Client::new(aws), table));
+        } else if var("OMS_CACHE").as_deref() == Some("memory") {
+            // Outside AWS: a cache private to this process (the local server uses the same one).
+            app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
         }
         if let (Some(url), Some(aws)) = (queue_url, aws.as_ref()) {
             app.publisher = Arc::new(SqsPublisher::new(aws_sdk_sqs::Client::new(aws), url));
+        }
+        if let (Some(table), Some(aws)) = (idempotency_table, aws.as_ref()) {
+            let client = aws_sdk_dynamodb::Client::new(aws);
+            app.idempotency = Some(Arc::new(
+                crate::adapters::dynamodb_idempotency::DynamoDbIdempotency::new(client, table),
+            ));
         }
         if let (Some(url), Some(aws)) = (dead_letter_url, aws.as_ref()) {
             app.dead_letters = Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(aws), url));

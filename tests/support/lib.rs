@@ -197,6 +197,7 @@ pub mod runtime_api {
         queue: Mutex<VecDeque<(String, String)>>,
         arrived: Notify,
         outcomes: mpsc::UnboundedSender<Outcome>,
+        polls: mpsc::UnboundedSender<std::time::Instant>,
     }
 
     /// The running stand-in.
@@ -206,6 +207,8 @@ pub mod runtime_api {
         state: Arc<State>,
         /// Outcomes, in the order the function posted them.
         pub outcomes: mpsc::UnboundedReceiver<Outcome>,
+        /// When each `GET .../invocation/next` arrived (the first one ends the function's init).
+        pub polls: mpsc::UnboundedReceiver<std::time::Instant>,
     }
 
     impl RuntimeApi {
@@ -214,10 +217,12 @@ pub mod runtime_api {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let address = listener.local_addr().expect("address").to_string();
             let (sender, outcomes) = mpsc::unbounded_channel();
+            let (poll_sender, polls) = mpsc::unbounded_channel();
             let state = Arc::new(State {
                 queue: Mutex::new(VecDeque::new()),
                 arrived: Notify::new(),
                 outcomes: sender,
+                polls: poll_sender,
             });
             let shared = state.clone();
             tokio::spawn(async move {
@@ -240,6 +245,7 @@ pub mod runtime_api {
             RuntimeApi {
                 address,
                 state,
+                polls,
                 outcomes,
             }
         }
@@ -258,6 +264,7 @@ pub mod runtime_api {
     async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
         let path = request.uri().path().to_owned();
         if path.ends_with("/runtime/invocation/next") {
+            let _ = state.polls.send(std::time::Instant::now());
             let (request_id, event) = loop {
                 if let Some(next) = state.queue.lock().await.pop_front() {
                     break next;
@@ -376,4 +383,174 @@ pub async fn moto_config() -> aws_config::SdkConfig {
         ))
         .load()
         .await
+}
+
+/// The records the samples in `events/` name, and the states a sample may need them in.
+pub mod fixtures {
+    use oms::app::App;
+    use oms::domain::catalog::{Customer, Skill};
+    use oms::domain::events::ChangeEvent;
+    use oms::domain::history::{Change, HistoryEntry};
+    use oms::domain::lifecycle::Status;
+    use oms::domain::money::Money;
+    use oms::domain::opportunity::{
+        CustomerRef, Importance, Opportunity, Priority, ProblemStatement, Proficiency, SkillCategory, SkillRef,
+        SkillRequirement, Timeline,
+    };
+    use oms::ports::store::{CustomerChoice, NewOpportunity, OpportunityUpdate};
+    use oms::ports::{Clock, SystemClock};
+    use serde_json::Value;
+    use time::macros::date;
+    use uuid::{Uuid, uuid};
+
+    /// The opportunity the samples name.
+    pub const OPPORTUNITY: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-3f1a2b3c4d5e");
+    /// The catalog skill the samples name.
+    pub const SKILL: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-5e6f7a8b9c0d");
+    /// The customer the samples name.
+    pub const CUSTOMER: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-1a2b3c4d5e6f");
+    /// The Sales Manager of the samples' claims.
+    pub const SALES_MANAGER: &str = "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f";
+
+    /// What the sample's request finds in the database.
+    #[derive(Clone, Copy)]
+    pub enum Fixture {
+        /// The skill and the customer only.
+        Catalog,
+        /// A draft opportunity.
+        Draft,
+        /// A draft with a problem statement, a timeline and a must-have skill.
+        CompleteDraft,
+        /// A cancelled opportunity, within its reactivation window.
+        Cancelled,
+        /// A submitted opportunity.
+        Submitted,
+    }
+
+    /// Writes the records a sample needs, in the state `fixture` names.
+    pub async fn prepare(app: &App, fixture: Fixture) {
+        let now = SystemClock.now();
+        app.skills
+            .create(
+                Skill {
+                    id: SKILL,
+                    name: "AWS Lambda".into(),
+                    category: SkillCategory::Technical,
+                    description: None,
+                    created_at: now,
+                },
+                crate::fixture_event(SKILL, 1),
+                None,
+            )
+            .await
+            .expect("skill");
+        app.customers
+            .create(
+                Customer {
+                    id: CUSTOMER,
+                    name: "Contoso".into(),
+                    created_at: now,
+                },
+                SALES_MANAGER,
+                crate::fixture_event(CUSTOMER, 1),
+                None,
+            )
+            .await
+            .expect("customer");
+        if matches!(fixture, Fixture::Catalog) {
+            return;
+        }
+        let draft = Opportunity {
+            id: OPPORTUNITY,
+            owner_sub: SALES_MANAGER.into(),
+            customer: CustomerRef {
+                id: CUSTOMER,
+                name: "Contoso".into(),
+            },
+            title: "Serverless order platform".into(),
+            description: "Event-driven order platform".into(),
+            priority: Priority::High,
+            annual_recurring_revenue: Money {
+                amount: "125000.00".parse().unwrap(),
+                currency: "EUR".into(),
+            },
+            timeline: Some(Timeline {
+                start_date: date!(2027 - 02 - 01),
+                end_date: Some(date!(2027 - 04 - 30)),
+                duration_days: None,
+                flexible: true,
+                specific_days: vec![],
+            }),
+            problem_statement: None,
+            skill_requirements: vec![],
+            status: Status::Draft,
+            status_before_cancel: None,
+            cancelled_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let event = |o: &Opportunity| ChangeEvent {
+            id: Uuid::now_v7(),
+            event_type: "Fixture".into(),
+            aggregate_id: o.id,
+            aggregate_version: o.version,
+            occurred_at: now,
+            detail: Value::Null,
+        };
+        let history = |to| HistoryEntry {
+            change: Change::Status { from: None, to },
+            at: now,
+            actor: SALES_MANAGER.into(),
+            reason: None,
+        };
+        app.opportunities
+            .create(
+                NewOpportunity {
+                    event: event(&draft),
+                    history: history(Status::Draft),
+                    customer: CustomerChoice::Existing(CUSTOMER),
+                    opportunity: draft.clone(),
+                },
+                None,
+            )
+            .await
+            .expect("draft");
+        if matches!(fixture, Fixture::Draft) {
+            return;
+        }
+        let mut next = draft.clone();
+        next.version = 2;
+        next.problem_statement = Some(ProblemStatement {
+            markdown: "x".repeat(120),
+        });
+        next.skill_requirements = vec![SkillRequirement {
+            skill: SkillRef::Catalog {
+                id: SKILL,
+                name: Some("AWS Lambda".into()),
+            },
+            category: SkillCategory::Technical,
+            importance: Importance::MustHave,
+            min_proficiency: Proficiency::Expert,
+        }];
+        if matches!(fixture, Fixture::Cancelled) {
+            next.status = Status::Cancelled;
+            next.status_before_cancel = Some(Status::Draft);
+            next.cancelled_at = Some(now);
+        }
+        if matches!(fixture, Fixture::Submitted) {
+            next.status = Status::Submitted;
+        }
+        app.opportunities
+            .update(OpportunityUpdate {
+                events: vec![event(&next)],
+                history: vec![history(next.status)],
+                opportunity: next,
+                expected_version: 1,
+                skill_requirements_changed: true,
+                applies_event: None,
+            })
+            .await
+            .expect("update");
+    }
 }

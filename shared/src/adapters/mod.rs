@@ -2,6 +2,7 @@
 //! change-event queue (SQS in AWS, an embedded queue with SQS semantics locally).
 
 pub mod dynamodb_cache;
+pub mod dynamodb_idempotency;
 pub mod local_queue;
 pub mod memory_cache;
 pub mod sqs;

@@ -4,8 +4,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
 
+use super::idempotent::{self, Once};
 use super::input::{CreateCustomerRequest, CreateSkillRequest};
-use crate::app::{App, IDEMPOTENCY_TTL};
+use crate::app::App;
 use crate::consumers::after_commit;
 use crate::domain::catalog::{Customer, NAME_MAX, Skill, name_key};
 use crate::domain::events::ChangeEvent;
@@ -14,9 +15,8 @@ use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::cursor::{Cursor, Page, parse_limit};
 use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
-use crate::http::response::{json, replay, to_stored, with_header};
+use crate::http::response::{json, to_stored, with_header};
 use crate::ports::cache::{SKILLS_CATALOG_KEY, SKILLS_CATALOG_TTL};
-use crate::ports::store::{Created, IdempotencyClaim};
 
 fn after_position(request: &Request, list: &str) -> Result<Option<(String, Uuid)>, ApiError> {
     match query(request, "cursor")? {
@@ -74,13 +74,6 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
     let location = |c: &Customer| format!("/v1/customers/{}", c.id);
     let render = |c: &Customer| to_stored(StatusCode::CREATED, c, vec![("location".into(), location(c))]);
     let fingerprint = request_fingerprint(&request);
-    let claim = key.as_deref().map(|key| IdempotencyClaim {
-        caller_sub: &caller.id,
-        key,
-        request_hash: &fingerprint,
-        expires_at: now + IDEMPOTENCY_TTL,
-        render: &render,
-    });
     let event = catalog_event(
         app,
         "CustomerCreated",
@@ -90,12 +83,21 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
         serde_json::json!({ "name": customer.name }),
     );
     let events = vec![event.clone()];
-    match app.customers.create(customer, &caller.id, event, claim).await? {
-        Created::New(c) => {
+    let once = idempotent::Request {
+        caller: &caller.id,
+        key: key.as_deref(),
+        fingerprint: &fingerprint,
+        now,
+    };
+    let created = idempotent::create_once(app, once, &render, |claim| {
+        app.customers.create(customer, &caller.id, event, claim)
+    });
+    match created.await? {
+        Once::Created(c) => {
             after_commit(app, None, &events).await;
             Ok(with_header(json(StatusCode::CREATED, &c)?, "location", &location(&c)))
         }
-        Created::Replay(stored) => Ok(replay(stored)),
+        Once::Replayed(response) => Ok(response),
     }
 }
 
@@ -234,21 +236,21 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
     let location = |s: &Skill| format!("/v1/skills/{}", s.id);
     let render = |s: &Skill| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
     let fingerprint = request_fingerprint(&request);
-    let claim = key.as_deref().map(|key| IdempotencyClaim {
-        caller_sub: &caller.id,
-        key,
-        request_hash: &fingerprint,
-        expires_at: now + IDEMPOTENCY_TTL,
-        render: &render,
-    });
     let event = skill_event(app, &skill);
     let events = vec![event.clone()];
-    match app.skills.create(skill, event, claim).await? {
-        Created::New(s) => {
+    let once = idempotent::Request {
+        caller: &caller.id,
+        key: key.as_deref(),
+        fingerprint: &fingerprint,
+        now,
+    };
+    let created = idempotent::create_once(app, once, &render, |claim| app.skills.create(skill, event, claim));
+    match created.await? {
+        Once::Created(s) => {
             after_commit(app, None, &events).await;
             Ok(with_header(json(StatusCode::CREATED, &s)?, "location", &location(&s)))
         }
-        Created::Replay(stored) => Ok(replay(stored)),
+        Once::Replayed(response) => Ok(response),
     }
 }
 

@@ -2,6 +2,7 @@
 //! request (as `lambda_http` presents it) and the application's ports.
 
 pub mod catalog;
+pub mod idempotent;
 pub mod input;
 pub mod opportunities;
 pub mod platform;

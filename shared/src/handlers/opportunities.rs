@@ -7,12 +7,13 @@ use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::idempotent::{self, Once};
 use super::input::{
     CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest, SkillRequirementsRequest,
     parse_customer, parse_details, parse_priority, parse_reason, parse_skill_requirements,
 };
 use super::views::{OpportunitySummaryView, OpportunityView};
-use crate::app::{App, IDEMPOTENCY_TTL};
+use crate::app::App;
 use crate::auth::Caller;
 use crate::consumers::after_commit;
 use crate::domain::events::ChangeEvent;
@@ -28,9 +29,7 @@ use crate::http::request::{
 };
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
 use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
-use crate::ports::store::{
-    Created, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError,
-};
+use crate::ports::store::{NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError};
 use crate::sql::value::{DATE_FORMAT, parse_timestamp};
 use lambda_http::http;
 
@@ -77,7 +76,14 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let body: CreateOpportunityRequest = json_body(&request)?;
     let key = idempotency_key(&request)?;
     let now = app.clock.now();
-    let id = app.ids.new_id();
+    // With an Idempotency-Key the id derives from it, so a retry can never create a second one.
+    let id = match &key {
+        Some(key) => Uuid::new_v5(
+            &Uuid::NAMESPACE_OID,
+            format!("opportunity\n{}\n{key}", caller.id).as_bytes(),
+        ),
+        None => app.ids.new_id(),
+    };
     let mut errors = FieldErrors::new();
     let customer = parse_customer(&mut errors, body.customer.as_ref(), app.ids.new_id());
     let details = parse_details(
@@ -132,23 +138,30 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         opportunity,
     };
     let render = |o: &Opportunity| {
-        to_stored(
-            StatusCode::CREATED,
-            &OpportunityView::of(o),
-            vec![("location".into(), location(o)), ("etag".into(), o.etag())],
-        )
+        let headers = vec![("location".into(), location(o)), ("etag".into(), o.etag())];
+        to_stored(StatusCode::CREATED, &OpportunityView::of(o), headers)
     };
     let fingerprint = request_fingerprint(&request);
-    let claim = key.as_deref().map(|key| IdempotencyClaim {
-        caller_sub: &caller.id,
-        key,
-        request_hash: &fingerprint,
-        expires_at: now + IDEMPOTENCY_TTL,
-        render: &render,
-    });
     let events = vec![new.event.clone()];
-    match app.opportunities.create(new, claim).await? {
-        Created::New(o) => {
+    let once = idempotent::Request {
+        caller: &caller.id,
+        key: key.as_deref(),
+        fingerprint: &fingerprint,
+        now,
+    };
+    let created = idempotent::create_once(app, once, &render, |claim| app.opportunities.create(new, claim)).await;
+    let created = match created {
+        // A retry whose first attempt committed but could not record its response: the
+        // opportunity's id comes from the key, so the database knows it.
+        Err(ApiError::Conflict {
+            code: "already_exists", ..
+        }) if key.is_some() => {
+            return Ok(replay(render(&load_accessible(app, &caller, id).await?)));
+        }
+        other => other?,
+    };
+    match created {
+        Once::Created(o) => {
             after_commit(app, cache_entry(&o), &events).await;
             Ok(with_header(
                 respond_with(&o, StatusCode::CREATED)?,
@@ -156,7 +169,7 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
                 &location(&o),
             ))
         }
-        Created::Replay(stored) => Ok(replay(stored)),
+        Once::Replayed(response) => Ok(response),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod events;
+pub mod idempotency;
 pub mod store;
 
 use time::OffsetDateTime;

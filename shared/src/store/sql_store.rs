@@ -518,7 +518,15 @@ impl OpportunityStore for SqlStore {
         };
         let mut insert = opportunity_params(&opportunity);
         insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
-        tx.execute(sql::INSERT_OPPORTUNITY, &insert).await?;
+        match tx.execute(sql::INSERT_OPPORTUNITY, &insert).await {
+            Err(DbError::UniqueViolation(_)) => {
+                return Err(StoreError::Duplicate {
+                    what: "opportunity",
+                    existing_id: Some(opportunity.id),
+                });
+            }
+            other => other?,
+        };
         insert_requirements(tx.as_mut(), &opportunity).await?;
         insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
         insert_event(tx.as_mut(), &new.event).await?;

@@ -1,0 +1,557 @@
+//! `oms-bench`: measures the fleet in one run and prints one markdown report.
+//!
+//! Run it through `scripts/bench` (it builds the release binaries first). Sections:
+//! sizes; init time of every function under a Lambda Runtime API against a hello-world floor;
+//! warm latency through the Runtime API and peak memory after 1,000 invocations; in-process
+//! handler latency; the local server under load from this (separate) process.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use oms::app::App;
+use oms::routes::ROUTES;
+use oms_tests::fixtures::{Fixture, OPPORTUNITY, prepare};
+use oms_tests::runtime_api::RuntimeApi;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks the Opportunity Management Service fleet")]
+struct Args {
+    /// Folder of the release binaries.
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
+    /// Starts per function for the init measurement.
+    #[arg(long, default_value_t = 20)]
+    starts: usize,
+    /// Invocations per function for latency and memory.
+    #[arg(long, default_value_t = 1000)]
+    invocations: usize,
+    /// Seconds of each load phase against the local server.
+    #[arg(long, default_value_t = 10)]
+    load_seconds: u64,
+    /// Where to write the report.
+    #[arg(long, default_value = "bench-results/latest.md")]
+    out: PathBuf,
+}
+
+const EVENT_FUNCTIONS: &[&str] = &["cache-invalidation", "opportunity-status-events", "outbox-relay"];
+
+fn functions() -> Vec<&'static str> {
+    ROUTES
+        .iter()
+        .map(|r| r.function)
+        .chain(EVENT_FUNCTIONS.iter().copied())
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values
+}
+
+fn sample(function: &str) -> Value {
+    let path = oms_tests::workspace_root()
+        .join("events")
+        .join(format!("{function}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("sample")).expect("JSON")
+}
+
+/// The environment of a function in AWS, minus the network: the Data API, DynamoDB and SQS
+/// clients are configured (as at a real cold start) but nothing is called during init.
+fn production_environment(command: &mut Command) {
+    command
+        .env("OMS_DATABASE", "data-api")
+        .env(
+            "OMS_DB_CLUSTER_ARN",
+            "arn:aws:rds:eu-west-1:123456789012:cluster:opportunities",
+        )
+        .env(
+            "OMS_DB_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:opportunities-db",
+        )
+        .env("OMS_DB_NAME", "opportunities")
+        .env("OMS_CACHE_TABLE", "oms-cache")
+        .env(
+            "OMS_CHANGE_EVENTS_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/oms-change-events",
+        )
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "example")
+        .env("AWS_SESSION_TOKEN", "example");
+}
+
+fn spawn(binary: &Path, function: &str, api: &RuntimeApi, configure: impl FnOnce(&mut Command)) -> Child {
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    configure(&mut command);
+    command
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()))
+}
+
+/// Milliseconds from process start to its first `GET /runtime/invocation/next`, `starts` times.
+async fn init_times(binary: &Path, function: &str, starts: usize) -> Vec<f64> {
+    let mut times = Vec::with_capacity(starts);
+    for _ in 0..starts {
+        let mut api = RuntimeApi::start().await;
+        let started = Instant::now();
+        let mut child = spawn(binary, function, &api, production_environment);
+        let first = tokio::time::timeout(Duration::from_secs(20), api.polls.recv())
+            .await
+            .ok()
+            .flatten();
+        let _ = child.kill().await;
+        if let Some(at) = first {
+            times.push(at.duration_since(started).as_secs_f64() * 1000.0);
+        }
+    }
+    sorted(times)
+}
+
+fn peak_rss_mb(pid: Option<u32>) -> f64 {
+    let Some(pid) = pid else { return f64::NAN };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+struct Warm {
+    latencies: Vec<f64>,
+    peak_rss_mb: f64,
+}
+
+/// Runs `event` `n` times through the binary under the Runtime API, on the embedded database.
+async fn warm(binary: &Path, function: &str, database: &Path, cache: bool, events: Vec<Value>) -> Warm {
+    let mut api = RuntimeApi::start().await;
+    let database = database.to_path_buf();
+    let child = spawn(binary, function, &api, |command| {
+        command.env("OMS_DATABASE", format!("sqlite:{}", database.display()));
+        if cache {
+            command.env("OMS_CACHE", "memory");
+        }
+    });
+    let pid = child.id();
+    let mut latencies = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let started = Instant::now();
+        api.invoke(&format!("bench-{i}"), event).await;
+        match tokio::time::timeout(Duration::from_secs(20), api.outcomes.recv()).await {
+            Ok(Some(_)) => latencies.push(started.elapsed().as_secs_f64() * 1000.0),
+            _ => break,
+        }
+    }
+    let peak = peak_rss_mb(pid);
+    drop(child);
+    Warm {
+        latencies: sorted(latencies),
+        peak_rss_mb: peak,
+    }
+}
+
+async fn seeded_database(dir: &Path, fixture: Fixture) -> PathBuf {
+    let path = dir.join(format!("bench-{}.sqlite3", uuid::Uuid::new_v4().simple()));
+    let executor = oms::sql::sqlite::SqliteExecutor::open(&path).expect("sqlite");
+    oms::sql::migrations::migrate(&executor).await.expect("migrate");
+    prepare(&App::over_sql(Arc::new(executor)), fixture).await;
+    path
+}
+
+fn zipped_size(binary: &Path) -> u64 {
+    let out = std::env::temp_dir().join(format!("bench-{}.zip", uuid::Uuid::new_v4().simple()));
+    let status = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write(sys.argv[1], 'bootstrap'); z.close()",
+        ])
+        .arg(binary)
+        .arg(&out)
+        .status();
+    let size = if status.is_ok_and(|s| s.success()) {
+        std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0)
+    } else {
+        0
+    };
+    let _ = std::fs::remove_file(out);
+    size
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+struct LoadResult {
+    sent: usize,
+    ok: usize,
+    seconds: f64,
+    latencies: Vec<f64>,
+}
+
+/// Open loop at `rate` requests per second (latency measured from the scheduled send time, so a
+/// slow server cannot hide queueing), or closed loop with `concurrency` workers when `rate` is 0.
+async fn load(
+    client: &reqwest::Client,
+    make: Arc<dyn Fn() -> reqwest::RequestBuilder + Send + Sync>,
+    rate: u64,
+    concurrency: usize,
+    seconds: u64,
+) -> LoadResult {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(bool, f64)>();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    if rate > 0 {
+        let interval = Duration::from_secs_f64(1.0 / rate as f64);
+        let mut next = started;
+        let mut tasks = Vec::new();
+        while next < deadline {
+            tokio::time::sleep_until(next.into()).await;
+            let scheduled = next;
+            let request = make();
+            let sender = sender.clone();
+            tasks.push(tokio::spawn(async move {
+                let ok = request.send().await.is_ok_and(|r| r.status().is_success());
+                let _ = sender.send((ok, scheduled.elapsed().as_secs_f64() * 1000.0));
+            }));
+            next += interval;
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    } else {
+        let mut workers = Vec::new();
+        for _ in 0..concurrency {
+            let make = make.clone();
+            let sender = sender.clone();
+            workers.push(tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let ok = make().send().await.is_ok_and(|r| r.status().is_success());
+                    let _ = sender.send((ok, t.elapsed().as_secs_f64() * 1000.0));
+                }
+            }));
+        }
+        for worker in workers {
+            let _ = worker.await;
+        }
+    }
+    let _ = client;
+    let seconds = started.elapsed().as_secs_f64();
+    drop(sender);
+    let mut latencies = Vec::new();
+    let (mut sent, mut ok) = (0, 0);
+    while let Some((success, latency)) = receiver.recv().await {
+        sent += 1;
+        ok += usize::from(success);
+        latencies.push(latency);
+    }
+    LoadResult {
+        sent,
+        ok,
+        seconds,
+        latencies: sorted(latencies),
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    format!("{cores} cores, {cpu}, {}", std::env::consts::ARCH)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let bin = |name: &str| args.bin_dir.join(name);
+    for name in functions().into_iter().chain(["hello-lambda", "oms-local"]) {
+        assert!(
+            bin(name).exists(),
+            "{} is missing: run scripts/bench (it builds the release binaries)",
+            bin(name).display()
+        );
+    }
+    let mut report = String::new();
+    let now = time::OffsetDateTime::now_utc();
+    report.push_str(&format!(
+        "Measured {} on {} (release profile, x86_64 host build of the same code).\n\n",
+        now.date(),
+        machine()
+    ));
+
+    // Sizes and init.
+    eprintln!("measuring init ({} starts per function)…", args.starts);
+    let floor = init_times(&bin("hello-lambda"), "hello-lambda", args.starts).await;
+    let floor_median = percentile(&floor, 50.0);
+    report.push_str("### Init (process start to first `GET /runtime/invocation/next`) and size\n\n");
+    report.push_str("| function | init min ms | init median ms | init p95 ms | median vs floor | binary MB | zipped MB |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    let size_of = |name: &str| {
+        (
+            mb(std::fs::metadata(bin(name)).map(|m| m.len()).unwrap_or(0)),
+            mb(zipped_size(&bin(name))),
+        )
+    };
+    let (floor_size, floor_zip) = size_of("hello-lambda");
+    report.push_str(&format!(
+        "| hello-world floor | {:.1} | {:.1} | {:.1} | 1.00x | {floor_size:.2} | {floor_zip:.2} |\n",
+        percentile(&floor, 0.0),
+        floor_median,
+        percentile(&floor, 95.0)
+    ));
+    let mut worst_ratio: f64 = 0.0;
+    let mut largest_zip: f64 = 0.0;
+    for function in functions() {
+        let times = init_times(&bin(function), function, args.starts).await;
+        let median = percentile(&times, 50.0);
+        let ratio = median / floor_median;
+        worst_ratio = worst_ratio.max(ratio);
+        let (size, zipped) = size_of(function);
+        largest_zip = largest_zip.max(zipped);
+        report.push_str(&format!(
+            "| {function} | {:.1} | {median:.1} | {:.1} | {ratio:.2}x | {size:.2} | {zipped:.2} |\n",
+            percentile(&times, 0.0),
+            percentile(&times, 95.0)
+        ));
+    }
+
+    // Warm latency and memory through the Runtime API.
+    eprintln!("measuring warm invocations ({} per function)…", args.invocations);
+    let dir = tempfile::tempdir().expect("temp dir");
+    report.push_str(&format!(
+        "\n### Warm invocations through the Runtime API ({} per function, embedded SQLite database)\n\n",
+        args.invocations
+    ));
+    report.push_str("| function / case | p50 ms | p99 ms | peak RSS MB |\n|---|---:|---:|---:|\n");
+    let mut worst_rss: f64 = 0.0;
+    for (label, function, cache, fixture) in [
+        (
+            "get-opportunity, cached read",
+            "get-opportunity",
+            true,
+            Fixture::CompleteDraft,
+        ),
+        (
+            "get-opportunity, uncached read",
+            "get-opportunity",
+            false,
+            Fixture::CompleteDraft,
+        ),
+        (
+            "create-opportunity, write",
+            "create-opportunity",
+            true,
+            Fixture::Catalog,
+        ),
+    ] {
+        let database = seeded_database(dir.path(), fixture).await;
+        let events: Vec<Value> = (0..args.invocations)
+            .map(|i| {
+                let mut event = sample(function);
+                if function == "create-opportunity" {
+                    event["headers"]["Idempotency-Key"] = json!(format!("bench-{i}"));
+                }
+                event
+            })
+            .collect();
+        let result = warm(&bin(function), function, &database, cache, events).await;
+        worst_rss = worst_rss.max(result.peak_rss_mb);
+        report.push_str(&format!(
+            "| {label} | {:.2} | {:.2} | {:.1} |\n",
+            percentile(&result.latencies, 50.0),
+            percentile(&result.latencies, 99.0),
+            result.peak_rss_mb
+        ));
+    }
+    for function in functions() {
+        let fixture = match function {
+            "reactivate-opportunity" => Fixture::Cancelled,
+            "opportunity-status-events" => Fixture::Submitted,
+            _ => Fixture::CompleteDraft,
+        };
+        let database = seeded_database(dir.path(), fixture).await;
+        let events = vec![sample(function); args.invocations];
+        let result = warm(&bin(function), function, &database, true, events).await;
+        worst_rss = worst_rss.max(result.peak_rss_mb);
+        report.push_str(&format!(
+            "| {function} (its sample event) | {:.2} | {:.2} | {:.1} |\n",
+            percentile(&result.latencies, 50.0),
+            percentile(&result.latencies, 99.0),
+            result.peak_rss_mb
+        ));
+    }
+
+    // In-process handler latency.
+    eprintln!("measuring in-process handler latency…");
+    report.push_str("\n### In-process handler latency (`dispatch` through the `lambda_http` adapter, 10,000 calls)\n\n| case | p50 µs | p99 µs |\n|---|---:|---:|\n");
+    let mut cached_p99_us = f64::NAN;
+    for (label, cache) in [
+        ("get-opportunity, cached read", true),
+        ("get-opportunity, uncached read (SQLite)", false),
+    ] {
+        let database = seeded_database(dir.path(), Fixture::CompleteDraft).await;
+        let executor = oms::sql::sqlite::SqliteExecutor::open(&database).expect("sqlite");
+        let mut app = App::over_sql(Arc::new(executor));
+        if cache {
+            app.cache = Arc::new(oms::adapters::memory_cache::MemoryCache::new());
+        }
+        let route = oms::routes::by_function("get-opportunity").expect("route");
+        let event = sample("get-opportunity");
+        let mut times = Vec::with_capacity(10_000);
+        for i in 0..10_100 {
+            let t = Instant::now();
+            let response = oms::runtime::invoke_api_gateway_event(route, &app, event.clone())
+                .await
+                .expect("response");
+            if i >= 100 {
+                times.push(t.elapsed().as_secs_f64() * 1_000_000.0);
+            }
+            assert_eq!(response["statusCode"], 200);
+        }
+        let times = sorted(times);
+        if cache {
+            cached_p99_us = percentile(&times, 99.0);
+        }
+        report.push_str(&format!(
+            "| {label} | {:.0} | {:.0} |\n",
+            percentile(&times, 50.0),
+            percentile(&times, 99.0)
+        ));
+    }
+
+    // The local server under load.
+    eprintln!("loading the local server…");
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Command::new(bin("oms-local"));
+    server
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(data_dir.path())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut server = server.spawn().expect("start oms-local");
+    let stderr = server.stderr.take().expect("stderr");
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
+    let mut base = String::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            base = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            break;
+        }
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let token_output = std::process::Command::new(bin("oms-local"))
+        .args(["token", "--sub", "bench", "--group", "SalesManager", "--data-dir"])
+        .arg(data_dir.path())
+        .output()
+        .expect("token");
+    let token = String::from_utf8_lossy(&token_output.stdout).trim().to_owned();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .expect("client");
+    let body = oms_tests::opportunity_body("Load", "Contoso");
+    let created: Value = client
+        .post(format!("{base}/v1/opportunities"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("seed")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let _ = OPPORTUNITY;
+    report.push_str(&format!(
+        "\n### Local server under load (load generator in a separate process, loopback, {} s per phase)\n\n| case | requests | ok | throughput req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n",
+        args.load_seconds
+    ));
+    let mut read_500_p99 = f64::NAN;
+    for (label, rate, concurrency, write) in [
+        ("read at 500 req/s", 500, 0, false),
+        ("read at saturation (64 connections)", 0, 64, false),
+        ("create at 500 req/s", 500, 0, true),
+        ("create at saturation (64 connections)", 0, 64, true),
+    ] {
+        let make: Arc<dyn Fn() -> reqwest::RequestBuilder + Send + Sync> = {
+            let (client, token, base, id, body) =
+                (client.clone(), token.clone(), base.clone(), id.clone(), body.clone());
+            if write {
+                Arc::new(move || {
+                    client
+                        .post(format!("{base}/v1/opportunities"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                })
+            } else {
+                Arc::new(move || client.get(format!("{base}/v1/opportunities/{id}")).bearer_auth(&token))
+            }
+        };
+        let result = load(&client, make, rate, concurrency, args.load_seconds).await;
+        if label == "read at 500 req/s" {
+            read_500_p99 = percentile(&result.latencies, 99.0);
+        }
+        report.push_str(&format!(
+            "| {label} | {} | {} | {:.0} | {:.2} | {:.2} |\n",
+            result.sent,
+            result.ok,
+            result.ok as f64 / result.seconds,
+            percentile(&result.latencies, 50.0),
+            percentile(&result.latencies, 99.0)
+        ));
+    }
+    let _ = server.kill().await;
+
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    report.push_str(&format!(
+        "\n### Targets\n\n| target | measured | |\n|---|---|---|\n\
+         | init of every function within 2x the floor | worst median {worst_ratio:.2}x | {} |\n\
+         | cached read in-process p99 < 1 ms | {cached_p99_us:.0} µs | {} |\n\
+         | peak memory of every function < 40 MB | worst {worst_rss:.1} MB | {} |\n\
+         | every zipped function < 5 MB | largest {largest_zip:.2} MB | {} |\n\
+         | local server: 500 req/s of reads with p99 < 20 ms | p99 {read_500_p99:.2} ms | {} |\n",
+        verdict(worst_ratio <= 2.0),
+        verdict(cached_p99_us < 1000.0),
+        verdict(worst_rss < 40.0),
+        verdict(largest_zip < 5.0),
+        verdict(read_500_p99 < 20.0),
+    ));
+    println!("{report}");
+    if let Some(parent) = args.out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    std::fs::write(&args.out, &report).expect("write the report");
+    eprintln!("report written to {}", args.out.display());
+}

@@ -1,0 +1,281 @@
+//! `template.yaml` against the code: every function crate is exactly one function of the template
+//! (and has a sample event), every API route of the template is a route of the code and of the
+//! OpenAPI description with the same authorizer setting, event functions have their event
+//! sources, and every function's environment names what its code reads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use oms::routes::ROUTES;
+use serde_norway::Value;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(oms_tests::workspace_root().join("template.yaml")).expect("template.yaml");
+    serde_norway::from_str(&text).expect("template.yaml is YAML")
+}
+
+fn crates() -> BTreeSet<String> {
+    std::fs::read_dir(oms_tests::workspace_root().join("functions"))
+        .expect("functions/")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Function resources by the binary they run.
+fn functions(template: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("every function names its Binary")
+            .to_owned();
+        assert!(
+            out.insert(binary.clone(), resource.clone()).is_none(),
+            "{binary} appears twice in the template"
+        );
+    }
+    out
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Tagged(tagged) => text(&tagged.value),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_function_crate_is_exactly_one_template_function_built_from_its_folder() {
+    let template = template();
+    let functions = functions(&template);
+    let crates = crates();
+    assert_eq!(
+        functions.keys().cloned().collect::<BTreeSet<_>>(),
+        crates,
+        "template functions and crates differ"
+    );
+    for (name, resource) in &functions {
+        let properties = &resource["Properties"];
+        assert_eq!(
+            text(&properties["CodeUri"]),
+            format!("functions/{name}"),
+            "{name}: CodeUri"
+        );
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{name}: BuildMethod"
+        );
+        assert!(
+            oms_tests::workspace_root()
+                .join("events")
+                .join(format!("{name}.json"))
+                .exists(),
+            "{name}: no sample event"
+        );
+    }
+}
+
+fn api_events(resource: &Value) -> Vec<(String, String, bool)> {
+    let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+        return Vec::new();
+    };
+    events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("Api"))
+        .map(|e| {
+            let p = &e["Properties"];
+            let unauthenticated = text(&p["Auth"]["Authorizer"]) == "NONE";
+            (text(&p["Method"]).to_uppercase(), text(&p["Path"]), !unauthenticated)
+        })
+        .collect()
+}
+
+#[test]
+fn every_api_route_matches_the_code_and_the_openapi_description() {
+    let template = template();
+    let functions = functions(&template);
+    let openapi: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(oms_tests::workspace_root().join("openapi.json")).unwrap())
+            .unwrap();
+    let mut template_routes = BTreeSet::new();
+    for (name, resource) in &functions {
+        for (method, path, authenticated) in api_events(resource) {
+            let route = ROUTES
+                .iter()
+                .find(|r| r.function == name)
+                .unwrap_or_else(|| panic!("{name} has an API event but no route"));
+            assert_eq!(
+                (method.as_str(), path.as_str()),
+                (route.method, route.path),
+                "{name}: API event differs from the route table"
+            );
+            assert_eq!(authenticated, route.authenticated, "{name}: authorizer setting differs");
+            let documented = &openapi["paths"][&path][method.to_lowercase()];
+            assert!(documented.is_object(), "{method} {path} is not in openapi.json");
+            assert_eq!(
+                documented["security"].is_array(),
+                authenticated,
+                "{method} {path}: OpenAPI security differs"
+            );
+            template_routes.insert((method, path));
+        }
+    }
+    let code_routes: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert_eq!(
+        template_routes, code_routes,
+        "the template and the route table serve different routes"
+    );
+    let mut documented = BTreeSet::new();
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert_eq!(documented, code_routes, "openapi.json and the route table differ");
+}
+
+#[test]
+fn event_functions_have_their_event_sources() {
+    let template = template();
+    let functions = functions(&template);
+    for (name, kind) in [
+        ("cache-invalidation", "SQS"),
+        ("opportunity-status-events", "SQS"),
+        ("outbox-relay", "Schedule"),
+    ] {
+        let events = functions[name]["Properties"]["Events"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{name} has no events"));
+        let event = events
+            .values()
+            .find(|e| e["Type"].as_str() == Some(kind))
+            .unwrap_or_else(|| panic!("{name} has no {kind} event"));
+        if kind == "SQS" {
+            let types = format!("{:?}", event["Properties"]["FunctionResponseTypes"]);
+            assert!(
+                types.contains("ReportBatchItemFailures"),
+                "{name}: partial batch responses are not enabled"
+            );
+        }
+    }
+}
+
+/// The `OMS_*` variables the code reads.
+fn variables_the_code_reads() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut stack = vec![oms_tests::workspace_root().join("shared/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for piece in source.split('"').skip(1).step_by(2) {
+                    if piece.starts_with("OMS_") && piece.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                        names.insert(piece.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+fn environment(template: &Value, resource: &Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for variables in [
+        &template["Globals"]["Function"]["Environment"]["Variables"],
+        &resource["Properties"]["Environment"]["Variables"],
+    ] {
+        if let Some(map) = variables.as_mapping() {
+            names.extend(map.keys().filter_map(|k| k.as_str().map(str::to_owned)));
+        }
+    }
+    names
+}
+
+#[test]
+fn every_function_environment_names_what_its_code_reads() {
+    let template = template();
+    let read = variables_the_code_reads();
+    for required in [
+        "OMS_DATABASE",
+        "OMS_DB_CLUSTER_ARN",
+        "OMS_DB_SECRET_ARN",
+        "OMS_DB_NAME",
+        "OMS_CACHE_TABLE",
+        "OMS_CHANGE_EVENTS_QUEUE_URL",
+    ] {
+        assert!(read.contains(required), "the code no longer reads {required}: {read:?}");
+    }
+    const DATABASE: &[&str] = &["OMS_DATABASE", "OMS_DB_CLUSTER_ARN", "OMS_DB_SECRET_ARN", "OMS_DB_NAME"];
+    const PUBLISHERS: &[&str] = &[
+        "create-opportunity",
+        "patch-opportunity",
+        "put-problem-statement",
+        "put-skill-requirements",
+        "submit-opportunity",
+        "cancel-opportunity",
+        "reactivate-opportunity",
+        "create-customer",
+        "create-skill",
+        "opportunity-status-events",
+        "outbox-relay",
+    ];
+    const CACHE_USERS: &[&str] = &[
+        "get-opportunity",
+        "list-skills",
+        "create-opportunity",
+        "patch-opportunity",
+        "put-problem-statement",
+        "put-skill-requirements",
+        "submit-opportunity",
+        "cancel-opportunity",
+        "reactivate-opportunity",
+        "opportunity-status-events",
+        "cache-invalidation",
+    ];
+    for (name, resource) in functions(&template) {
+        let env = environment(&template, &resource);
+        for variable in env.iter().filter(|v| v.starts_with("OMS_")) {
+            assert!(
+                read.contains(variable),
+                "{name}: the template sets {variable}, which no code reads"
+            );
+        }
+        for variable in DATABASE {
+            assert!(
+                env.contains(*variable),
+                "{name}: {variable} is missing (every function opens the database configuration at init)"
+            );
+        }
+        if PUBLISHERS.contains(&name.as_str()) {
+            assert!(
+                env.contains("OMS_CHANGE_EVENTS_QUEUE_URL"),
+                "{name}: publishes change events but has no queue"
+            );
+        }
+        if CACHE_USERS.contains(&name.as_str()) {
+            assert!(
+                env.contains("OMS_CACHE_TABLE"),
+                "{name}: uses the cache but has no table"
+            );
+        }
+        if name == "opportunity-status-events" {
+            assert!(
+                env.contains("OMS_DEAD_LETTER_QUEUE_URL"),
+                "{name}: parks messages but has no dead-letter queue"
+            );
+        }
+    }
+}
