@@ -115,3 +115,17 @@ stop_moto() {
     rm -f "$MOTO_LOG"
   fi
 }
+
+# cargo-lambda and zig (PyPI) and the aarch64 standard library, for `sam build`. SAM's
+# rust-cargolambda builder runs zig through the `python` first on PATH, so the venv goes first.
+ensure_lambda_tooling() {
+  ensure_venv
+  if [ ! -x "$OMS_VENV/bin/cargo-lambda" ] || [ ! -x "$OMS_VENV/bin/sam" ] || ! "$OMS_VENV/bin/python" -c 'import ziglang' 2>/dev/null; then
+    log "installing cargo-lambda, ziglang and aws-sam-cli (PyPI)"
+    "$OMS_VENV/bin/pip" install -q cargo-lambda ziglang aws-sam-cli
+  fi
+  rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
+  command -v file >/dev/null 2>&1 || apt_install file
+  export PATH="$OMS_VENV/bin:$PATH"
+  export SAM_CLI_TELEMETRY=0
+}

@@ -383,3 +383,79 @@ async fn creates_are_idempotent_with_records_in_dynamodb_even_after_a_lost_compl
         "Once, the keyless Lost and the keyed Lost"
     );
 }
+
+#[tokio::test]
+async fn the_s3_adapter_presigns_uploads_and_downloads_and_inspects_and_deletes_objects() {
+    use oms::adapters::s3_objects::S3ObjectStore;
+    use oms::ports::objects::{ObjectStore, UploadTerms};
+
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("oms-attachments-{}", Uuid::new_v4().simple());
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    let store = S3ObjectStore::new(&client, &bucket, None);
+    let key = format!("attachments/{}/{}", Uuid::now_v7(), Uuid::now_v7());
+    let body = b"%PDF-1.7 a small but real business document".to_vec();
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&body))
+    };
+    let terms = UploadTerms {
+        content_type: "application/pdf".into(),
+        size_bytes: body.len() as i64,
+        sha256: Some(sha256.clone()),
+    };
+    let upload = store
+        .presign_upload(&key, &terms, Duration::minutes(15))
+        .await
+        .expect("presign upload");
+    assert_eq!(upload.method, "PUT");
+    assert!(upload.url.contains("X-Amz-Signature="), "{}", upload.url);
+    assert!(upload.url.contains("X-Amz-Expires=900"), "{}", upload.url);
+    assert_eq!(upload.headers["content-type"], "application/pdf");
+    assert!(
+        upload.headers.contains_key("x-amz-server-side-encryption"),
+        "SSE-KMS is requested: {:?}",
+        upload.headers
+    );
+    assert!(store.head(&key).await.unwrap().is_none());
+
+    let http = reqwest::Client::new();
+    let mut put = http.put(&upload.url).body(body.clone());
+    for (name, value) in &upload.headers {
+        if name != "content-length" && name != "host" {
+            put = put.header(name, value);
+        }
+    }
+    let response = put.send().await.expect("upload");
+    assert!(
+        response.status().is_success(),
+        "upload refused: {}",
+        response.text().await.unwrap_or_default()
+    );
+
+    let facts = store.head(&key).await.unwrap().expect("the object exists");
+    assert_eq!(facts.size_bytes, body.len() as i64);
+    assert_eq!(facts.content_type.as_deref(), Some("application/pdf"));
+
+    let download = store
+        .presign_download(&key, "Angebot Q3 ä.pdf", Duration::minutes(5))
+        .await
+        .expect("presign download");
+    let fetched = http.get(&download.url).send().await.expect("download");
+    assert!(fetched.status().is_success());
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), body);
+
+    store.delete(&key).await.expect("delete");
+    assert!(store.head(&key).await.unwrap().is_none());
+    store.delete(&key).await.expect("deleting twice is fine");
+}

@@ -1067,3 +1067,211 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
     assert!(parked[0]["reason"].as_str().unwrap().starts_with("illegal"), "{parked}");
     server.stop().await;
 }
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn put_upload(client: &Client, upload: &Value, body: Vec<u8>, content_type: Option<&str>) -> reqwest::Response {
+    let mut request = client.put(upload["url"].as_str().unwrap()).body(body);
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        if name != "content-length" {
+            request = request.header(
+                name.as_str(),
+                content_type
+                    .filter(|_| name == "content-type")
+                    .unwrap_or(value.as_str().unwrap()),
+            );
+        }
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_upload_straight_to_the_store_and_are_checked_by_the_object_event() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let alice = server.token("alice", &["SalesManager"], &[]).await;
+    let bob = server.token("bob", &["SalesManager"], &[]).await;
+    let created = create(&client, &server, &alice, &opportunity_body("With documents", "Contoso")).await;
+    let attachments = server.url(&format!(
+        "/v1/opportunities/{}/attachments",
+        created["id"].as_str().unwrap()
+    ));
+    let document = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n".repeat(50);
+    let register = |body: Value| client.post(&attachments).bearer_auth(&alice).json(&body).send();
+
+    let registered = register(json!({ "file_name": "../Angebot Q3 ä.pdf", "content_type": "application/pdf", "size_bytes": document.len(), "sha256": sha256_hex(&document) })).await.unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let registered: Value = registered.json().await.unwrap();
+    assert_eq!(registered["attachment"]["status"], "pending");
+    assert_eq!(registered["attachment"]["file_name"], "Angebot Q3 ä.pdf");
+    let id = registered["attachment"]["id"].as_str().unwrap().to_owned();
+    let upload = &registered["upload"];
+    assert_eq!(upload["method"], "PUT");
+
+    // Tampered and mismatching uploads are refused and store nothing.
+    let mut tampered = upload.clone();
+    tampered["url"] = json!(
+        upload["url"]
+            .as_str()
+            .unwrap()
+            .replace("content-length=", "content-length=1")
+    );
+    assert_eq!(
+        put_upload(&client, &tampered, document.clone(), None).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut forged = upload.clone();
+    let url = upload["url"].as_str().unwrap();
+    forged["url"] = json!(format!(
+        "{}{}",
+        &url[..url.len() - 1],
+        if url.ends_with('0') { '1' } else { '0' }
+    ));
+    assert_eq!(
+        put_upload(&client, &forged, document.clone(), None).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        put_upload(&client, upload, document[..document.len() - 1].to_vec(), None)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "wrong size"
+    );
+    assert_eq!(
+        put_upload(&client, upload, document.clone(), Some("text/plain"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "wrong type"
+    );
+    let mut other = document.clone();
+    other[0] = b'#';
+    assert_eq!(
+        put_upload(&client, upload, other, None).await.status(),
+        StatusCode::BAD_REQUEST,
+        "wrong checksum"
+    );
+
+    // The real upload, then the ObjectCreated event completes the attachment.
+    assert_eq!(
+        put_upload(&client, upload, document.clone(), None).await.status(),
+        StatusCode::OK
+    );
+    let item = server.url(&format!("/v1/attachments/{id}"));
+    let mut current = Value::Null;
+    for _ in 0..50 {
+        current = client
+            .get(&item)
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if current["status"] == "available" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(current["status"], "available", "{current}");
+    let downloaded = client
+        .get(current["download"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), StatusCode::OK);
+    assert_eq!(downloaded.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        downloaded.bytes().await.unwrap().to_vec(),
+        document,
+        "the same bytes come back"
+    );
+    let opportunity: Value = client
+        .get(server.url(&format!("/v1/opportunities/{}", created["id"].as_str().unwrap())))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        opportunity["attachments"][0]["status"], "available",
+        "the opportunity lists it"
+    );
+
+    // Refusals at registration.
+    let too_big =
+        register(json!({ "file_name": "huge.pdf", "content_type": "application/pdf", "size_bytes": 104_857_601 }))
+            .await
+            .unwrap();
+    assert_eq!(
+        failing_fields(&problem(too_big, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await),
+        vec!["size_bytes"]
+    );
+    let exe =
+        register(json!({ "file_name": "setup.exe", "content_type": "application/x-msdownload", "size_bytes": 10 }))
+            .await
+            .unwrap();
+    assert_eq!(
+        failing_fields(&problem(exe, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await),
+        vec!["content_type"]
+    );
+    let foreign = client
+        .post(&attachments)
+        .bearer_auth(&bob)
+        .json(&json!({ "file_name": "a.pdf", "content_type": "application/pdf", "size_bytes": 10 }))
+        .send()
+        .await
+        .unwrap();
+    problem(foreign, StatusCode::NOT_FOUND, "not_found").await;
+    problem(
+        client.get(&item).bearer_auth(&bob).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    problem(
+        client.delete(&item).bearer_auth(&bob).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let listed: Value = client
+        .get(&attachments)
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        client.delete(&item).bearer_auth(&alice).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        client.get(&item).bearer_auth(&alice).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let gone = client
+        .get(current["download"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gone.status(),
+        StatusCode::BAD_REQUEST,
+        "the object was deleted with the record"
+    );
+    server.stop().await;
+}

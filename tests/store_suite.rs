@@ -912,6 +912,97 @@ async fn the_outbox_lists_unpublished_events_oldest_first_and_applied_events_onc
     );
 }
 
+async fn attachments_are_registered_completed_once_listed_expired_and_removed(executor: Arc<dyn SqlExecutor>) {
+    use oms::domain::attachment::{Attachment, AttachmentStatus, object_key};
+    use oms::ports::store::AttachmentStore;
+    let store = SqlStore::new(executor);
+    let o = create(&store, draft("alice", "Docs", now()), "Docs").await;
+    let make = |minutes_ago: i64, status: AttachmentStatus| {
+        let id = Uuid::now_v7();
+        let at = now() - Duration::minutes(minutes_ago);
+        Attachment {
+            id,
+            opportunity_id: o.id,
+            owner_sub: "alice".into(),
+            file_name: "Übersicht 2026.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 104_857_600,
+            sha256: Some("ab".repeat(32)),
+            object_key: object_key(o.id, id),
+            status,
+            rejection_reason: None,
+            created_at: at,
+            upload_expires_at: at + Duration::minutes(15),
+            completed_at: None,
+        }
+    };
+    let event = || oms_tests::fixture_event(o.id, 1);
+    let old = make(60, AttachmentStatus::Pending);
+    let fresh = make(1, AttachmentStatus::Pending);
+    let third = make(0, AttachmentStatus::Pending);
+    for a in [&old, &fresh, &third] {
+        store.register(a, &event()).await.expect("register");
+    }
+    let mut orphan = make(0, AttachmentStatus::Pending);
+    orphan.opportunity_id = Uuid::now_v7();
+    assert!(matches!(
+        store.register(&orphan, &event()).await,
+        Err(StoreError::UnknownReference("opportunity"))
+    ));
+    assert_eq!(store.attachment(old.id).await.unwrap().unwrap(), old);
+    assert!(store.attachment(Uuid::now_v7()).await.unwrap().is_none());
+
+    let first = store.attachments(o.id, None, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![old.id, fresh.id, third.id],
+        "limit + 1, oldest first"
+    );
+    let rest = store
+        .attachments(o.id, Some((fresh.created_at, fresh.id)), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|a| a.id).collect::<Vec<_>>(), vec![third.id]);
+
+    let expired = store.expired_uploads(now(), 10).await.unwrap();
+    assert_eq!(expired.iter().map(|a| a.id).collect::<Vec<_>>(), vec![old.id]);
+
+    assert!(
+        store
+            .complete(fresh.id, AttachmentStatus::Available, None, now(), &event())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .complete(fresh.id, AttachmentStatus::Rejected, Some("late"), now(), &event())
+            .await
+            .unwrap(),
+        "only a pending attachment changes"
+    );
+    assert!(
+        store
+            .complete(old.id, AttachmentStatus::Rejected, Some("no upload"), now(), &event())
+            .await
+            .unwrap()
+    );
+    let rejected = store.attachment(old.id).await.unwrap().unwrap();
+    assert_eq!(
+        (rejected.status, rejected.rejection_reason.as_deref()),
+        (AttachmentStatus::Rejected, Some("no upload"))
+    );
+    assert!(rejected.completed_at.is_some());
+    assert_eq!(
+        store.attachment(fresh.id).await.unwrap().unwrap().status,
+        AttachmentStatus::Available
+    );
+    assert!(store.expired_uploads(now(), 10).await.unwrap().is_empty());
+
+    assert!(store.remove(third.id, &event()).await.unwrap());
+    assert!(!store.remove(third.id, &event()).await.unwrap());
+    assert_eq!(store.attachments(o.id, None, 10).await.unwrap().len(), 2);
+}
+
 type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 type Fresh = fn() -> Pin<Box<dyn Future<Output = Arc<dyn SqlExecutor>> + Send>>;
 
@@ -931,6 +1022,7 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         |e| Box::pin(skills_are_unique_and_found_by_id(e)),
         |e| Box::pin(idempotent_customer_and_skill_creation_replays(e)),
         |e| Box::pin(the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once(e)),
+        |e| Box::pin(attachments_are_registered_completed_once_listed_expired_and_removed(e)),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     for scenario in scenarios {
@@ -988,6 +1080,7 @@ on_every_backend!(
     idempotent_customer_and_skill_creation_replays,
     concurrent_writers_never_lose_an_update,
     the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once,
+    attachments_are_registered_completed_once_listed_expired_and_removed,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

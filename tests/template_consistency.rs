@@ -215,6 +215,7 @@ fn every_function_environment_names_what_its_code_reads() {
         "OMS_DB_NAME",
         "OMS_CACHE_TABLE",
         "OMS_CHANGE_EVENTS_QUEUE_URL",
+        "OMS_IDEMPOTENCY_TABLE",
     ] {
         assert!(read.contains(required), "the code no longer reads {required}: {read:?}");
     }
@@ -231,6 +232,10 @@ fn every_function_environment_names_what_its_code_reads() {
         "create-skill",
         "opportunity-status-events",
         "outbox-relay",
+        "presign-upload",
+        "delete-attachment",
+        "attachment-complete",
+        "expire-uploads",
     ];
     const CACHE_USERS: &[&str] = &[
         "get-opportunity",
@@ -244,6 +249,17 @@ fn every_function_environment_names_what_its_code_reads() {
         "reactivate-opportunity",
         "opportunity-status-events",
         "cache-invalidation",
+        "presign-upload",
+        "delete-attachment",
+        "attachment-complete",
+        "expire-uploads",
+    ];
+    const OBJECT_USERS: &[&str] = &[
+        "presign-upload",
+        "get-attachment",
+        "delete-attachment",
+        "attachment-complete",
+        "expire-uploads",
     ];
     for (name, resource) in functions(&template) {
         let env = environment(&template, &resource);
@@ -271,6 +287,17 @@ fn every_function_environment_names_what_its_code_reads() {
                 "{name}: uses the cache but has no table"
             );
         }
+        if ["create-opportunity", "create-customer", "create-skill"].contains(&name.as_str()) {
+            assert!(
+                env.contains("OMS_IDEMPOTENCY_TABLE"),
+                "{name}: honours Idempotency-Key but has no record table"
+            );
+        }
+        assert_eq!(
+            env.contains("OMS_ATTACHMENTS_BUCKET"),
+            OBJECT_USERS.contains(&name.as_str()),
+            "{name}: OMS_ATTACHMENTS_BUCKET exactly where attachments are stored"
+        );
         if name == "opportunity-status-events" {
             assert!(
                 env.contains("OMS_DEAD_LETTER_QUEUE_URL"),

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use oms::adapters::local_objects::LocalObjectStore;
 use oms::adapters::local_queue::LocalQueue;
 use oms::adapters::memory_cache::MemoryCache;
 use oms::app::{App, DatabaseConfig};
@@ -177,6 +178,17 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     app.cache = Arc::new(MemoryCache::new());
     app.publisher = change_events.clone();
     app.dead_letters = status_events.clone();
+    // The listener first: the object store's signed URLs point at this server.
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let objects = LocalObjectStore::new(
+        data_dir.join("objects"),
+        format!("http://{address}"),
+        signing_secret(&data_dir)?,
+    );
+    app.objects = Arc::new(objects.clone());
     spawn_event_sources(&app, &change_events, &status_events);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
@@ -191,11 +203,8 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         verifier: issuer.verifier()?,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
         openapi: oms::openapi::to_pretty_json(),
+        objects,
     });
-    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
-        .await
-        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs)");
     tokio::select! {
         _ = server::serve(server, listener) => Ok(()),
@@ -248,4 +257,19 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
             }
         }
     });
+}
+
+/// The key the local object store signs its URLs with, created once in the data folder.
+fn signing_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
+    let path = data_dir.join("object-signing.key");
+    if let Ok(bytes) = std::fs::read(&path) {
+        if bytes.len() >= 32 {
+            return Ok(bytes);
+        }
+    }
+    let mut secret = vec![0u8; 32];
+    aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;
+    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
+    std::fs::write(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(secret)
 }

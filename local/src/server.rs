@@ -45,6 +45,8 @@ pub struct Server {
     pub change_events: Arc<oms::adapters::local_queue::LocalQueue>,
     /// The status-event queue the matching and selection services write to.
     pub status_events: Arc<oms::adapters::local_queue::LocalQueue>,
+    /// The object store whose signed URLs this server answers.
+    pub objects: oms::adapters::local_objects::LocalObjectStore,
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -161,6 +163,11 @@ impl Server {
                 });
                 return plain(StatusCode::OK, "application/json", body.to_string());
             }
+            (method @ ("PUT" | "GET"), object) if object.starts_with("/_local/objects/") => {
+                let key = object.trim_start_matches("/_local/objects/").to_owned();
+                let method = method.to_owned();
+                return self.object_request(&method, &key, request, request_id).await;
+            }
             ("POST", "/_local/status-events") => {
                 // Stands in for the matching and selection services writing to the SQS queue.
                 let body = match Limited::new(request.into_body(), 256 * 1024).collect().await {
@@ -266,6 +273,126 @@ impl Server {
             Err(error) => problem(ApiError::Internal(error), request_id),
         }
     }
+}
+
+impl Server {
+    /// Answers a signed object URL: an upload (then the S3 ObjectCreated event, delivered to the
+    /// same completion handler as in AWS) or a download.
+    async fn object_request(
+        &self,
+        method: &str,
+        key: &str,
+        request: Request<Incoming>,
+        request_id: &str,
+    ) -> HttpResponse {
+        use oms::adapters::local_objects::Refusal;
+        let query: std::collections::BTreeMap<String, String> = request
+            .uri()
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect();
+        let refused = |refusal: Refusal| {
+            let (status, code) = match refusal {
+                Refusal::BadSignature => (StatusCode::FORBIDDEN, "signature_mismatch"),
+                Refusal::Expired => (StatusCode::FORBIDDEN, "url_expired"),
+                Refusal::Mismatch(_) => (StatusCode::BAD_REQUEST, "upload_mismatch"),
+            };
+            let body = json!({
+                "type": format!("/problems/{code}"), "title": "Refused", "status": status.as_u16(),
+                "detail": refusal.to_string(), "code": code, "request_id": request_id,
+            });
+            let mut response = plain(status, "application/problem+json", body.to_string());
+            *response.status_mut() = status;
+            response
+        };
+        if method == "GET" {
+            return match self.objects.serve_download(key, &query) {
+                Ok((body, content_type, file_name)) => {
+                    let mut response = Response::new(Full::new(Bytes::from(body)));
+                    if let Ok(value) = HeaderValue::from_str(&content_type) {
+                        response.headers_mut().insert("content-type", value);
+                    }
+                    let disposition = format!(
+                        "attachment; filename*=UTF-8''{}",
+                        percent_encoding::utf8_percent_encode(&file_name, percent_encoding::NON_ALPHANUMERIC)
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&disposition) {
+                        response.headers_mut().insert("content-disposition", value);
+                    }
+                    response
+                }
+                Err(refusal) => refused(refusal),
+            };
+        }
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match Limited::new(request.into_body(), oms::domain::attachment::MAX_SIZE_BYTES as usize)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return problem(
+                    ApiError::PayloadTooLarge(oms::domain::attachment::MAX_SIZE_BYTES as usize),
+                    request_id,
+                );
+            }
+        };
+        match self.objects.accept_upload(key, &query, content_type.as_deref(), &body) {
+            Ok(facts) => {
+                let event = object_created_event(key, facts.size_bytes, request_id);
+                let app = self.app.clone();
+                tokio::spawn(async move {
+                    match serde_json::from_value(event) {
+                        Ok(event) => {
+                            if let Err(error) = oms::consumers::attachments::handle(&app, event).await {
+                                tracing::warn!(%error, "attachment completion failed");
+                            }
+                        }
+                        Err(error) => tracing::error!(%error, "could not build the S3 event"),
+                    }
+                });
+                plain(StatusCode::OK, "application/json", "{}")
+            }
+            Err(refusal) => refused(refusal),
+        }
+    }
+}
+
+/// The S3 `ObjectCreated:Put` notification AWS sends for an upload.
+fn object_created_event(key: &str, size: i64, request_id: &str) -> Value {
+    let encoded: String = key
+        .split('/')
+        .map(|part| percent_encoding::utf8_percent_encode(part, percent_encoding::NON_ALPHANUMERIC).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": "local",
+            "eventTime": time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "eventName": "ObjectCreated:Put",
+            "userIdentity": { "principalId": "local" },
+            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
+            "responseElements": { "x-amz-request-id": request_id, "x-amz-id-2": request_id },
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "attachment-complete",
+                "bucket": { "name": "oms-local-attachments", "ownerIdentity": { "principalId": "local" }, "arn": "arn:aws:s3:::oms-local-attachments" },
+                "object": { "key": encoded, "size": size, "eTag": "", "sequencer": format!("{:016X}", time::OffsetDateTime::now_utc().unix_timestamp_nanos()) }
+            }
+        }]
+    })
 }
 
 /// Turns an API Gateway proxy response into HTTP, as API Gateway does.

@@ -43,6 +43,10 @@ pub struct App {
     /// Idempotency records outside the database (DynamoDB); `None` keeps them in the creation's
     /// own transaction.
     pub idempotency: Option<Arc<dyn crate::ports::idempotency::IdempotencyStore>>,
+    /// Attachment records.
+    pub attachments: Arc<dyn crate::ports::store::AttachmentStore>,
+    /// Where attachment bytes live (S3 in AWS, a folder locally).
+    pub objects: Arc<dyn crate::ports::objects::ObjectStore>,
 }
 
 impl App {
@@ -53,7 +57,9 @@ impl App {
             opportunities: store.clone(),
             customers: store.clone(),
             skills: store.clone(),
-            outbox: store,
+            outbox: store.clone(),
+            attachments: store,
+            objects: Arc::new(crate::adapters::local_objects::NoObjectStore),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
             cache: Arc::new(NoCache),
@@ -65,12 +71,14 @@ impl App {
 
     /// Builds the application from the environment: the database ([`DatabaseConfig::from_env`]),
     /// the DynamoDB cache (`OMS_CACHE_TABLE`; or `OMS_CACHE=memory` for a process-local one outside
-    /// AWS), the idempotency records (`OMS_IDEMPOTENCY_TABLE`), the change-event queue
+    /// AWS), the idempotency records (`OMS_IDEMPOTENCY_TABLE`), the attachments bucket
+    /// (`OMS_ATTACHMENTS_BUCKET`, `OMS_ATTACHMENTS_KMS_KEY_ID`), the change-event queue
     /// (`OMS_CHANGE_EVENTS_QUEUE_URL`) and the dead-letter queue (`OMS_DEAD_LETTER_QUEUE_URL`).
     /// AWS clients are built here, once per cold start; none of them calls the network until used.
     pub async fn from_env() -> Result<App, ConfigError> {
         let database = DatabaseConfig::from_env()?;
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let bucket = var("OMS_ATTACHMENTS_BUCKET");
         let (cache_table, queue_url, dead_letter_url, idempotency_table) = (
             var("OMS_CACHE_TABLE"),
             var("OMS_CHANGE_EVENTS_QUEUE_URL"),
@@ -79,6 +87,7 @@ impl App {
         );
         let needs_aws = matches!(database, DatabaseConfig::DataApi(_))
             || idempotency_table.is_some()
+            || bucket.is_some()
             || cache_table.is_some()
             || queue_url.is_some()
             || dead_letter_url.is_some();
@@ -103,6 +112,12 @@ impl App {
             app.idempotency = Some(Arc::new(
                 crate::adapters::dynamodb_idempotency::DynamoDbIdempotency::new(client, table),
             ));
+        }
+        if let (Some(bucket), Some(aws)) = (bucket, aws.as_ref()) {
+            let client = aws_sdk_s3::Client::new(aws);
+            let store =
+                crate::adapters::s3_objects::S3ObjectStore::new(&client, bucket, var("OMS_ATTACHMENTS_KMS_KEY_ID"));
+            app.objects = Arc::new(store);
         }
         if let (Some(url), Some(aws)) = (dead_letter_url, aws.as_ref()) {
             app.dead_letters = Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(aws), url));

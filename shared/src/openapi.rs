@@ -61,6 +61,15 @@ pub struct SkillPage {
     pub next_cursor: Option<String>,
 }
 
+/// A page of attachments.
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentPage {
+    /// Items, oldest first.
+    pub items: Vec<crate::handlers::attachments::AttachmentView>,
+    /// Cursor of the next page, `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// A JSON merge patch of an opportunity (RFC 7396).
 #[derive(Serialize, ToSchema)]
 pub struct OpportunityPatch {
@@ -281,6 +290,46 @@ fn doc(function: &str) -> Option<Doc> {
             idempotent: false,
             if_match: false,
         },
+        "presign-upload" => Doc {
+            summary: "Register an upload; returns a presigned PUT valid 15 minutes",
+            tag: "attachments",
+            body: Some(("RegisterAttachmentRequest", JSON)),
+            success: ("201", Some("RegisteredAttachment")),
+            errors: &["400", "401", "403", "404", "409", "415", "422"],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
+        "list-attachments" => Doc {
+            summary: "An opportunity's attachments",
+            tag: "attachments",
+            body: None,
+            success: ("200", Some("AttachmentPage")),
+            errors: &["400", "401", "403", "404"],
+            query: LIST_QUERY,
+            idempotent: false,
+            if_match: false,
+        },
+        "get-attachment" => Doc {
+            summary: "An attachment, with a download URL valid 5 minutes once available",
+            tag: "attachments",
+            body: None,
+            success: ("200", Some("AttachmentWithDownload")),
+            errors: &["400", "401", "403", "404"],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
+        "delete-attachment" => Doc {
+            summary: "Delete an attachment and its object",
+            tag: "attachments",
+            body: None,
+            success: ("204", None),
+            errors: &["400", "401", "403", "404"],
+            query: &[],
+            idempotent: false,
+            if_match: false,
+        },
         _ => return None,
     })
 }
@@ -424,6 +473,10 @@ pub fn document() -> OpenApi {
         .schema_from::<CancelRequest>()
         .schema_from::<CreateCustomerRequest>()
         .schema_from::<CreateSkillRequest>()
+        .schema_from::<crate::handlers::attachments::RegisterAttachmentRequest>()
+        .schema_from::<crate::handlers::attachments::RegisteredAttachment>()
+        .schema_from::<crate::handlers::attachments::AttachmentWithDownload>()
+        .schema_from::<AttachmentPage>()
         .security_scheme(
             "cognito",
             SecurityScheme::Http(

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::handlers::{catalog, opportunities, platform};
+use crate::handlers::{attachments, catalog, opportunities, platform};
 use crate::http::ApiError;
 
 /// The future a handler returns.
@@ -124,6 +124,28 @@ pub const ROUTES: &[Route] = &[
         "/v1/opportunities/{id}/reactivate",
         true,
         opportunities::reactivate_opportunity
+    ),
+    route!(
+        "presign-upload",
+        "POST",
+        "/v1/opportunities/{id}/attachments",
+        true,
+        attachments::register
+    ),
+    route!(
+        "list-attachments",
+        "GET",
+        "/v1/opportunities/{id}/attachments",
+        true,
+        attachments::list
+    ),
+    route!("get-attachment", "GET", "/v1/attachments/{id}", true, attachments::get),
+    route!(
+        "delete-attachment",
+        "DELETE",
+        "/v1/attachments/{id}",
+        true,
+        attachments::delete
     ),
     route!(
         "get-opportunity-history",

@@ -110,26 +110,35 @@ pub async fn run_sqs_function(function: &'static str, handler: SqsHandler) -> Re
     .await
 }
 
-/// The future of a scheduled job.
-pub type ScheduledFuture<'a> =
+/// The future of an event handler: a report, or why the invocation failed.
+pub type EventFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'a>>;
-/// A scheduled job: the EventBridge event in, a report out.
-pub type ScheduledHandler = for<'a> fn(&'a App, serde_json::Value) -> ScheduledFuture<'a>;
+/// An event handler: the event in, a report out.
+pub type EventHandler<E> = for<'a> fn(&'a App, E) -> EventFuture<'a>;
 
-/// The `main` of every function on an EventBridge schedule. A failed run is reported as a
-/// function error (so the schedule's retry policy and the Errors alarm see it).
+/// The `main` of every function on an EventBridge schedule.
 pub async fn run_scheduled_function(
     function: &'static str,
-    handler: ScheduledHandler,
+    handler: EventHandler<serde_json::Value>,
 ) -> Result<(), lambda_http::Error> {
+    run_event_function(function, handler).await
+}
+
+/// The `main` of every function triggered by asynchronous events (S3 notifications, schedules).
+/// A failed run is reported as a function error, so that Lambda retries it and the Errors alarm
+/// sees it.
+pub async fn run_event_function<E>(function: &'static str, handler: EventHandler<E>) -> Result<(), lambda_http::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+{
     crate::telemetry::init(function);
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| async move {
         let cold_start = COLD_START.swap(false, Ordering::Relaxed);
         let span = tracing::info_span!("invocation", function, request_id = %event.context.request_id, cold_start);
         async move {
             let report = handler(app, event.payload).await?;
-            tracing::info!(report = %report, "scheduled run done");
+            tracing::info!(report = %report, "event handled");
             Ok::<_, lambda_http::Error>(report)
         }
         .instrument(span)

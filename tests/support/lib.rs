@@ -554,3 +554,86 @@ pub mod fixtures {
             .expect("update");
     }
 }
+
+/// Attachments for the samples: a record with the id the samples name, and its object.
+pub mod attachment_fixtures {
+    use std::collections::BTreeMap;
+
+    use oms::adapters::local_objects::LocalObjectStore;
+    use oms::app::App;
+    use oms::domain::attachment::{Attachment, AttachmentStatus, object_key};
+    use oms::ports::objects::{ObjectStore, UploadTerms};
+    use uuid::{Uuid, uuid};
+
+    use super::fixtures::{OPPORTUNITY, SALES_MANAGER};
+
+    /// The attachment the samples name.
+    pub const ATTACHMENT: Uuid = uuid!("0195f3a0-7c1e-7d2a-9b4e-7a8b9c0d1e2f");
+    /// Its registered size.
+    pub const SIZE: i64 = 482_133;
+
+    /// A local object store in `dir`.
+    pub fn object_store(dir: &std::path::Path) -> LocalObjectStore {
+        LocalObjectStore::new(
+            dir.join("objects"),
+            "http://127.0.0.1:9",
+            b"test-signing-key-of-enough-length".to_vec(),
+        )
+    }
+
+    /// Uploads `body` under the attachment's key through a signed URL, as a client would.
+    pub async fn upload(objects: &LocalObjectStore, body: &[u8], content_type: &str) {
+        let key = object_key(OPPORTUNITY, ATTACHMENT);
+        let terms = UploadTerms {
+            content_type: content_type.into(),
+            size_bytes: body.len() as i64,
+            sha256: None,
+        };
+        let signed = objects
+            .presign_upload(&key, &terms, time::Duration::minutes(15))
+            .await
+            .expect("presign");
+        let query: BTreeMap<String, String> = signed
+            .url
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.to_owned(),
+                    percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned(),
+                )
+            })
+            .collect();
+        objects
+            .accept_upload(&key, &query, Some(content_type), body)
+            .expect("upload accepted");
+    }
+
+    /// Registers the sample attachment in `status`.
+    pub async fn register(app: &App, status: AttachmentStatus) -> Attachment {
+        let now = time::OffsetDateTime::now_utc();
+        let attachment = Attachment {
+            id: ATTACHMENT,
+            opportunity_id: OPPORTUNITY,
+            owner_sub: SALES_MANAGER.into(),
+            file_name: "Architecture Overview Q3.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: SIZE,
+            sha256: None,
+            object_key: object_key(OPPORTUNITY, ATTACHMENT),
+            status,
+            rejection_reason: None,
+            created_at: now,
+            upload_expires_at: now + time::Duration::minutes(15),
+            completed_at: None,
+        };
+        app.attachments
+            .register(&attachment, &super::fixture_event(OPPORTUNITY, 1))
+            .await
+            .expect("register");
+        attachment
+    }
+}

@@ -3,6 +3,8 @@
 
 pub mod dynamodb_cache;
 pub mod dynamodb_idempotency;
+pub mod local_objects;
 pub mod local_queue;
 pub mod memory_cache;
+pub mod s3_objects;
 pub mod sqs;

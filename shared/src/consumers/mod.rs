@@ -2,6 +2,7 @@
 //! and selection services) and the scheduled outbox relay. Also what every write does after its
 //! transaction commits: write the cache through and publish the change events.
 
+pub mod attachments;
 pub mod cache_invalidation;
 pub mod outbox_relay;
 pub mod status_events;

@@ -15,8 +15,6 @@ use crate::app::App;
 use crate::domain::events::ChangeEvent;
 use crate::domain::history::{Change, HistoryEntry};
 use crate::domain::lifecycle::{Action, Status, next_status};
-use crate::handlers::views::OpportunityView;
-use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
 use crate::ports::store::{OpportunityUpdate, StoreError};
 
 /// A status change from the matching or selection service.
@@ -116,13 +114,8 @@ async fn apply(app: &App, body: &str) -> Outcome {
         };
         match app.opportunities.update(update).await {
             Ok(()) => {
-                let body = serde_json::to_string(&OpportunityView::of(&next)).unwrap_or_default();
-                after_commit(
-                    app,
-                    Some((opportunity_key(next.id), next.version, body, OPPORTUNITY_TTL)),
-                    &events,
-                )
-                .await;
+                let entry = crate::handlers::opportunities::cache_entry(app, &next).await;
+                after_commit(app, entry, &events).await;
                 return Outcome::Applied;
             }
             Err(StoreError::VersionConflict { .. }) => continue,

@@ -1,6 +1,7 @@
 //! The domain: opportunities, their lifecycle and history, customers and skills. It knows nothing
 //! of HTTP, Lambda, SQL or AWS.
 
+pub mod attachment;
 pub mod catalog;
 pub mod events;
 pub mod history;

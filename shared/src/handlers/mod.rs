@@ -1,6 +1,7 @@
 //! The handlers every function runs: one async function per endpoint, taking the API Gateway
 //! request (as `lambda_http` presents it) and the application's ports.
 
+pub mod attachments;
 pub mod catalog;
 pub mod idempotent;
 pub mod input;

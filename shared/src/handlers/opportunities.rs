@@ -12,7 +12,7 @@ use super::input::{
     CancelRequest, CreateOpportunityRequest, Details, MoneyInput, ProblemStatementRequest, SkillRequirementsRequest,
     parse_customer, parse_details, parse_priority, parse_reason, parse_skill_requirements,
 };
-use super::views::{OpportunitySummaryView, OpportunityView};
+use super::views::{AttachmentSummary, OpportunitySummaryView, OpportunityView};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::consumers::after_commit;
@@ -36,8 +36,28 @@ use lambda_http::http;
 /// How often a change is recomputed when a concurrent writer got there first (no `If-Match`).
 const WRITE_ATTEMPTS: usize = 3;
 
-fn respond_with(opportunity: &Opportunity, status: StatusCode) -> Result<Response<Body>, ApiError> {
-    let response = json_response(status, &OpportunityView::of(opportunity))?;
+/// Attachments listed in an opportunity's view.
+const ATTACHMENTS_IN_VIEW: i64 = 100;
+
+/// The whole view of an opportunity, with its attachment summaries.
+pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiError> {
+    let attachments = app.attachments.attachments(o.id, None, ATTACHMENTS_IN_VIEW).await?;
+    let summaries = attachments
+        .iter()
+        .take(ATTACHMENTS_IN_VIEW as usize)
+        .map(|a| AttachmentSummary {
+            id: a.id,
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            status: a.status.as_str().to_owned(),
+        })
+        .collect();
+    Ok(OpportunityView::of(o).with_attachments(summaries))
+}
+
+async fn respond_with(app: &App, opportunity: &Opportunity, status: StatusCode) -> Result<Response<Body>, ApiError> {
+    let response = json_response(status, &view_of(app, opportunity).await?)?;
     Ok(with_header(response, "etag", &opportunity.etag()))
 }
 
@@ -57,8 +77,15 @@ fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeE
 }
 
 /// The cache entry of an opportunity: its whole view, at its version.
-fn cache_entry(o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
-    let body = serde_json::to_string(&OpportunityView::of(o)).ok()?;
+pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
+    let view = match view_of(app, o).await {
+        Ok(view) => view,
+        Err(error) => {
+            tracing::warn!(%error, "could not build the cache entry");
+            return None;
+        }
+    };
+    let body = serde_json::to_string(&view).ok()?;
     Some((opportunity_key(o.id), o.version, body, OPPORTUNITY_TTL))
 }
 
@@ -162,9 +189,9 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     };
     match created {
         Once::Created(o) => {
-            after_commit(app, cache_entry(&o), &events).await;
+            after_commit(app, cache_entry(app, &o).await, &events).await;
             Ok(with_header(
-                respond_with(&o, StatusCode::CREATED)?,
+                respond_with(app, &o, StatusCode::CREATED).await?,
                 "location",
                 &location(&o),
             ))
@@ -201,12 +228,12 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
     let opportunity = load_accessible(app, &caller, id).await?;
-    if let Some((key, version, body, ttl)) = cache_entry(&opportunity) {
+    if let Some((key, version, body, ttl)) = cache_entry(app, &opportunity).await {
         if let Err(error) = app.cache.put(&key, version, &body, ttl).await {
             tracing::warn!(%error, key, "could not fill the cache");
         }
     }
-    respond_with(&opportunity, StatusCode::OK)
+    respond_with(app, &opportunity, StatusCode::OK).await
 }
 
 fn parse_sort(raw: Option<&str>) -> Result<(SortKey, bool), ApiError> {
@@ -368,7 +395,7 @@ where
         let now = app.clock.now().max(current.updated_at);
         let mut mutation = compute(&current, now)?;
         if mutation.history.is_empty() {
-            return respond_with(&current, StatusCode::OK);
+            return respond_with(app, &current, StatusCode::OK).await;
         }
         mutation.opportunity.version = current.version + 1;
         mutation.opportunity.updated_at = now;
@@ -399,14 +426,14 @@ where
             if written.customer.name.is_empty() {
                 written = load_accessible(app, caller, id).await?;
             }
-            after_commit(app, cache_entry(&written), &events).await;
+            after_commit(app, cache_entry(app, &written).await, &events).await;
         }
         match result {
             // A new customer's name is only known to the database: read the result back.
             Ok(()) if written.customer.name.is_empty() => {
-                return respond_with(&load_accessible(app, caller, id).await?, StatusCode::OK);
+                return respond_with(app, &load_accessible(app, caller, id).await?, StatusCode::OK).await;
             }
-            Ok(()) => return respond_with(&written, StatusCode::OK),
+            Ok(()) => return respond_with(app, &written, StatusCode::OK).await,
             Err(StoreError::VersionConflict { .. }) if !has_if_match(request) => continue,
             Err(e) => return Err(e.into()),
         }

@@ -79,7 +79,13 @@ pub struct OpportunityView {
 }
 
 impl OpportunityView {
-    /// The view of an opportunity.
+    /// The same view listing these attachments.
+    pub fn with_attachments(mut self, attachments: Vec<AttachmentSummary>) -> Self {
+        self.attachments = attachments;
+        self
+    }
+
+    /// The view of an opportunity (without attachments: see [`Self::with_attachments`]).
     pub fn of(o: &Opportunity) -> OpportunityView {
         OpportunityView {
             id: o.id,

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod events;
 pub mod idempotency;
+pub mod objects;
 pub mod store;
 
 use time::OffsetDateTime;

@@ -267,3 +267,40 @@ pub trait OutboxStore: Send + Sync {
     /// Whether a consumed event was already applied.
     async fn was_applied(&self, event_id: Uuid) -> Result<bool, StoreError>;
 }
+
+/// Attachments of opportunities.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Records a pending attachment and its event.
+    async fn register(
+        &self,
+        attachment: &crate::domain::attachment::Attachment,
+        event: &ChangeEvent,
+    ) -> Result<(), StoreError>;
+    /// One attachment.
+    async fn attachment(&self, id: Uuid) -> Result<Option<crate::domain::attachment::Attachment>, StoreError>;
+    /// An opportunity's attachments, oldest first, after a (created_at, id) position (up to `limit + 1`).
+    async fn attachments(
+        &self,
+        opportunity_id: Uuid,
+        after: Option<(OffsetDateTime, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::attachment::Attachment>, StoreError>;
+    /// Moves a pending attachment to `status`; `false` when it was no longer pending.
+    async fn complete(
+        &self,
+        id: Uuid,
+        status: crate::domain::attachment::AttachmentStatus,
+        reason: Option<&str>,
+        at: OffsetDateTime,
+        event: &ChangeEvent,
+    ) -> Result<bool, StoreError>;
+    /// Deletes the record; `false` when it was already gone.
+    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<bool, StoreError>;
+    /// Pending attachments whose upload URL lapsed before `before`.
+    async fn expired_uploads(
+        &self,
+        before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::attachment::Attachment>, StoreError>;
+}

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0002_event_consumers.sql"),
         sqlite: include_str!("../../migrations/sqlite/0002_event_consumers.sql"),
     },
+    Migration {
+        version: 3,
+        name: "attachments",
+        postgres: include_str!("../../migrations/postgres/0003_attachments.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0003_attachments.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";

@@ -770,3 +770,138 @@ impl SkillStore for SqlStore {
         Ok(Created::New(skill))
     }
 }
+
+fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
+    use crate::domain::attachment::{Attachment, AttachmentStatus};
+    Ok(Attachment {
+        id: row.uuid("id")?,
+        opportunity_id: row.uuid("opportunity_id")?,
+        owner_sub: row.text("owner_sub")?,
+        file_name: row.text("file_name")?,
+        content_type: row.text("content_type")?,
+        size_bytes: row.int("size_bytes")?,
+        sha256: row.opt_text("sha256")?,
+        object_key: row.text("object_key")?,
+        status: parse_enum(row.text("status")?, AttachmentStatus::parse, "attachment status")?,
+        rejection_reason: row.opt_text("rejection_reason")?,
+        created_at: row.timestamp("created_at")?,
+        upload_expires_at: row.timestamp("upload_expires_at")?,
+        completed_at: row.opt_timestamp("completed_at")?,
+    })
+}
+
+#[async_trait]
+impl crate::ports::store::AttachmentStore for SqlStore {
+    async fn register(&self, a: &crate::domain::attachment::Attachment, event: &ChangeEvent) -> Result<(), StoreError> {
+        let mut tx = self.executor.begin().await?;
+        let inserted = tx
+            .execute(
+                sql::INSERT_ATTACHMENT,
+                &params![
+                    "id" => a.id,
+                    "opportunity_id" => a.opportunity_id,
+                    "owner_sub" => &a.owner_sub,
+                    "file_name" => &a.file_name,
+                    "content_type" => &a.content_type,
+                    "size_bytes" => a.size_bytes,
+                    "sha256" => a.sha256.clone(),
+                    "object_key" => &a.object_key,
+                    "status" => a.status.as_str(),
+                    "rejection_reason" => a.rejection_reason.clone(),
+                    "created_at" => a.created_at,
+                    "upload_expires_at" => a.upload_expires_at,
+                    "completed_at" => a.completed_at,
+                ],
+            )
+            .await;
+        match inserted {
+            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("opportunity")),
+            other => other?,
+        };
+        insert_event(tx.as_mut(), event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn attachment(&self, id: Uuid) -> Result<Option<crate::domain::attachment::Attachment>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_ATTACHMENT, &params!["id" => id])
+            .await?;
+        Ok(rows.first().map(attachment_from_row).transpose()?)
+    }
+
+    async fn attachments(
+        &self,
+        opportunity_id: Uuid,
+        after: Option<(OffsetDateTime, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::attachment::Attachment>, StoreError> {
+        let (after_created_at, after_id) = after.unwrap_or((OffsetDateTime::UNIX_EPOCH, Uuid::nil()));
+        let rows = self
+            .executor
+            .query(
+                sql::LIST_ATTACHMENTS,
+                &params![
+                    "opportunity_id" => opportunity_id,
+                    "first_page" => after.is_none(),
+                    "after_created_at" => after_created_at,
+                    "after_id" => after_id,
+                    "limit" => limit + 1,
+                ],
+            )
+            .await?;
+        Ok(rows.iter().map(attachment_from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn complete(
+        &self,
+        id: Uuid,
+        status: crate::domain::attachment::AttachmentStatus,
+        reason: Option<&str>,
+        at: OffsetDateTime,
+        event: &ChangeEvent,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        let changed = tx
+            .execute(
+                sql::COMPLETE_ATTACHMENT,
+                &params!["status" => status.as_str(), "rejection_reason" => reason, "completed_at" => at, "id" => id],
+            )
+            .await?;
+        if changed != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_event(tx.as_mut(), event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<bool, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        let changed = tx.execute(sql::DELETE_ATTACHMENT, &params!["id" => id]).await?;
+        if changed != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_event(tx.as_mut(), event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn expired_uploads(
+        &self,
+        before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<crate::domain::attachment::Attachment>, StoreError> {
+        let rows = self
+            .executor
+            .query(
+                sql::LIST_EXPIRED_UPLOADS,
+                &params!["before" => before, "limit" => limit],
+            )
+            .await?;
+        Ok(rows.iter().map(attachment_from_row).collect::<Result<_, _>>()?)
+    }
+}

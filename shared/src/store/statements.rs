@@ -129,6 +129,34 @@ pub const INSERT_PROCESSED_EVENT: &str =
     "INSERT INTO processed_events (event_id, processed_at) VALUES (:event_id, :processed_at)";
 pub const SELECT_PROCESSED_EVENT: &str = "SELECT event_id FROM processed_events WHERE event_id = :event_id";
 
+/// Shared `SELECT` list of an attachment.
+macro_rules! attachment_columns {
+    () => {
+        "id, opportunity_id, owner_sub, file_name, content_type, size_bytes, sha256, object_key, status, rejection_reason, \
+         created_at, upload_expires_at, completed_at"
+    };
+}
+
+pub const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (id, opportunity_id, owner_sub, file_name, content_type, size_bytes, \
+     sha256, object_key, status, rejection_reason, created_at, upload_expires_at, completed_at) VALUES (:id, :opportunity_id, \
+     :owner_sub, :file_name, :content_type, :size_bytes, :sha256, :object_key, :status, :rejection_reason, :created_at, \
+     :upload_expires_at, :completed_at)";
+pub const SELECT_ATTACHMENT: &str = concat!("SELECT ", attachment_columns!(), " FROM attachments WHERE id = :id");
+pub const LIST_ATTACHMENTS: &str = concat!(
+    "SELECT ",
+    attachment_columns!(),
+    " FROM attachments WHERE opportunity_id = :opportunity_id AND (:first_page OR (created_at, id) > (:after_created_at, :after_id)) \
+     ORDER BY created_at, id LIMIT :limit"
+);
+pub const COMPLETE_ATTACHMENT: &str = "UPDATE attachments SET status = :status, rejection_reason = :rejection_reason, \
+     completed_at = :completed_at WHERE id = :id AND status = 'pending'";
+pub const DELETE_ATTACHMENT: &str = "DELETE FROM attachments WHERE id = :id";
+pub const LIST_EXPIRED_UPLOADS: &str = concat!(
+    "SELECT ",
+    attachment_columns!(),
+    " FROM attachments WHERE status = 'pending' AND upload_expires_at < :before ORDER BY upload_expires_at, id LIMIT :limit"
+);
+
 /// Every statement, for the suite that runs each one on every backend.
 pub const ALL: &[(&str, &str)] = &[
     ("SELECT_OPPORTUNITY", SELECT_OPPORTUNITY),
@@ -162,4 +190,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("MARK_EVENT_PUBLISHED", MARK_EVENT_PUBLISHED),
     ("INSERT_PROCESSED_EVENT", INSERT_PROCESSED_EVENT),
     ("SELECT_PROCESSED_EVENT", SELECT_PROCESSED_EVENT),
+    ("INSERT_ATTACHMENT", INSERT_ATTACHMENT),
+    ("SELECT_ATTACHMENT", SELECT_ATTACHMENT),
+    ("LIST_ATTACHMENTS", LIST_ATTACHMENTS),
+    ("COMPLETE_ATTACHMENT", COMPLETE_ATTACHMENT),
+    ("DELETE_ATTACHMENT", DELETE_ATTACHMENT),
+    ("LIST_EXPIRED_UPLOADS", LIST_EXPIRED_UPLOADS),
 ];

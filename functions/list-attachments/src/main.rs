@@ -1,0 +1,9 @@
+//! `GET /v1/opportunities/{id}/attachments`: an opportunity's attachments.
+//!
+//! Wiring only: the handler is [`oms::handlers::attachments::list`], run by
+//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    oms::runtime::run_http_function("list-attachments").await
+}

@@ -1,0 +1,203 @@
+//! `attachment-complete` (S3 ObjectCreated events) and `expire-uploads` (schedule): an uploaded
+//! object becomes `available` when its size, type and checksum match the registration, and is
+//! `rejected` (and deleted) otherwise; registrations whose upload never came are rejected once
+//! their URL lapsed. Both are idempotent: only a pending attachment changes.
+
+use aws_lambda_events::event::s3::S3Event;
+use serde::Serialize;
+use time::Duration;
+
+use crate::app::App;
+use crate::domain::attachment::{Attachment, AttachmentStatus, attachment_id_of};
+use crate::handlers::attachments::{after_attachment_change, attachment_event};
+
+/// Decodes an S3 event key: URL-encoded, with `+` for a space.
+pub fn decode_key(raw: &str) -> String {
+    percent_encoding::percent_decode_str(&raw.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// What happened to one attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completion {
+    /// Matched its registration.
+    Available,
+    /// Did not match; the object was deleted.
+    Rejected,
+    /// Not pending any more (a duplicate or late event): nothing to do.
+    AlreadyDone,
+    /// No object yet.
+    NoObject,
+}
+
+async fn finish(
+    app: &App,
+    attachment: &Attachment,
+    status: AttachmentStatus,
+    reason: Option<&str>,
+) -> Result<bool, String> {
+    let version = app
+        .opportunities
+        .get(attachment.opportunity_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_or(0, |o| o.version);
+    let mut done = attachment.clone();
+    done.status = status;
+    let event_type = if status == AttachmentStatus::Available {
+        "AttachmentAvailable"
+    } else {
+        "AttachmentRejected"
+    };
+    let event = attachment_event(app, event_type, &done, version);
+    let changed = app
+        .attachments
+        .complete(attachment.id, status, reason, app.clock.now(), &event)
+        .await
+        .map_err(|e| e.to_string())?;
+    if changed {
+        after_attachment_change(app, event).await;
+    }
+    Ok(changed)
+}
+
+/// Checks the stored object against a pending attachment and records the outcome.
+pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, String> {
+    if attachment.status != AttachmentStatus::Pending {
+        return Ok(Completion::AlreadyDone);
+    }
+    let Some(facts) = app
+        .objects
+        .head(&attachment.object_key)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(Completion::NoObject);
+    };
+    match attachment.mismatch(&facts) {
+        None => Ok(if finish(app, attachment, AttachmentStatus::Available, None).await? {
+            Completion::Available
+        } else {
+            Completion::AlreadyDone
+        }),
+        Some(reason) => {
+            tracing::warn!(attachment = %attachment.id, reason, "upload rejected");
+            let changed = finish(app, attachment, AttachmentStatus::Rejected, Some(&reason)).await?;
+            app.objects
+                .delete(&attachment.object_key)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(if changed {
+                Completion::Rejected
+            } else {
+                Completion::AlreadyDone
+            })
+        }
+    }
+}
+
+/// Handles an S3 event: each record independently; a transient failure of any record fails the
+/// invocation so that Lambda retries it (every step is idempotent).
+pub async fn handle(app: &App, event: S3Event) -> Result<serde_json::Value, String> {
+    let mut outcomes = Vec::new();
+    let mut failures = Vec::new();
+    for record in &event.records {
+        if !record
+            .event_name
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("ObjectCreated")
+        {
+            continue;
+        }
+        let key = decode_key(record.s3.object.key.as_deref().unwrap_or_default());
+        let Some((_, attachment_id)) = attachment_id_of(&key) else {
+            tracing::warn!(key, "an object outside the attachments layout; left alone");
+            continue;
+        };
+        let outcome = match app.attachments.attachment(attachment_id).await {
+            Err(error) => Err(error.to_string()),
+            Ok(Some(attachment)) => complete(app, &attachment)
+                .await
+                .map(|c| serde_json::json!({ "key": key, "outcome": c })),
+            // No record: the attachment was deleted (or never registered). The record is always
+            // committed before its upload URL is handed out, so this object is an orphan.
+            Ok(None) => app
+                .objects
+                .delete(&key)
+                .await
+                .map(|_| serde_json::json!({ "key": key, "outcome": "orphan_deleted" }))
+                .map_err(|e| e.to_string()),
+        };
+        match outcome {
+            Ok(value) => outcomes.push(value),
+            Err(error) => failures.push(format!("{key}: {error}")),
+        }
+    }
+    if failures.is_empty() {
+        Ok(serde_json::json!({ "records": outcomes }))
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// Grace after an upload URL lapses before the registration counts as abandoned.
+const EXPIRY_GRACE: Duration = Duration::minutes(1);
+
+/// What one expiry run did.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ExpiryReport {
+    /// Lapsed pending registrations looked at.
+    pub checked: usize,
+    /// Completed from an object whose event was missed.
+    pub completed: usize,
+    /// Rejected because no upload came.
+    pub expired: usize,
+}
+
+/// `expire-uploads`: rejects pending registrations whose upload never came.
+pub async fn expire_uploads(app: &App, _event: serde_json::Value) -> Result<serde_json::Value, String> {
+    let before = app.clock.now() - EXPIRY_GRACE;
+    let lapsed = app
+        .attachments
+        .expired_uploads(before, 200)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut report = ExpiryReport {
+        checked: lapsed.len(),
+        ..ExpiryReport::default()
+    };
+    for attachment in &lapsed {
+        match complete(app, attachment).await? {
+            Completion::NoObject => {
+                if finish(
+                    app,
+                    attachment,
+                    AttachmentStatus::Rejected,
+                    Some("no upload arrived before the upload URL expired"),
+                )
+                .await?
+                {
+                    report.expired += 1;
+                }
+            }
+            Completion::Available | Completion::Rejected => report.completed += 1,
+            Completion::AlreadyDone => {}
+        }
+    }
+    serde_json::to_value(report).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_event_keys_are_url_decoded_with_plus_for_space() {
+        assert_eq!(decode_key("attachments/a/b"), "attachments/a/b");
+        assert_eq!(decode_key("attachments%2Fa%2Fb"), "attachments/a/b");
+        assert_eq!(decode_key("My+File%2B1+%C3%A4.pdf"), "My File+1 ä.pdf");
+    }
+}

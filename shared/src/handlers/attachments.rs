@@ -1,0 +1,315 @@
+//! Attachments: register an upload (a presigned `PUT` bound to the registered type, length and
+//! checksum), list them, get one (with a short-lived download URL once available), delete one.
+//! The bytes never pass through a function.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::domain::attachment::{
+    Attachment, AttachmentStatus, DOWNLOAD_URL_TTL, Registration, UPLOAD_URL_TTL, object_key,
+};
+use crate::domain::events::ChangeEvent;
+use crate::domain::lifecycle::Status;
+use crate::http::ApiError;
+use crate::http::cursor::{Cursor, Page, parse_limit};
+use crate::http::request::{json_body, only_query_params, opportunity_manager, path_id, query};
+use crate::http::response::{json, with_header};
+use crate::ports::cache::opportunity_key;
+use crate::ports::objects::{SignedRequest, UploadTerms};
+
+/// `POST /v1/opportunities/{id}/attachments`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterAttachmentRequest {
+    /// The file's name (sanitised; it never becomes part of the storage key).
+    pub file_name: Option<String>,
+    /// A business document or image type (PDF, Office, OpenDocument, text, CSV, PNG, JPEG, GIF, WebP).
+    pub content_type: Option<String>,
+    /// 1 to 104,857,600 bytes.
+    pub size_bytes: Option<i64>,
+    /// SHA-256 of the content, hex; the upload must match it.
+    pub sha256: Option<String>,
+}
+
+/// An attachment as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachmentView {
+    /// Id.
+    pub id: Uuid,
+    /// The opportunity.
+    pub opportunity_id: Uuid,
+    /// Sanitised file name.
+    pub file_name: String,
+    /// Media type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Registered SHA-256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// `pending`, `available` or `rejected`.
+    pub status: AttachmentStatus,
+    /// Why it was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    /// Registered.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// Became available or was rejected.
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub completed_at: Option<OffsetDateTime>,
+}
+
+impl AttachmentView {
+    /// The view of an attachment.
+    pub fn of(a: &Attachment) -> AttachmentView {
+        AttachmentView {
+            id: a.id,
+            opportunity_id: a.opportunity_id,
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            status: a.status,
+            rejection_reason: a.rejection_reason.clone(),
+            created_at: a.created_at,
+            completed_at: a.completed_at,
+        }
+    }
+}
+
+/// A URL the client calls itself.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignedUrl {
+    /// The URL.
+    pub url: String,
+    /// `PUT` or `GET`.
+    pub method: String,
+    /// Headers to send exactly as given (they are signed).
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// When the URL lapses.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+}
+
+impl From<SignedRequest> for SignedUrl {
+    fn from(r: SignedRequest) -> Self {
+        SignedUrl {
+            url: r.url,
+            method: r.method.to_owned(),
+            headers: r.headers,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// The answer to a registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredAttachment {
+    /// The pending attachment.
+    pub attachment: AttachmentView,
+    /// Where and how to upload it (valid 15 minutes).
+    pub upload: SignedUrl,
+}
+
+/// An attachment with its download URL once available.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentWithDownload {
+    /// The attachment.
+    #[serde(flatten)]
+    pub attachment: AttachmentView,
+    /// A download URL valid 5 minutes, once the attachment is available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download: Option<SignedUrl>,
+}
+
+/// An attachment change event: it makes the opportunity's cached view stale.
+pub fn attachment_event(app: &App, event_type: &str, a: &Attachment, opportunity_version: i64) -> ChangeEvent {
+    ChangeEvent {
+        id: app.ids.new_id(),
+        event_type: event_type.to_owned(),
+        aggregate_id: a.opportunity_id,
+        aggregate_version: opportunity_version,
+        occurred_at: app.clock.now(),
+        detail: json!({ "attachment_id": a.id, "status": a.status }),
+    }
+}
+
+/// After an attachment change: the opportunity's cached view (which lists attachments) is
+/// invalidated at once and through the change event.
+pub async fn after_attachment_change(app: &App, event: ChangeEvent) {
+    if let Err(error) = app
+        .cache
+        .invalidate(&opportunity_key(event.aggregate_id), event.aggregate_version)
+        .await
+    {
+        tracing::warn!(%error, "could not invalidate the opportunity's cache entry; the event will");
+    }
+    crate::consumers::publish(app, &[event]).await;
+}
+
+async fn accessible_attachment(app: &App, caller: &Caller, id: Uuid) -> Result<Attachment, ApiError> {
+    match app.attachments.attachment(id).await? {
+        Some(a) if caller.can_access(&a.owner_sub) => Ok(a),
+        _ => Err(ApiError::NotFound(format!("no attachment {id}"))),
+    }
+}
+
+fn object_store_error(e: crate::ports::objects::ObjectStoreError) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// `POST /v1/opportunities/{id}/attachments`: registers a pending upload and signs its URL.
+pub async fn register(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = opportunity_manager(&request)?;
+    let opportunity_id = path_id(&request, "id")?;
+    let body: RegisterAttachmentRequest = json_body(&request)?;
+    let registration = Registration::parse(
+        body.file_name.as_deref(),
+        body.content_type.as_deref(),
+        body.size_bytes,
+        body.sha256.as_deref(),
+    )
+    .map_err(|e| ApiError::Validation(e.into_vec()))?;
+    let opportunity = match app.opportunities.get(opportunity_id).await? {
+        Some(o) if caller.can_access(&o.owner_sub) => o,
+        _ => return Err(ApiError::NotFound(format!("no opportunity {opportunity_id}"))),
+    };
+    if matches!(opportunity.status, Status::Completed | Status::Cancelled) {
+        return Err(ApiError::Conflict {
+            code: "opportunity_closed",
+            detail: format!("a {} opportunity takes no new attachments", opportunity.status.as_str()),
+        });
+    }
+    let now = app.clock.now();
+    let id = app.ids.new_id();
+    let key = object_key(opportunity_id, id);
+    let terms = UploadTerms {
+        content_type: registration.content_type.clone(),
+        size_bytes: registration.size_bytes,
+        sha256: registration.sha256.clone(),
+    };
+    let upload = app
+        .objects
+        .presign_upload(&key, &terms, UPLOAD_URL_TTL)
+        .await
+        .map_err(object_store_error)?;
+    let attachment = Attachment {
+        id,
+        opportunity_id,
+        owner_sub: opportunity.owner_sub.clone(),
+        file_name: registration.file_name,
+        content_type: registration.content_type,
+        size_bytes: registration.size_bytes,
+        sha256: registration.sha256,
+        object_key: key,
+        status: AttachmentStatus::Pending,
+        rejection_reason: None,
+        created_at: now,
+        upload_expires_at: upload.expires_at,
+        completed_at: None,
+    };
+    let event = attachment_event(app, "AttachmentRegistered", &attachment, opportunity.version);
+    app.attachments.register(&attachment, &event).await?;
+    after_attachment_change(app, event).await;
+    let response = json(
+        StatusCode::CREATED,
+        &RegisteredAttachment {
+            attachment: AttachmentView::of(&attachment),
+            upload: upload.into(),
+        },
+    )?;
+    Ok(with_header(response, "location", &format!("/v1/attachments/{id}")))
+}
+
+/// `GET /v1/opportunities/{id}/attachments`.
+pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = opportunity_manager(&request)?;
+    let opportunity_id = path_id(&request, "id")?;
+    only_query_params(&request, &["limit", "cursor"])?;
+    let limit = parse_limit(query(&request, "limit")?.as_deref())?;
+    let list_name = format!("attachments:{opportunity_id}");
+    let after = match query(&request, "cursor")? {
+        None => None,
+        Some(raw) => {
+            let cursor = Cursor::decode(&raw, &list_name)?;
+            let invalid = || ApiError::BadRequest {
+                code: "invalid_cursor",
+                detail: "the cursor is malformed".into(),
+            };
+            let at = crate::sql::value::parse_timestamp(&cursor.value).ok_or_else(invalid)?;
+            Some((at, Uuid::parse_str(&cursor.id).map_err(|_| invalid())?))
+        }
+    };
+    match app.opportunities.get(opportunity_id).await? {
+        Some(o) if caller.can_access(&o.owner_sub) => {}
+        _ => return Err(ApiError::NotFound(format!("no opportunity {opportunity_id}"))),
+    }
+    let rows = app.attachments.attachments(opportunity_id, after, limit).await?;
+    let page = Page::from_overfetch(
+        rows,
+        limit,
+        &list_name,
+        |a: &Attachment| (crate::sql::value::embedded_timestamp(a.created_at), a.id.to_string()),
+        |a| AttachmentView::of(&a),
+    );
+    json(StatusCode::OK, &page)
+}
+
+/// `GET /v1/attachments/{id}`: with a 5-minute download URL once available.
+pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = opportunity_manager(&request)?;
+    let id = path_id(&request, "id")?;
+    let attachment = accessible_attachment(app, &caller, id).await?;
+    let download = if attachment.status == AttachmentStatus::Available {
+        Some(
+            app.objects
+                .presign_download(&attachment.object_key, &attachment.file_name, DOWNLOAD_URL_TTL)
+                .await
+                .map_err(object_store_error)?
+                .into(),
+        )
+    } else {
+        None
+    };
+    json(
+        StatusCode::OK,
+        &AttachmentWithDownload {
+            attachment: AttachmentView::of(&attachment),
+            download,
+        },
+    )
+}
+
+/// `DELETE /v1/attachments/{id}`: the record, then the object.
+pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let caller = opportunity_manager(&request)?;
+    let id = path_id(&request, "id")?;
+    let attachment = accessible_attachment(app, &caller, id).await?;
+    let version = app
+        .opportunities
+        .get(attachment.opportunity_id)
+        .await?
+        .map_or(0, |o| o.version);
+    let event = attachment_event(app, "AttachmentDeleted", &attachment, version);
+    if app.attachments.remove(id, &event).await? {
+        after_attachment_change(app, event).await;
+    }
+    // A late upload event for the deleted record finds no record and deletes the object again.
+    if let Err(error) = app.objects.delete(&attachment.object_key).await {
+        tracing::warn!(%error, key = attachment.object_key, "the object could not be deleted now; the completion handler removes orphans");
+    }
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
