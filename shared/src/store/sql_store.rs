@@ -31,7 +31,49 @@ pub struct SqlStore {
     executor: Arc<dyn SqlExecutor>,
 }
 
+/// A record whose name must be unique: how to insert it and how to find the one that has its name.
+struct Named<'a> {
+    insert: (&'static str, &'a [Param]),
+    existing: &'static str,
+    key: &'a str,
+    what: &'static str,
+}
+
 impl SqlStore {
+    /// Inserts a uniquely named record (customer, skill) with its event and, when given, its
+    /// idempotency record, in one transaction.
+    async fn create_named<T>(
+        &self,
+        at: OffsetDateTime,
+        named: Named<'_>,
+        event: &ChangeEvent,
+        idempotency: Option<IdempotencyClaim<'_, T>>,
+        value: T,
+    ) -> Result<Created<T>, StoreError> {
+        let mut tx = self.executor.begin().await?;
+        if let Some(claim) = &idempotency
+            && let Some(answer) = claim_key(tx.as_mut(), claim, at).await?
+        {
+            tx.rollback().await?;
+            return answer.map(Created::Replay);
+        }
+        if tx.execute(named.insert.0, named.insert.1).await? != 1 {
+            let rows = tx.query(named.existing, &params!["name_key" => named.key]).await?;
+            tx.rollback().await?;
+            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
+            return Err(StoreError::Duplicate {
+                what: named.what,
+                existing_id,
+            });
+        }
+        insert_event(tx.as_mut(), event).await?;
+        if let Some(claim) = &idempotency {
+            complete_key(tx.as_mut(), claim, &value).await?;
+        }
+        tx.commit().await?;
+        Ok(Created::New(value))
+    }
+
     /// Wraps an executor (Data API, PostgreSQL or SQLite).
     pub fn new(executor: Arc<dyn SqlExecutor>) -> Self {
         SqlStore { executor }
@@ -650,43 +692,22 @@ impl CustomerStore for SqlStore {
         event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Customer>>,
     ) -> Result<Created<Customer>, StoreError> {
-        let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency
-            && let Some(answer) = claim_key(tx.as_mut(), claim, customer.created_at).await?
-        {
-            tx.rollback().await?;
-            return answer.map(Created::Replay);
-        }
         let key = name_key(&customer.name);
-        let inserted = tx
-            .execute(
-                sql::INSERT_CUSTOMER_IF_NEW,
-                &params![
-                    "id" => customer.id,
-                    "name" => &customer.name,
-                    "name_key" => &key,
-                    "created_by" => created_by,
-                    "created_at" => customer.created_at,
-                ],
-            )
-            .await?;
-        if inserted != 1 {
-            let rows = tx
-                .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
-                .await?;
-            tx.rollback().await?;
-            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
-            return Err(StoreError::Duplicate {
-                what: "customer",
-                existing_id,
-            });
-        }
-        insert_event(tx.as_mut(), &event).await?;
-        if let Some(claim) = &idempotency {
-            complete_key(tx.as_mut(), claim, &customer).await?;
-        }
-        tx.commit().await?;
-        Ok(Created::New(customer))
+        let insert = params![
+            "id" => customer.id,
+            "name" => &customer.name,
+            "name_key" => &key,
+            "created_by" => created_by,
+            "created_at" => customer.created_at,
+        ];
+        let named = Named {
+            insert: (sql::INSERT_CUSTOMER_IF_NEW, &insert),
+            existing: sql::SELECT_CUSTOMER_BY_NAME_KEY,
+            key: &key,
+            what: "customer",
+        };
+        self.create_named(customer.created_at, named, &event, idempotency, customer)
+            .await
     }
 }
 
@@ -730,44 +751,23 @@ impl SkillStore for SqlStore {
         event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, Skill>>,
     ) -> Result<Created<Skill>, StoreError> {
-        let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency
-            && let Some(answer) = claim_key(tx.as_mut(), claim, skill.created_at).await?
-        {
-            tx.rollback().await?;
-            return answer.map(Created::Replay);
-        }
         let key = name_key(&skill.name);
-        let inserted = tx
-            .execute(
-                sql::INSERT_SKILL_IF_NEW,
-                &params![
-                    "id" => skill.id,
-                    "name" => &skill.name,
-                    "name_key" => &key,
-                    "category" => skill.category.as_str(),
-                    "description" => skill.description.clone(),
-                    "created_at" => skill.created_at,
-                ],
-            )
-            .await?;
-        if inserted != 1 {
-            let rows = tx
-                .query(sql::SELECT_SKILL_BY_NAME_KEY, &params!["name_key" => key])
-                .await?;
-            tx.rollback().await?;
-            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
-            return Err(StoreError::Duplicate {
-                what: "skill",
-                existing_id,
-            });
-        }
-        insert_event(tx.as_mut(), &event).await?;
-        if let Some(claim) = &idempotency {
-            complete_key(tx.as_mut(), claim, &skill).await?;
-        }
-        tx.commit().await?;
-        Ok(Created::New(skill))
+        let insert = params![
+            "id" => skill.id,
+            "name" => &skill.name,
+            "name_key" => &key,
+            "category" => skill.category.as_str(),
+            "description" => skill.description.clone(),
+            "created_at" => skill.created_at,
+        ];
+        let named = Named {
+            insert: (sql::INSERT_SKILL_IF_NEW, &insert),
+            existing: sql::SELECT_SKILL_BY_NAME_KEY,
+            key: &key,
+            what: "skill",
+        };
+        self.create_named(skill.created_at, named, &event, idempotency, skill)
+            .await
     }
 }
 
