@@ -36,6 +36,9 @@ struct Args {
     /// Where to write the report.
     #[arg(long, default_value = "bench-results/latest.md")]
     out: PathBuf,
+    /// Measure only these functions (comma-separated); sizes and init only, for comparing builds.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 const EVENT_FUNCTIONS: &[&str] = &["cache-invalidation", "opportunity-status-events", "outbox-relay"];
@@ -295,6 +298,10 @@ fn machine() -> String {
 async fn main() {
     let args = Args::parse();
     let bin = |name: &str| args.bin_dir.join(name);
+    if !args.only.is_empty() {
+        compare_builds(&args).await;
+        return;
+    }
     for name in functions().into_iter().chain(["hello-lambda", "oms-local"]) {
         assert!(
             bin(name).exists(),
@@ -554,4 +561,24 @@ async fn main() {
     }
     std::fs::write(&args.out, &report).expect("write the report");
     eprintln!("report written to {}", args.out.display());
+}
+
+/// Init and size of a few functions of one build folder, against its hello-world floor.
+async fn compare_builds(args: &Args) {
+    let bin = |name: &str| args.bin_dir.join(name);
+    let mut report = format!(
+        "Build in {}\n\n| binary | init median ms | init p95 ms | binary MB | zipped MB |\n|---|---:|---:|---:|---:|\n",
+        args.bin_dir.display()
+    );
+    for name in std::iter::once("hello-lambda").chain(args.only.iter().map(String::as_str)) {
+        let times = init_times(&bin(name), name, args.starts).await;
+        let size = mb(std::fs::metadata(bin(name)).map(|m| m.len()).unwrap_or(0));
+        report.push_str(&format!(
+            "| {name} | {:.1} | {:.1} | {size:.2} | {:.2} |\n",
+            percentile(&times, 50.0),
+            percentile(&times, 95.0),
+            mb(zipped_size(&bin(name)))
+        ));
+    }
+    println!("{report}");
 }

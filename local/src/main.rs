@@ -262,10 +262,10 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
 /// The key the local object store signs its URLs with, created once in the data folder.
 fn signing_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
     let path = data_dir.join("object-signing.key");
-    if let Ok(bytes) = std::fs::read(&path) {
-        if bytes.len() >= 32 {
-            return Ok(bytes);
-        }
+    if let Ok(bytes) = std::fs::read(&path)
+        && bytes.len() >= 32
+    {
+        return Ok(bytes);
     }
     let mut secret = vec![0u8; 32];
     aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;

@@ -92,10 +92,10 @@ impl LocalQueue {
             }
             !exhausted
         });
-        if !dead.is_empty() {
-            if let Ok(mut d) = self.dead.lock() {
-                d.extend(dead);
-            }
+        if !dead.is_empty()
+            && let Ok(mut d) = self.dead.lock()
+        {
+            d.extend(dead);
         }
         let mut records = Vec::new();
         for message in messages.iter_mut().filter(|m| m.visible_at <= now).take(max) {

@@ -17,10 +17,10 @@ use crate::domain::events::ChangeEvent;
 /// events, marking them sent. Failures are logged, never returned: the data is committed, the
 /// cache entry expires or is invalidated, and the relay publishes what was left in the outbox.
 pub async fn after_commit(app: &App, cache_entry: Option<(String, i64, String, Duration)>, events: &[ChangeEvent]) {
-    if let Some((key, version, body, ttl)) = cache_entry {
-        if let Err(error) = app.cache.put(&key, version, &body, ttl).await {
-            tracing::warn!(%error, key, "write-through to the cache failed; the entry will be invalidated");
-        }
+    if let Some((key, version, body, ttl)) = cache_entry
+        && let Err(error) = app.cache.put(&key, version, &body, ttl).await
+    {
+        tracing::warn!(%error, key, "write-through to the cache failed; the entry will be invalidated");
     }
     publish(app, events).await;
 }

@@ -257,10 +257,10 @@ impl Attachment {
                 self.content_type
             ));
         }
-        if let Some(expected) = &self.sha256 {
-            if facts.sha256.as_deref() != Some(expected.as_str()) {
-                return Some("checksum differs from the registered SHA-256".into());
-            }
+        if let Some(expected) = &self.sha256
+            && facts.sha256.as_deref() != Some(expected.as_str())
+        {
+            return Some("checksum differs from the registered SHA-256".into());
         }
         None
     }

@@ -165,14 +165,13 @@ async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
             break;
         }
     }
-    if let Ok(body) = serde_json::to_string(&skills) {
-        if let Err(error) = app
+    if let Ok(body) = serde_json::to_string(&skills)
+        && let Err(error) = app
             .cache
             .put(SKILLS_CATALOG_KEY, catalog_version(&skills), &body, SKILLS_CATALOG_TTL)
             .await
-        {
-            tracing::warn!(%error, "could not fill the skills catalog cache");
-        }
+    {
+        tracing::warn!(%error, "could not fill the skills catalog cache");
     }
     Ok(skills)
 }

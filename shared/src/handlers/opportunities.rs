@@ -228,10 +228,10 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
     let opportunity = load_accessible(app, &caller, id).await?;
-    if let Some((key, version, body, ttl)) = cache_entry(app, &opportunity).await {
-        if let Err(error) = app.cache.put(&key, version, &body, ttl).await {
-            tracing::warn!(%error, key, "could not fill the cache");
-        }
+    if let Some((key, version, body, ttl)) = cache_entry(app, &opportunity).await
+        && let Err(error) = app.cache.put(&key, version, &body, ttl).await
+    {
+        tracing::warn!(%error, key, "could not fill the cache");
     }
     respond_with(app, &opportunity, StatusCode::OK).await
 }
