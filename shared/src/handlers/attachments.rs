@@ -18,7 +18,7 @@ use crate::domain::attachment::{
 use crate::domain::events::ChangeEvent;
 use crate::domain::lifecycle::Status;
 use crate::http::ApiError;
-use crate::http::cursor::{Cursor, Page, parse_limit};
+use crate::http::cursor::{Page, malformed, parse_limit, position};
 use crate::http::request::{json_body, only_query_params, opportunity_manager, path_id, query};
 use crate::http::response::{json, with_header};
 use crate::ports::cache::opportunity_key;
@@ -239,17 +239,9 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
     only_query_params(&request, &["limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let list_name = format!("attachments:{opportunity_id}");
-    let after = match query(&request, "cursor")? {
+    let after = match position(&request, &list_name)? {
         None => None,
-        Some(raw) => {
-            let cursor = Cursor::decode(&raw, &list_name)?;
-            let invalid = || ApiError::BadRequest {
-                code: "invalid_cursor",
-                detail: "the cursor is malformed".into(),
-            };
-            let at = crate::sql::value::parse_timestamp(&cursor.value).ok_or_else(invalid)?;
-            Some((at, Uuid::parse_str(&cursor.id).map_err(|_| invalid())?))
-        }
+        Some((value, id)) => Some((crate::sql::value::parse_timestamp(&value).ok_or_else(malformed)?, id)),
     };
     match app.opportunities.get(opportunity_id).await? {
         Some(o) if caller.can_access(&o.owner_sub) => {}

@@ -13,24 +13,10 @@ use crate::domain::events::ChangeEvent;
 use crate::domain::opportunity::SkillCategory;
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
-use crate::http::cursor::{Cursor, Page, parse_limit};
+use crate::http::cursor::{Page, parse_limit};
 use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
 use crate::http::response::{json, to_stored, with_header};
 use crate::ports::cache::{SKILLS_CATALOG_KEY, SKILLS_CATALOG_TTL};
-
-fn after_position(request: &Request, list: &str) -> Result<Option<(String, Uuid)>, ApiError> {
-    match query(request, "cursor")? {
-        None => Ok(None),
-        Some(raw) => {
-            let cursor = Cursor::decode(&raw, list)?;
-            let id = Uuid::parse_str(&cursor.id).map_err(|_| ApiError::BadRequest {
-                code: "invalid_cursor",
-                detail: "the cursor is malformed".into(),
-            })?;
-            Ok(Some((cursor.value, id)))
-        }
-    }
-}
 
 /// `GET /v1/customers`: by name, optionally filtered by `q`.
 pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
@@ -40,7 +26,7 @@ pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body
     let text = query(&request, "q")?
         .map(|q| q.trim().to_owned())
         .filter(|q| !q.is_empty());
-    let after = after_position(&request, "customers")?;
+    let after = crate::http::cursor::position(&request, "customers")?;
     let rows = app
         .customers
         .list(text.as_deref(), after.as_ref().map(|(k, id)| (k.as_str(), *id)), limit)
@@ -181,7 +167,7 @@ pub async fn list_skills(app: &App, request: Request) -> Result<Response<Body>, 
     caller(&request)?;
     only_query_params(&request, &["limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
-    let after = after_position(&request, "skills")?;
+    let after = crate::http::cursor::position(&request, "skills")?;
     let catalog = whole_catalog(app).await?;
     let rows: Vec<Skill> = catalog
         .into_iter()

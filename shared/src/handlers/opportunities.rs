@@ -22,7 +22,7 @@ use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
 use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
-use crate::http::cursor::{Cursor, Page, parse_limit};
+use crate::http::cursor::{Page, malformed, parse_limit, position};
 use crate::http::request::{
     check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager,
     parse_json, path_id, query, request_fingerprint,
@@ -56,9 +56,29 @@ pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiE
     Ok(OpportunityView::of(o).with_attachments(summaries))
 }
 
+/// The view as JSON: built once, it is both the response body and the cache entry.
+async fn view_json(app: &App, o: &Opportunity) -> Result<String, ApiError> {
+    serde_json::to_string(&view_of(app, o).await?).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A response carrying an opportunity's view JSON and its ETag.
+fn respond_json(o: &Opportunity, body: String, status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    with_header(response, "etag", &o.etag())
+}
+
 async fn respond_with(app: &App, opportunity: &Opportunity, status: StatusCode) -> Result<Response<Body>, ApiError> {
-    let response = json_response(status, &view_of(app, opportunity).await?)?;
-    Ok(with_header(response, "etag", &opportunity.etag()))
+    Ok(respond_json(opportunity, view_json(app, opportunity).await?, status))
+}
+
+/// The cache entry of an already rendered view.
+fn entry_of(o: &Opportunity, body: &str) -> (String, i64, String, time::Duration) {
+    (opportunity_key(o.id), o.version, body.to_owned(), OPPORTUNITY_TTL)
 }
 
 fn location(opportunity: &Opportunity) -> String {
@@ -78,15 +98,13 @@ fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeE
 
 /// The cache entry of an opportunity: its whole view, at its version.
 pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
-    let view = match view_of(app, o).await {
-        Ok(view) => view,
+    match view_json(app, o).await {
+        Ok(body) => Some(entry_of(o, &body)),
         Err(error) => {
             tracing::warn!(%error, "could not build the cache entry");
-            return None;
+            None
         }
-    };
-    let body = serde_json::to_string(&view).ok()?;
-    Some((opportunity_key(o.id), o.version, body, OPPORTUNITY_TTL))
+    }
 }
 
 /// Loads an opportunity the caller may see; another Sales Manager's is a 404.
@@ -189,9 +207,10 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     };
     match created {
         Once::Created(o) => {
-            after_commit(app, cache_entry(app, &o).await, &events).await;
+            let body = view_json(app, &o).await?;
+            after_commit(app, Some(entry_of(&o, &body)), &events).await;
             Ok(with_header(
-                respond_with(app, &o, StatusCode::CREATED).await?,
+                respond_json(&o, body, StatusCode::CREATED),
                 "location",
                 &location(&o),
             ))
@@ -228,12 +247,11 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
     let opportunity = load_accessible(app, &caller, id).await?;
-    if let Some((key, version, body, ttl)) = cache_entry(app, &opportunity).await
-        && let Err(error) = app.cache.put(&key, version, &body, ttl).await
-    {
+    let body = view_json(app, &opportunity).await?;
+    if let Err(error) = app.cache.put(&key, opportunity.version, &body, OPPORTUNITY_TTL).await {
         tracing::warn!(%error, key, "could not fill the cache");
     }
-    respond_with(app, &opportunity, StatusCode::OK).await
+    Ok(respond_json(&opportunity, body, StatusCode::OK))
 }
 
 fn parse_sort(raw: Option<&str>) -> Result<(SortKey, bool), ApiError> {
@@ -314,23 +332,15 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
     let (sort, descending) = parse_sort(sort_text.as_deref())?;
     let list_name = format!("opportunities:{}", sort_text.as_deref().unwrap_or("-created_at"));
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
-    let after = match query(&request, "cursor")? {
+    let after = match position(&request, &list_name)? {
         None => None,
-        Some(raw) => {
-            let cursor = Cursor::decode(&raw, &list_name)?;
-            let invalid = || ApiError::BadRequest {
-                code: "invalid_cursor",
-                detail: "the cursor is malformed".into(),
-            };
-            let id = Uuid::parse_str(&cursor.id).map_err(|_| invalid())?;
-            Some(match sort {
-                SortKey::CreatedAt | SortKey::UpdatedAt => {
-                    SortPosition::Timestamp(parse_timestamp(&cursor.value).ok_or_else(invalid)?, id)
-                }
-                SortKey::Priority => SortPosition::Rank(cursor.value.parse().map_err(|_| invalid())?, id),
-                SortKey::StartDate => SortPosition::Date(parse_date(&cursor.value).map_err(|_| invalid())?, id),
-            })
-        }
+        Some((value, id)) => Some(match sort {
+            SortKey::CreatedAt | SortKey::UpdatedAt => {
+                SortPosition::Timestamp(parse_timestamp(&value).ok_or_else(malformed)?, id)
+            }
+            SortKey::Priority => SortPosition::Rank(value.parse().map_err(|_| malformed())?, id),
+            SortKey::StartDate => SortPosition::Date(parse_date(&value).map_err(|_| malformed())?, id),
+        }),
     };
     let owner_sub = if caller.is_admin() {
         None
@@ -420,20 +430,16 @@ where
             applies_event: None,
         };
         let mut written = update.opportunity.clone();
-        let result = app.opportunities.update(update).await;
-        if result.is_ok() {
-            // A new customer's name is only known to the database: read the result back.
-            if written.customer.name.is_empty() {
-                written = load_accessible(app, caller, id).await?;
+        match app.opportunities.update(update).await {
+            Ok(()) => {
+                // A new customer's name is only known to the database: read the result back.
+                if written.customer.name.is_empty() {
+                    written = load_accessible(app, caller, id).await?;
+                }
+                let body = view_json(app, &written).await?;
+                after_commit(app, Some(entry_of(&written, &body)), &events).await;
+                return Ok(respond_json(&written, body, StatusCode::OK));
             }
-            after_commit(app, cache_entry(app, &written).await, &events).await;
-        }
-        match result {
-            // A new customer's name is only known to the database: read the result back.
-            Ok(()) if written.customer.name.is_empty() => {
-                return respond_with(app, &load_accessible(app, caller, id).await?, StatusCode::OK).await;
-            }
-            Ok(()) => return respond_with(app, &written, StatusCode::OK).await,
             Err(StoreError::VersionConflict { .. }) if !has_if_match(request) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -851,14 +857,8 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
     only_query_params(&request, &["limit", "cursor"])?;
     let limit = parse_limit(query(&request, "limit")?.as_deref())?;
     let list_name = format!("history:{id}");
-    let after_seq = match query(&request, "cursor")? {
-        Some(raw) => Cursor::decode(&raw, &list_name)?
-            .value
-            .parse::<i64>()
-            .map_err(|_| ApiError::BadRequest {
-                code: "invalid_cursor",
-                detail: "the cursor is malformed".into(),
-            })?,
+    let after_seq = match position(&request, &list_name)? {
+        Some((value, _)) => value.parse::<i64>().map_err(|_| malformed())?,
         None => 0,
     };
     load_accessible(app, &caller, id).await?;

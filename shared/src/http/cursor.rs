@@ -98,3 +98,23 @@ impl<T: Serialize> Page<T> {
         }
     }
 }
+
+/// The problem for a cursor that decodes but carries a position its list cannot use.
+pub fn malformed() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_cursor",
+        detail: "the cursor is malformed".into(),
+    }
+}
+
+/// Reads `?cursor=` of a request for `list`: the sort value and id the previous page ended at.
+pub fn position(request: &lambda_http::Request, list: &str) -> Result<Option<(String, uuid::Uuid)>, ApiError> {
+    match super::request::query(request, "cursor")? {
+        None => Ok(None),
+        Some(raw) => {
+            let cursor = Cursor::decode(&raw, list)?;
+            let id = uuid::Uuid::parse_str(&cursor.id).map_err(|_| malformed())?;
+            Ok(Some((cursor.value, id)))
+        }
+    }
+}
