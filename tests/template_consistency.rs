@@ -1,17 +1,14 @@
 //! `template.yaml` against the code: every function crate is exactly one function of the template
 //! (and has a sample event), every API route of the template is a route of the code and of the
 //! OpenAPI description with the same authorizer setting, event functions have their event
-//! sources, and every function's environment names what its code reads.
+//! sources, every function's environment names what its code reads, and every function crate
+//! links exactly the AWS adapters its environment configures.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use oms::routes::ROUTES;
+use oms_tests::template::{crate_features, environment, features_needed, functions, template};
 use serde_norway::Value;
-
-fn template() -> Value {
-    let text = std::fs::read_to_string(oms_tests::workspace_root().join("template.yaml")).expect("template.yaml");
-    serde_norway::from_str(&text).expect("template.yaml is YAML")
-}
 
 fn crates() -> BTreeSet<String> {
     std::fs::read_dir(oms_tests::workspace_root().join("functions"))
@@ -20,25 +17,6 @@ fn crates() -> BTreeSet<String> {
         .filter(|e| e.path().join("Cargo.toml").exists())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
-}
-
-/// Function resources by the binary they run.
-fn functions(template: &Value) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .expect("every function names its Binary")
-            .to_owned();
-        assert!(
-            out.insert(binary.clone(), resource.clone()).is_none(),
-            "{binary} appears twice in the template"
-        );
-    }
-    out
 }
 
 fn text(value: &Value) -> String {
@@ -191,19 +169,6 @@ fn variables_the_code_reads() -> BTreeSet<String> {
     names
 }
 
-fn environment(template: &Value, resource: &Value) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for variables in [
-        &template["Globals"]["Function"]["Environment"]["Variables"],
-        &resource["Properties"]["Environment"]["Variables"],
-    ] {
-        if let Some(map) = variables.as_mapping() {
-            names.extend(map.keys().filter_map(|k| k.as_str().map(str::to_owned)));
-        }
-    }
-    names
-}
-
 #[test]
 fn every_function_environment_names_what_its_code_reads() {
     let template = template();
@@ -304,5 +269,19 @@ fn every_function_environment_names_what_its_code_reads() {
                 "{name}: parks messages but has no dead-letter queue"
             );
         }
+    }
+}
+
+#[test]
+fn every_function_crate_links_exactly_the_aws_adapters_its_environment_configures() {
+    let template = template();
+    for (name, resource) in functions(&template) {
+        let needed = features_needed(&environment(&template, &resource));
+        let enabled = crate_features(&name);
+        assert_eq!(
+            enabled, needed,
+            "{name}: functions/{name}/Cargo.toml enables oms features {enabled:?} but its template environment needs {needed:?} \
+             (a missing one fails the cold start; an extra one links an SDK the function never uses)"
+        );
     }
 }

@@ -5,10 +5,8 @@ use std::sync::Arc;
 
 use time::Duration;
 
-use crate::adapters::dynamodb_cache::DynamoDbCache;
-use crate::adapters::sqs::{LoggedDeadLetters, SqsDeadLetters, SqsPublisher};
 use crate::ports::cache::{Cache, NoCache};
-use crate::ports::events::{DeadLetters, EventPublisher, OutboxOnly};
+use crate::ports::events::{DeadLetters, EventPublisher, LoggedDeadLetters, OutboxOnly};
 use crate::ports::store::{CustomerStore, OpportunityStore, OutboxStore, SkillStore};
 use crate::ports::{Clock, IdSource, SystemClock, UuidV7Ids};
 use crate::sql::rdsdata::{DataApiExecutor, DataApiTarget};
@@ -74,55 +72,151 @@ impl App {
     /// AWS), the idempotency records (`OMS_IDEMPOTENCY_TABLE`), the attachments bucket
     /// (`OMS_ATTACHMENTS_BUCKET`, `OMS_ATTACHMENTS_KMS_KEY_ID`), the change-event queue
     /// (`OMS_CHANGE_EVENTS_QUEUE_URL`) and the dead-letter queue (`OMS_DEAD_LETTER_QUEUE_URL`).
-    /// AWS clients are built here, once per cold start; none of them calls the network until used.
+    /// AWS clients are built here, once per cold start, one per service; none of them calls the
+    /// network until used. A variable naming a service this binary was built without (its cargo
+    /// feature is off) is a configuration error, not a silently ignored setting.
     pub async fn from_env() -> Result<App, ConfigError> {
         let database = DatabaseConfig::from_env()?;
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let bucket = var("OMS_ATTACHMENTS_BUCKET");
-        let (cache_table, queue_url, dead_letter_url, idempotency_table) = (
-            var("OMS_CACHE_TABLE"),
-            var("OMS_CHANGE_EVENTS_QUEUE_URL"),
-            var("OMS_DEAD_LETTER_QUEUE_URL"),
-            var("OMS_IDEMPOTENCY_TABLE"),
-        );
-        let needs_aws = matches!(database, DatabaseConfig::DataApi(_))
-            || idempotency_table.is_some()
-            || bucket.is_some()
-            || cache_table.is_some()
-            || queue_url.is_some()
-            || dead_letter_url.is_some();
-        let aws = if needs_aws {
-            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        let services = AwsServices::from_env();
+        let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() {
+            Some(crate::tls::load_aws_config().await?)
         } else {
             None
         };
         let executor = database.connect_with(aws.as_ref()).await?;
         let mut app = App::over_sql(executor);
-        if let (Some(table), Some(aws)) = (cache_table, aws.as_ref()) {
-            app.cache = Arc::new(DynamoDbCache::new(aws_sdk_dynamodb::Client::new(aws), table));
-        } else if var("OMS_CACHE").as_deref() == Some("memory") {
+        if env_var("OMS_CACHE").as_deref() == Some("memory") {
             // Outside AWS: a cache private to this process (the local server uses the same one).
             app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
         }
-        if let (Some(url), Some(aws)) = (queue_url, aws.as_ref()) {
-            app.publisher = Arc::new(SqsPublisher::new(aws_sdk_sqs::Client::new(aws), url));
-        }
-        if let (Some(table), Some(aws)) = (idempotency_table, aws.as_ref()) {
-            let client = aws_sdk_dynamodb::Client::new(aws);
-            app.idempotency = Some(Arc::new(
-                crate::adapters::dynamodb_idempotency::DynamoDbIdempotency::new(client, table),
-            ));
-        }
-        if let (Some(bucket), Some(aws)) = (bucket, aws.as_ref()) {
-            let client = aws_sdk_s3::Client::new(aws);
-            let store =
-                crate::adapters::s3_objects::S3ObjectStore::new(&client, bucket, var("OMS_ATTACHMENTS_KMS_KEY_ID"));
-            app.objects = Arc::new(store);
-        }
-        if let (Some(url), Some(aws)) = (dead_letter_url, aws.as_ref()) {
-            app.dead_letters = Arc::new(SqsDeadLetters::new(aws_sdk_sqs::Client::new(aws), url));
+        if let Some(aws) = aws.as_ref() {
+            services.wire(&mut app, aws)?;
         }
         Ok(app)
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The AWS resources named by the environment, beyond the database.
+struct AwsServices {
+    cache_table: Option<String>,
+    idempotency_table: Option<String>,
+    change_events_queue_url: Option<String>,
+    dead_letter_queue_url: Option<String>,
+    attachments_bucket: Option<String>,
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    attachments_kms_key_id: Option<String>,
+}
+
+impl AwsServices {
+    fn from_env() -> Self {
+        AwsServices {
+            cache_table: env_var("OMS_CACHE_TABLE"),
+            idempotency_table: env_var("OMS_IDEMPOTENCY_TABLE"),
+            change_events_queue_url: env_var("OMS_CHANGE_EVENTS_QUEUE_URL"),
+            dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
+            attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
+            attachments_kms_key_id: env_var("OMS_ATTACHMENTS_KMS_KEY_ID"),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.cache_table.is_some()
+            || self.idempotency_table.is_some()
+            || self.change_events_queue_url.is_some()
+            || self.dead_letter_queue_url.is_some()
+            || self.attachments_bucket.is_some()
+    }
+
+    /// Puts each named service's adapter into the application: one SDK client per service.
+    fn wire(self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        self.wire_dynamodb(app, aws)?;
+        self.wire_sqs(app, aws)?;
+        self.wire_s3(app, aws)
+    }
+
+    #[cfg(feature = "dynamodb")]
+    fn wire_dynamodb(&self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        use crate::adapters::{dynamodb_cache::DynamoDbCache, dynamodb_idempotency::DynamoDbIdempotency};
+        if self.cache_table.is_none() && self.idempotency_table.is_none() {
+            return Ok(());
+        }
+        let client = aws_sdk_dynamodb::Client::new(aws);
+        if let Some(table) = &self.cache_table {
+            app.cache = Arc::new(DynamoDbCache::new(client.clone(), table.clone()));
+        }
+        if let Some(table) = &self.idempotency_table {
+            app.idempotency = Some(Arc::new(DynamoDbIdempotency::new(client, table.clone())));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "dynamodb"))]
+    fn wire_dynamodb(&self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        refuse_unbuilt(
+            "dynamodb",
+            &[
+                ("OMS_CACHE_TABLE", &self.cache_table),
+                ("OMS_IDEMPOTENCY_TABLE", &self.idempotency_table),
+            ],
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    fn wire_sqs(&self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        use crate::adapters::sqs::{SqsDeadLetters, SqsPublisher};
+        if self.change_events_queue_url.is_none() && self.dead_letter_queue_url.is_none() {
+            return Ok(());
+        }
+        let client = aws_sdk_sqs::Client::new(aws);
+        if let Some(url) = &self.change_events_queue_url {
+            app.publisher = Arc::new(SqsPublisher::new(client.clone(), url.clone()));
+        }
+        if let Some(url) = &self.dead_letter_queue_url {
+            app.dead_letters = Arc::new(SqsDeadLetters::new(client, url.clone()));
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "sqs"))]
+    fn wire_sqs(&self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        refuse_unbuilt(
+            "sqs",
+            &[
+                ("OMS_CHANGE_EVENTS_QUEUE_URL", &self.change_events_queue_url),
+                ("OMS_DEAD_LETTER_QUEUE_URL", &self.dead_letter_queue_url),
+            ],
+        )
+    }
+
+    #[cfg(feature = "s3")]
+    fn wire_s3(self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        if let Some(bucket) = self.attachments_bucket {
+            let store =
+                crate::adapters::s3_objects::S3ObjectStore::from_sdk_config(aws, bucket, self.attachments_kms_key_id);
+            app.objects = Arc::new(store);
+        }
+        Ok(())
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn wire_s3(self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        refuse_unbuilt("s3", &[("OMS_ATTACHMENTS_BUCKET", &self.attachments_bucket)])
+    }
+}
+
+/// A service named in the environment whose adapter was compiled out: fail the cold start with
+/// the variable and the feature, rather than run without it.
+#[allow(dead_code)]
+fn refuse_unbuilt(feature: &str, variables: &[(&str, &Option<String>)]) -> Result<(), ConfigError> {
+    match variables.iter().find(|(_, value)| value.is_some()) {
+        Some((name, _)) => Err(ConfigError::Invalid(format!(
+            "{name} is set but this binary was built without the `{feature}` feature of oms-shared"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -197,9 +291,7 @@ impl DatabaseConfig {
             DatabaseConfig::DataApi(target) => {
                 let client = match aws {
                     Some(config) => aws_sdk_rdsdata::Client::new(config),
-                    None => aws_sdk_rdsdata::Client::new(
-                        &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
-                    ),
+                    None => aws_sdk_rdsdata::Client::new(&crate::tls::load_aws_config().await?),
                 };
                 Ok(Arc::new(DataApiExecutor::new(client, target.clone())))
             }
@@ -219,5 +311,24 @@ impl DatabaseConfig {
                 "this binary was built without PostgreSQL support; use data-api or sqlite:".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_variable_naming_a_service_the_binary_was_built_without_fails_the_cold_start_naming_both() {
+        let table = Some("oms-cache".to_owned());
+        let error = refuse_unbuilt(
+            "dynamodb",
+            &[("OMS_CACHE_TABLE", &None), ("OMS_IDEMPOTENCY_TABLE", &table)],
+        )
+        .expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains("OMS_IDEMPOTENCY_TABLE"), "{message}");
+        assert!(message.contains("`dynamodb`"), "{message}");
+        assert!(refuse_unbuilt("s3", &[("OMS_ATTACHMENTS_BUCKET", &None)]).is_ok());
     }
 }

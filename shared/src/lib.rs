@@ -25,3 +25,4 @@ pub mod runtime;
 pub mod sql;
 pub mod store;
 pub mod telemetry;
+pub mod tls;

@@ -5,6 +5,7 @@
 //! [`jwt::JwtVerifier`] checks a token itself: the local server uses it as the authorizer, and a
 //! function can use it as defence in depth.
 
+#[cfg(feature = "jwt-verifier")]
 pub mod jwt;
 
 use serde::Serialize;

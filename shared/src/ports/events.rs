@@ -36,3 +36,19 @@ pub trait DeadLetters: Send + Sync {
     /// Stores the message body with the reason.
     async fn park(&self, body: &str, reason: &str) -> Result<(), PublishError>;
 }
+
+/// Without a dead-letter queue configured: the message and the reason go to the error log.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LoggedDeadLetters;
+
+#[async_trait]
+impl DeadLetters for LoggedDeadLetters {
+    async fn park(&self, body: &str, reason: &str) -> Result<(), PublishError> {
+        tracing::error!(
+            reason,
+            message = body,
+            "message parked: no dead-letter queue configured"
+        );
+        Ok(())
+    }
+}

@@ -1,5 +1,6 @@
 //! The floor: the smallest `lambda_runtime` function (echo), built with the same profile as the
-//! fleet, so that the fleet's init time can be read against it.
+//! fleet, so that the fleet's init time can be read against it. The canonical hello world: the
+//! default (multi-thread) `#[tokio::main]` runtime.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
