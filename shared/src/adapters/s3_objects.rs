@@ -43,28 +43,24 @@ fn signed(request: PresignedRequest, method: &'static str, ttl: Duration) -> Sig
 
 impl S3ObjectStore {
     /// The store over a client built from the shared AWS configuration (one client per cold
-    /// start), with checksums computed only when an operation requires them.
+    /// start).
     pub fn from_sdk_config(
         config: &aws_config::SdkConfig,
         bucket: impl Into<String>,
         kms_key_id: Option<String>,
     ) -> Self {
-        let config = aws_sdk_s3::config::Builder::from(config)
-            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-            .build();
-        S3ObjectStore {
-            client: Client::from_conf(config),
-            bucket: bucket.into(),
-            kms_key_id,
-        }
+        Self::over(aws_sdk_s3::config::Builder::from(config), bucket, kms_key_id)
     }
 
-    /// Wraps a client built once per cold start. Checksums are only added where the request asks
-    /// for one, so a presigned URL carries no checksum of an empty body.
+    /// Wraps a client built once per cold start (the tests build theirs against moto).
     pub fn new(client: &Client, bucket: impl Into<String>, kms_key_id: Option<String>) -> Self {
-        let config = client
-            .config()
-            .to_builder()
+        Self::over(client.config().to_builder(), bucket, kms_key_id)
+    }
+
+    /// Checksums are only added where the request asks for one, so a presigned URL carries no
+    /// checksum of an empty body.
+    fn over(config: aws_sdk_s3::config::Builder, bucket: impl Into<String>, kms_key_id: Option<String>) -> Self {
+        let config = config
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .build();
         S3ObjectStore {
