@@ -135,8 +135,17 @@ fn spawn(binary: &Path, function: &str, api: &RuntimeApi, configure: impl FnOnce
 
 /// Milliseconds from process start to its first `GET /runtime/invocation/next`, `starts` times.
 async fn init_times(binary: &Path, function: &str, starts: usize) -> Vec<f64> {
+    init_times_with(binary, function, &production_environment(function), starts).await
+}
+
+/// [`init_times`] with the environment already read from the template.
+async fn init_times_with(
+    binary: &Path,
+    function: &str,
+    environment: &[(String, &'static str)],
+    starts: usize,
+) -> Vec<f64> {
     let mut times = Vec::with_capacity(starts);
-    let environment = production_environment(function);
     for _ in 0..starts {
         let mut api = RuntimeApi::start().await;
         let started = Instant::now();
@@ -158,9 +167,10 @@ async fn init_times(binary: &Path, function: &str, starts: usize) -> Vec<f64> {
 /// Init times of a binary and of the floor, `starts` each, started alternately.
 async fn paired_init_times(binary: &Path, function: &str, floor: &Path, starts: usize) -> (Vec<f64>, Vec<f64>) {
     let (mut times, mut floor_times) = (Vec::with_capacity(starts), Vec::with_capacity(starts));
+    let (environment, floor_environment) = (production_environment(function), production_environment("hello-lambda"));
     for _ in 0..starts {
-        floor_times.extend(init_times(floor, "hello-lambda", 1).await);
-        times.extend(init_times(binary, function, 1).await);
+        floor_times.extend(init_times_with(floor, "hello-lambda", &floor_environment, 1).await);
+        times.extend(init_times_with(binary, function, &environment, 1).await);
     }
     (sorted(times), sorted(floor_times))
 }
