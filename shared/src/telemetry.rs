@@ -35,6 +35,31 @@ pub fn init(function: &'static str) {
     if installed {
         tracing::debug!(function, "logging initialised");
     }
+    log_panics();
+}
+
+/// Makes a panic one structured error line (message, source location and the request span's
+/// fields) before the default report and the process exit.
+///
+/// The release profile aborts on panic (see `Cargo.toml`): a panic ends the sandbox and Lambda
+/// reports the invocation as failed, so this line is what tells the operator which request and
+/// which line of code it was. Installed once; later calls do nothing.
+pub fn log_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let default_report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload_as_str()
+                .unwrap_or("(a panic payload that is not a string)");
+            let location = info
+                .location()
+                .map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()))
+                .unwrap_or_default();
+            tracing::error!(panic.message = message, panic.location = %location, "panicked");
+            default_report(info);
+        }));
+    });
 }
 
 #[cfg(test)]
@@ -54,5 +79,48 @@ mod tests {
         assert!(!per_target.would_enable("hyper", &tracing::Level::INFO));
         let malformed = filter_from(Some("oms=loud"));
         assert!(malformed.would_enable("oms", &tracing::Level::INFO));
+    }
+
+    /// Collects what a subscriber writes, for reading back in a test.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_is_logged_as_one_json_error_line_with_its_message_location_and_request_span() {
+        log_panics();
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        let outcome = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", request_id = "req-42");
+            let _entered = span.enter();
+            std::panic::catch_unwind(|| panic!("the invariant broke"))
+        });
+        assert!(outcome.is_err());
+        let bytes = captured.0.lock().unwrap().clone();
+        let output = String::from_utf8(bytes).unwrap();
+        let line: serde_json::Value = serde_json::from_str(output.lines().last().unwrap()).unwrap();
+        assert_eq!(line["level"], "ERROR");
+        assert_eq!(line["fields"]["panic.message"], "the invariant broke");
+        let location = line["fields"]["panic.location"].as_str().unwrap();
+        assert!(location.starts_with("shared/src/telemetry.rs:"), "{location}");
+        assert_eq!(line["span"]["request_id"], "req-42");
     }
 }
