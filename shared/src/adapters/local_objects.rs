@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
@@ -72,7 +72,7 @@ impl LocalObjectStore {
     }
 
     fn mac(&self, fields: &[&str]) -> Option<Hmac<Sha256>> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).ok()?;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret).ok()?;
         mac.update(fields.join("\n").as_bytes());
         Some(mac)
     }
