@@ -96,7 +96,8 @@ impl App {
     }
 }
 
-fn env_var(name: &str) -> Option<String> {
+/// An environment variable's value; unset and empty are the same (a template may render either).
+pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
@@ -210,7 +211,10 @@ impl AwsServices {
 
 /// A service named in the environment whose adapter was compiled out: fail the cold start with
 /// the variable and the feature, rather than run without it.
-#[allow(dead_code)]
+#[cfg_attr(
+    all(feature = "dynamodb", feature = "sqs", feature = "s3", not(test)),
+    allow(dead_code)
+)]
 fn refuse_unbuilt(feature: &str, variables: &[(&str, &Option<String>)]) -> Result<(), ConfigError> {
     match variables.iter().find(|(_, value)| value.is_some()) {
         Some((name, _)) => Err(ConfigError::Invalid(format!(
@@ -250,7 +254,7 @@ impl DatabaseConfig {
     /// `OMS_DB_NAME`), `sqlite:<path>` or `postgres://...`. Unset means `data-api` when
     /// `OMS_DB_CLUSTER_ARN` is set, else the embedded file at [`DEFAULT_SQLITE_PATH`].
     pub fn from_env() -> Result<DatabaseConfig, ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let var = env_var;
         let choice = var("OMS_DATABASE").unwrap_or_else(|| {
             if var("OMS_DB_CLUSTER_ARN").is_some() {
                 "data-api".into()

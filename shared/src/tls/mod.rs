@@ -121,7 +121,7 @@ pub async fn load_aws_config() -> Result<aws_config::SdkConfig, ConfigError> {
     if let Some(client) = TlsTrust::from_env()?.http_client() {
         loader = loader.http_client(client);
     }
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = crate::app::env_var;
     if var("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         if let Some(region) = var("AWS_REGION") {
             loader = loader.region(aws_config::Region::new(region));
