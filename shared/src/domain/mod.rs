@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod catalog;
+pub mod dates;
 pub mod events;
 pub mod history;
 pub mod lifecycle;

@@ -163,6 +163,11 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZWG", 2),
 ];
 
+/// How many decimals a currency's amounts have (`None` for an unknown code).
+pub fn minor_units(currency: &str) -> Option<u32> {
+    CURRENCIES.iter().find(|(c, _)| *c == currency).map(|(_, units)| *units)
+}
+
 /// The largest amount accepted (fits `numeric(16, 2)` with room to spare).
 const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
@@ -179,6 +184,18 @@ pub struct Money {
 }
 
 impl Money {
+    /// An amount as a database gives it back, at its currency's scale: a column with a fixed
+    /// scale returns `5.000` for 5 yen, which must read as `5` again (or a later patch that
+    /// sends it back would be refused for its decimals).
+    pub fn from_stored(mut amount: Decimal, currency: String) -> Money {
+        if let Some(units) = minor_units(&currency)
+            && amount.round_dp(units) == amount
+        {
+            amount.rescale(units);
+        }
+        Money { amount, currency }
+    }
+
     /// Parses an amount string and currency code, reporting each failing part.
     pub fn parse(amount: Option<&str>, currency: Option<&str>) -> Result<Money, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
@@ -187,8 +204,8 @@ impl Money {
                 errors.push(("currency", "is required".to_owned()));
                 None
             }
-            Some(code) => match CURRENCIES.iter().find(|(c, _)| *c == code) {
-                Some((_, units)) => Some(*units),
+            Some(code) => match minor_units(code) {
+                Some(units) => Some(units),
                 None => {
                     errors.push((
                         "currency",
@@ -258,6 +275,17 @@ mod tests {
         let money = Money::parse(Some("125000"), Some("EUR")).unwrap();
         assert_eq!(money.amount.to_string(), "125000.00");
         assert_eq!(Money::parse(Some("5"), Some("JPY")).unwrap().amount.to_string(), "5");
+    }
+
+    #[test]
+    fn stored_amounts_come_back_at_their_currency_scale() {
+        let dec = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(Money::from_stored(dec("5.000"), "JPY".into()).amount.to_string(), "5");
+        assert_eq!(Money::from_stored(dec("125000.000"), "EUR".into()).amount.to_string(), "125000.00");
+        assert_eq!(Money::from_stored(dec("1.234"), "KWD".into()).amount.to_string(), "1.234");
+        assert_eq!(Money::from_stored(dec("7"), "EUR".into()).amount.to_string(), "7.00");
+        // Nothing is lost: a value with more decimals than its currency keeps them.
+        assert_eq!(Money::from_stored(dec("1.005"), "EUR".into()).amount.to_string(), "1.005");
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! is valid ("parse, don't validate"). Request bodies become these types in one place each.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::lifecycle::Status;
 use super::money::Money;
 use super::validation::{FieldErrors, parse_text};
-use crate::sql::value::DATE_FORMAT;
+use super::dates::{DATE_FORMAT, LAST_DATE, RANGE_TEXT, add_days};
+pub use super::dates::parse_date;
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;
@@ -129,17 +130,14 @@ pub struct TimelineInput {
     pub specific_days: Option<Vec<String>>,
 }
 
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<Date, String> {
-    Date::parse(text, DATE_FORMAT).map_err(|_| "must be a date as YYYY-MM-DD".to_owned())
-}
-
 impl Timeline {
     /// The last day of the timeline.
     pub fn last_day(&self) -> Date {
         match (self.end_date, self.duration_days) {
             (Some(end), _) => end,
-            (None, Some(days)) => self.start_date + Duration::days(days.saturating_sub(1)),
+            // A parsed timeline always ends within the supported range; the fallback only keeps
+            // a stored value from outside it from overflowing.
+            (None, Some(days)) => add_days(self.start_date, days.saturating_sub(1)).unwrap_or(Date::MAX),
             (None, None) => self.start_date,
         }
     }
@@ -160,10 +158,17 @@ impl Timeline {
             (None, None) => errors.add("end_date", "give either end_date or duration_days"),
             _ => {}
         }
-        if let Some(days) = input.duration_days
-            && !(1..=TIMELINE_MAX_DAYS).contains(&days)
-        {
-            errors.add("duration_days", format!("must be between 1 and {TIMELINE_MAX_DAYS}"));
+        if let Some(days) = input.duration_days {
+            if !(1..=TIMELINE_MAX_DAYS).contains(&days) {
+                errors.add("duration_days", format!("must be between 1 and {TIMELINE_MAX_DAYS}"));
+            } else if let Some(start) = start
+                && add_days(start, days - 1).is_none()
+            {
+                errors.add(
+                    "duration_days",
+                    format!("the timeline must end by {LAST_DATE} (dates are supported {RANGE_TEXT})"),
+                );
+            }
         }
         if let (Some(start), Some(end)) = (start, end) {
             if end < start {

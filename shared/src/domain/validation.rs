@@ -13,21 +13,55 @@ pub struct FieldError {
 }
 
 /// Accumulates field errors while a request is parsed into domain values.
+///
+/// A field whose value could not be read at all (wrong JSON type, a NUL character) is recorded
+/// as unreadable; later findings about it or anything inside it ("is required", ...) are
+/// dropped, so that each problem is reported once.
 #[derive(Debug, Default, Clone)]
-pub struct FieldErrors(Vec<FieldError>);
+pub struct FieldErrors {
+    errors: Vec<FieldError>,
+    unreadable: Vec<String>,
+}
 
 impl FieldErrors {
     /// No errors yet.
     pub fn new() -> Self {
-        FieldErrors(Vec::new())
+        FieldErrors::default()
     }
 
-    /// Records a failing field.
+    /// Records a failing field, unless it was already reported as unreadable.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
+        let field = field.into();
+        if self.is_unreadable(&field) {
+            return;
+        }
+        self.errors.push(FieldError {
+            field,
             message: message.into(),
         });
+    }
+
+    /// Records a field whose value could not be read; nothing more is said about it.
+    pub fn add_unreadable(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        if self.is_unreadable(&field) {
+            return;
+        }
+        self.unreadable.push(field.clone());
+        self.errors.push(FieldError {
+            field,
+            message: message.into(),
+        });
+    }
+
+    /// Whether `field`, or an object or list it lies in, was reported as unreadable.
+    fn is_unreadable(&self, field: &str) -> bool {
+        self.unreadable.iter().any(|u| {
+            field == u
+                || field
+                    .strip_prefix(u.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
     }
 
     /// Records the error of a parse result and returns its value, if any.
@@ -51,24 +85,41 @@ impl FieldErrors {
 
     /// True when nothing failed.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.errors.is_empty()
     }
 
     /// Appends errors found under a prefix (`timeline` + `end_date` = `timeline.end_date`).
     pub fn extend_prefixed(&mut self, prefix: &str, other: FieldErrors) {
-        for e in other.0 {
-            self.add(format!("{prefix}.{}", e.field), e.message);
+        let unreadable = other.unreadable;
+        for e in other.errors {
+            let field = format!("{prefix}.{}", e.field);
+            if unreadable.contains(&e.field) {
+                self.add_unreadable(field, e.message);
+            } else {
+                self.add(field, e.message);
+            }
+        }
+    }
+
+    /// Appends another list's errors (and what it found unreadable) as they are.
+    pub fn append(&mut self, other: FieldErrors) {
+        for e in other.errors {
+            if other.unreadable.contains(&e.field) {
+                self.add_unreadable(e.field, e.message);
+            } else {
+                self.add(e.field, e.message);
+            }
         }
     }
 
     /// The collected errors.
     pub fn into_vec(self) -> Vec<FieldError> {
-        self.0
+        self.errors
     }
 
     /// `Ok(value)` when nothing failed, otherwise every failure.
     pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
-        if self.0.is_empty() {
+        if self.errors.is_empty() {
             value().ok_or_else(|| {
                 vec![FieldError {
                     field: "".into(),
@@ -76,7 +127,7 @@ impl FieldErrors {
                 }]
             })
         } else {
-            Err(self.0)
+            Err(self.errors)
         }
     }
 }

@@ -173,14 +173,20 @@ fn object_store_error(e: crate::ports::objects::ObjectStoreError) -> ApiError {
 pub async fn register(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let opportunity_id = path_id(&request, "id")?;
-    let body: RegisterAttachmentRequest = json_body(&request)?;
-    let registration = Registration::parse(
+    let (body, mut errors): (RegisterAttachmentRequest, _) = json_body(&request)?;
+    let registration = match Registration::parse(
         body.file_name.as_deref(),
         body.content_type.as_deref(),
         body.size_bytes,
         body.sha256.as_deref(),
-    )
-    .map_err(|e| ApiError::Validation(e.into_vec()))?;
+    ) {
+        Ok(registration) if errors.is_empty() => registration,
+        Ok(_) => return Err(ApiError::Validation(errors.into_vec())),
+        Err(found) => {
+            errors.append(found);
+            return Err(ApiError::Validation(errors.into_vec()));
+        }
+    };
     let opportunity = match app.opportunities.get(opportunity_id).await? {
         Some(o) if caller.can_access(&o.owner_sub) => o,
         _ => return Err(ApiError::NotFound(format!("no opportunity {opportunity_id}"))),

@@ -11,7 +11,7 @@ use crate::consumers::after_commit;
 use crate::domain::catalog::{Customer, NAME_MAX, Skill, name_key};
 use crate::domain::events::ChangeEvent;
 use crate::domain::opportunity::SkillCategory;
-use crate::domain::validation::{FieldErrors, parse_text};
+use crate::domain::validation::parse_text;
 use crate::http::ApiError;
 use crate::http::cursor::{Page, parse_limit};
 use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
@@ -44,9 +44,8 @@ pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body
 /// `POST /v1/customers`: any user may add a customer; names are unique.
 pub async fn create_customer(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = caller(&request)?;
-    let body: CreateCustomerRequest = json_body(&request)?;
+    let (body, mut errors): (CreateCustomerRequest, _) = json_body(&request)?;
     let key = idempotency_key(&request)?;
-    let mut errors = FieldErrors::new();
     let name = errors
         .require("name", body.name.as_deref())
         .and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));
@@ -191,9 +190,8 @@ pub async fn list_skills(app: &App, request: Request) -> Result<Response<Body>, 
 /// `POST /v1/skills`: Admins add catalog skills.
 pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = admin(&request)?;
-    let body: CreateSkillRequest = json_body(&request)?;
+    let (body, mut errors): (CreateSkillRequest, _) = json_body(&request)?;
     let key = idempotency_key(&request)?;
-    let mut errors = FieldErrors::new();
     let name = errors
         .require("name", body.name.as_deref())
         .and_then(|n| errors.check("name", parse_text(n, NAME_MAX, false)));

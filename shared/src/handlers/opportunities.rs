@@ -4,7 +4,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value, json};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::idempotent::{self, Once};
@@ -22,15 +22,17 @@ use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
 use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
+use crate::http::body::{parse_body, read_value};
 use crate::http::cursor::{Page, malformed, parse_limit, position};
 use crate::http::request::{
     check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager,
-    parse_json, path_id, query, request_fingerprint,
+    path_id, query, request_fingerprint,
 };
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
 use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
 use crate::ports::store::{NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError};
-use crate::sql::value::{DATE_FORMAT, parse_timestamp};
+use crate::domain::dates;
+use crate::sql::value::DATE_FORMAT;
 use lambda_http::http;
 
 /// How often a change is recomputed when a concurrent writer got there first (no `If-Match`).
@@ -118,7 +120,7 @@ async fn load_accessible(app: &App, caller: &Caller, id: Uuid) -> Result<Opportu
 /// `POST /v1/opportunities`: creates a draft.
 pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
-    let body: CreateOpportunityRequest = json_body(&request)?;
+    let (body, mut errors): (CreateOpportunityRequest, _) = json_body(&request)?;
     let key = idempotency_key(&request)?;
     let now = app.clock.now();
     // With an Idempotency-Key the id derives from it, so a retry can never create a second one.
@@ -129,7 +131,6 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         ),
         None => app.ids.new_id(),
     };
-    let mut errors = FieldErrors::new();
     let customer = parse_customer(&mut errors, body.customer.as_ref(), app.ids.new_id());
     let details = parse_details(
         &mut errors,
@@ -283,15 +284,13 @@ fn bad_parameter(name: &str, expected: &str) -> ApiError {
     }
 }
 
-/// Accepts an RFC 3339 timestamp or a date (midnight UTC).
+/// Accepts an RFC 3339 timestamp or a date (midnight UTC), within the supported range.
 fn parse_instant(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTime>, ApiError> {
     let Some(text) = raw else { return Ok(None) };
-    if let Ok(date) = Date::parse(&text, DATE_FORMAT) {
-        return Ok(Some(date.midnight().assume_utc()));
-    }
-    parse_timestamp(&text)
-        .map(Some)
-        .ok_or_else(|| bad_parameter(name, "an RFC 3339 timestamp or a date (YYYY-MM-DD)"))
+    dates::parse_instant(&text).map(Some).map_err(|message| ApiError::BadRequest {
+        code: "invalid_parameter",
+        detail: format!("{name} {message}"),
+    })
 }
 
 /// `GET /v1/opportunities`: Sales Managers see their own, Admins all.
@@ -336,10 +335,27 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
         None => None,
         Some((value, id)) => Some(match sort {
             SortKey::CreatedAt | SortKey::UpdatedAt => {
-                SortPosition::Timestamp(parse_timestamp(&value).ok_or_else(malformed)?, id)
+                SortPosition::Timestamp(dates::parse_instant(&value).map_err(|_| malformed())?, id)
             }
-            SortKey::Priority => SortPosition::Rank(value.parse().map_err(|_| malformed())?, id),
-            SortKey::StartDate => SortPosition::Date(parse_date(&value).map_err(|_| malformed())?, id),
+            SortKey::Priority => SortPosition::Rank(
+                value
+                    .parse()
+                    .ok()
+                    .filter(|rank| (1..=4).contains(rank))
+                    .ok_or_else(malformed)?,
+                id,
+            ),
+            // Opportunities without a timeline sort last, under a key past the supported range.
+            SortKey::StartDate => SortPosition::Date(
+                parse_date(&value)
+                    .ok()
+                    .or_else(|| {
+                        let no_start = crate::store::NO_START_DATE;
+                        (no_start.format(DATE_FORMAT).ok()? == value).then_some(no_start)
+                    })
+                    .ok_or_else(malformed)?,
+                id,
+            ),
         }),
     };
     let owner_sub = if caller.is_admin() {
@@ -512,12 +528,8 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let body = checked_body(&request, &["application/merge-patch+json", "application/json"])?;
-    let patch: Value = parse_json(body)?;
-    let Value::Object(mut patch) = patch else {
-        return Err(ApiError::field("", "the merge patch must be a JSON object"));
-    };
+    let (mut patch, mut errors): (Map<String, Value>, _) = parse_body(body)?;
     let reason_value = patch.remove("reason");
-    let mut errors = FieldErrors::new();
     let reason = match reason_value {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => errors.check("reason", parse_text(&text, super::input::REASON_MAX, true)),
@@ -552,16 +564,12 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             }
         }
         let arr: Option<MoneyInput> = match doc.get("annual_recurring_revenue") {
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| errors.add("annual_recurring_revenue", e.to_string()))
-                .ok(),
+            Some(v) => read_value(v.clone(), "annual_recurring_revenue", &mut errors),
             None => None,
         };
         let timeline: Option<TimelineInput> = match doc.get("timeline") {
             None | Some(Value::Null) => None,
-            Some(v) => serde_json::from_value(v.clone())
-                .map_err(|e| errors.add("timeline", e.to_string()))
-                .ok(),
+            Some(v) => read_value(v.clone(), "timeline", &mut errors),
         };
         let customer_id = match doc.get("customer") {
             Some(Value::Object(c)) if c.len() == 1 => c
@@ -676,8 +684,7 @@ fn optional_reason(errors: &mut FieldErrors, reason: Option<&str>) -> Option<Str
 pub async fn put_problem_statement(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
-    let body: ProblemStatementRequest = json_body(&request)?;
-    let mut errors = FieldErrors::new();
+    let (body, mut errors): (ProblemStatementRequest, _) = json_body(&request)?;
     let statement = errors
         .require("markdown", body.markdown.as_deref())
         .and_then(|m| errors.check("markdown", ProblemStatement::parse(m)));
@@ -717,8 +724,7 @@ pub async fn put_problem_statement(app: &App, request: Request) -> Result<Respon
 pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
-    let body: SkillRequirementsRequest = json_body(&request)?;
-    let mut errors = FieldErrors::new();
+    let (body, mut errors): (SkillRequirementsRequest, _) = json_body(&request)?;
     let items = errors
         .require("items", body.items.as_ref())
         .cloned()
@@ -807,8 +813,7 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
 pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
-    let body: CancelRequest = json_body(&request)?;
-    let mut errors = FieldErrors::new();
+    let (body, mut errors): (CancelRequest, _) = json_body(&request)?;
     let reason = parse_reason(&mut errors, body.reason.as_deref());
     let reason = errors.finish(|| reason).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::problem::ApiError;
 use crate::auth::Caller;
-use crate::domain::validation::FieldError;
+use crate::domain::validation::FieldErrors;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -66,11 +66,16 @@ pub fn path_id(request: &Request, name: &str) -> Result<Uuid, ApiError> {
     })
 }
 
-/// A query string parameter; repeated parameters are a 400.
+/// A query string parameter; repeated parameters are a 400, and so is U+0000 in a value (no
+/// backend may see it: PostgreSQL refuses it, SQLite would match it as text).
 pub fn query(request: &Request, name: &str) -> Result<Option<String>, ApiError> {
     let params = request.query_string_parameters();
     match params.all(name) {
         None => Ok(None),
+        Some(values) if values.len() == 1 && values[0].contains('\0') => Err(ApiError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("query parameter {name} must not contain the NUL character (U+0000)"),
+        }),
         Some(values) if values.len() == 1 => Ok(Some(values[0].to_owned())),
         Some(_) => Err(ApiError::BadRequest {
             code: "invalid_parameter",
@@ -136,29 +141,10 @@ pub fn checked_body<'r>(request: &'r Request, media_types: &[&str]) -> Result<&'
     Ok(bytes)
 }
 
-/// Parses a JSON body: 400 when it is not JSON, 422 naming the field when it has the wrong shape.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest {
-                code: "malformed_json",
-                detail: format!("the body is not valid JSON: {inner}"),
-            }
-        } else {
-            let field = if path == "." { String::new() } else { path };
-            let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-            ApiError::Validation(vec![FieldError { field, message }])
-        }
-    })
-}
-
-/// Reads a JSON body of an `application/json` request.
-pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    parse_json(checked_body(request, &["application/json"])?)
+/// Reads the JSON object body of an `application/json` request: the request read so far, and
+/// every field that could not be read (see [`super::body`]); the handler adds its own findings.
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<(T, FieldErrors), ApiError> {
+    super::body::parse_body(checked_body(request, &["application/json"])?)
 }
 
 /// Hash of what makes two create requests "the same" for idempotency: path and canonical body.

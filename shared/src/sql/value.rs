@@ -114,27 +114,29 @@ pub const DATA_API_TIMESTAMP: &[FormatItem<'static>] =
 pub const EMBEDDED_TIMESTAMP: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 /// `YYYY-MM-DD`.
-pub const DATE_FORMAT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+pub use crate::domain::dates::DATE_FORMAT;
 
 /// Formats a UTC timestamp for the Data API (`typeHint: TIMESTAMP`).
 pub fn data_api_timestamp(ts: OffsetDateTime) -> String {
-    ts.to_offset(time::UtcOffset::UTC)
-        .format(DATA_API_TIMESTAMP)
-        .unwrap_or_default()
+    in_utc(ts).format(DATA_API_TIMESTAMP).unwrap_or_default()
+}
+
+/// The same instant in UTC; one the clock cannot represent in UTC keeps its own offset (only
+/// instants within years 1900 to 9998 as written are ever accepted, so this is a safety net).
+fn in_utc(ts: OffsetDateTime) -> OffsetDateTime {
+    ts.checked_to_offset(time::UtcOffset::UTC).unwrap_or(ts)
 }
 
 /// Formats a UTC timestamp the way the embedded store keeps it.
 pub fn embedded_timestamp(ts: OffsetDateTime) -> String {
-    ts.to_offset(time::UtcOffset::UTC)
-        .format(EMBEDDED_TIMESTAMP)
-        .unwrap_or_default()
+    in_utc(ts).format(EMBEDDED_TIMESTAMP).unwrap_or_default()
 }
 
 /// Parses a timestamp in any form a backend returns: the Data API's `YYYY-MM-DD HH:MM:SS[.f]`
 /// (UTC), or RFC 3339.
 pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     if let Ok(ts) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
-        return Some(ts.to_offset(time::UtcOffset::UTC));
+        return ts.checked_to_offset(time::UtcOffset::UTC);
     }
     const WITH_FRACTION: &[FormatItem<'static>] =
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");

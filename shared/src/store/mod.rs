@@ -4,4 +4,4 @@
 mod sql_store;
 pub mod statements;
 
-pub use sql_store::SqlStore;
+pub use sql_store::{NO_START_DATE, SqlStore};

@@ -121,10 +121,7 @@ fn timeline_from_row(row: &Row) -> Result<Option<Timeline>, DbError> {
 }
 
 fn money_from_row(row: &Row) -> Result<Money, DbError> {
-    Ok(Money {
-        amount: row.decimal("arr_amount")?,
-        currency: row.text("arr_currency")?,
-    })
+    Ok(Money::from_stored(row.decimal("arr_amount")?, row.text("arr_currency")?))
 }
 
 fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {

@@ -1,0 +1,329 @@
+//! Reading JSON request bodies so that one response names every failing field.
+//!
+//! serde stops at the first field of the wrong type, which would hide every other mistake in the
+//! request. So a body is read as a JSON value first, then deserialized into its request type; when
+//! a field cannot be read (wrong JSON type, unknown name, a U+0000 character), that field is
+//! recorded as unreadable, taken out of the value, and deserialization goes on without it. The
+//! handler's own validation then adds its findings to the same list, skipping fields already
+//! reported as unreadable, so a person sees each problem once, in plain words.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_path_to_error::Segment;
+
+use super::problem::ApiError;
+use crate::domain::validation::FieldErrors;
+
+/// Parses a JSON body into `T`: 400 when it is not JSON, otherwise the value read and the fields
+/// that could not be read. A body that is not a JSON object is a 422 on its own.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, FieldErrors), ApiError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|error| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!(
+            "the body is not valid JSON (line {}, column {})",
+            error.line(),
+            error.column()
+        ),
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::field("", "the body must be a JSON object"));
+    }
+    let mut errors = FieldErrors::new();
+    match read_value(value, "", &mut errors) {
+        Some(parsed) => Ok((parsed, errors)),
+        None => Err(ApiError::Validation(errors.into_vec())),
+    }
+}
+
+/// Deserializes `value` (found at `prefix` in the request) into `T`, recording every field that
+/// cannot be read in `errors`. `None` only when the value as a whole cannot be read.
+pub fn read_value<T: DeserializeOwned>(mut value: Value, prefix: &str, errors: &mut FieldErrors) -> Option<T> {
+    remove_nul_strings(&mut value, prefix, errors);
+    // Each round takes one node out of the value, so this ends; the bound is a safety net.
+    let rounds = count_nodes(&value).saturating_add(1);
+    for _ in 0..rounds {
+        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) => return Some(parsed),
+            Err(error) => error,
+        };
+        let mut segments: Vec<Segment> = error.path().iter().cloned().collect();
+        let message = error.into_inner().to_string();
+        if let Some(name) = unknown_field_name(&message)
+            && !matches!(segments.last(), Some(Segment::Map { key }) if *key == name)
+        {
+            segments.push(Segment::Map { key: name });
+        }
+        let field = join(prefix, &segments);
+        let kind = expected_kind(&message);
+        errors.add_unreadable(field, kind.message());
+        if segments.is_empty() || !take_out(&mut value, &segments, kind) {
+            return None;
+        }
+    }
+    None
+}
+
+/// The name in serde's "unknown field `name`, expected ..." message.
+fn unknown_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.find('`').map(|end| rest[..end].to_owned())
+}
+
+/// What serde expected where it failed, as far as its message tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    Object,
+    List,
+    Boolean,
+    Text,
+    WholeNumber,
+    Number,
+    KnownField,
+    Other,
+}
+
+impl Expected {
+    /// The finding in words for the person who sent the request.
+    fn message(self) -> &'static str {
+        match self {
+            Expected::Object => "must be an object",
+            Expected::List => "must be a list",
+            Expected::Boolean => "must be true or false",
+            Expected::Text => "must be a string",
+            Expected::WholeNumber => "must be a whole number within range",
+            Expected::Number => "must be a number",
+            Expected::KnownField => "is not a field of this request",
+            Expected::Other => "has the wrong type",
+        }
+    }
+
+    /// A value of the expected type, standing in for a list item that could not be read so that
+    /// the other items keep their positions (what is said about it afterwards is dropped).
+    fn placeholder(self) -> Option<Value> {
+        match self {
+            Expected::Object => Some(Value::Object(serde_json::Map::new())),
+            Expected::List => Some(Value::Array(Vec::new())),
+            Expected::Boolean => Some(Value::Bool(false)),
+            Expected::Text => Some(Value::String(String::new())),
+            Expected::WholeNumber | Expected::Number => Some(Value::from(0)),
+            Expected::KnownField | Expected::Other => None,
+        }
+    }
+}
+
+fn expected_kind(message: &str) -> Expected {
+    if message.starts_with("unknown field") {
+        return Expected::KnownField;
+    }
+    let expected = message.rsplit("expected ").next().unwrap_or_default();
+    if expected.starts_with("struct") || expected.starts_with("a map") {
+        Expected::Object
+    } else if expected.starts_with("a sequence") {
+        Expected::List
+    } else if expected.starts_with("a boolean") {
+        Expected::Boolean
+    } else if expected.starts_with("a string") {
+        Expected::Text
+    } else if ["i64", "u64", "i32", "u32", "usize", "isize", "u16", "i16", "u8", "i8"].contains(&expected.trim()) {
+        Expected::WholeNumber
+    } else if expected.starts_with("f64") || expected.starts_with("f32") {
+        Expected::Number
+    } else {
+        Expected::Other
+    }
+}
+
+/// `prefix` and the segments as the API names fields: `timeline.end_date`, `items[2].skill_id`.
+fn join(prefix: &str, segments: &[Segment]) -> String {
+    let mut path = prefix.to_owned();
+    for segment in segments {
+        match segment {
+            Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Segment::Unknown => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push('?');
+            }
+        }
+    }
+    path
+}
+
+/// Takes the node at `segments` out of `value`: a member is removed; a list item is replaced by
+/// a placeholder of the expected type, so that the other items keep the positions the client
+/// gave them. False when that cannot be done.
+fn take_out(value: &mut Value, segments: &[Segment], kind: Expected) -> bool {
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for segment in parents {
+        node = match (segment, node) {
+            (Segment::Map { key }, Value::Object(map)) => match map.get_mut(key) {
+                Some(child) => child,
+                None => return false,
+            },
+            (Segment::Seq { index }, Value::Array(items)) => match items.get_mut(*index) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, node) {
+        (Segment::Map { key }, Value::Object(map)) => map.remove(key).is_some(),
+        (Segment::Seq { index }, Value::Array(items)) => match (items.get_mut(*index), kind.placeholder()) {
+            (Some(item), Some(placeholder)) if *item != placeholder => {
+                *item = placeholder;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// U+0000 is refused in every text on every backend (PostgreSQL cannot store it; SQLite would):
+/// a member holding such a text is removed, a list item becomes an empty text.
+fn remove_nul_strings(value: &mut Value, path: &str, errors: &mut FieldErrors) {
+    const MESSAGE: &str = "must not contain the NUL character (U+0000)";
+    let has_nul = |v: &Value| matches!(v, Value::String(text) if text.contains('\0'));
+    match value {
+        Value::Object(map) => {
+            let bad: Vec<String> = map
+                .iter()
+                .filter(|(k, v)| k.contains('\0') || has_nul(v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in bad {
+                map.remove(&key);
+                let shown = key.replace('\0', "\u{FFFD}");
+                errors.add_unreadable(join(path, &[Segment::Map { key: shown }]), MESSAGE);
+            }
+            for (key, child) in map.iter_mut() {
+                let child_path = join(path, &[Segment::Map { key: key.clone() }]);
+                remove_nul_strings(child, &child_path, errors);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter_mut().enumerate() {
+                let child_path = join(path, &[Segment::Seq { index }]);
+                if has_nul(child) {
+                    errors.add_unreadable(child_path, MESSAGE);
+                    *child = Value::String(String::new());
+                } else {
+                    remove_nul_strings(child, &child_path, errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn count_nodes(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => map.values().map(count_nodes).sum::<usize>().saturating_add(1),
+        Value::Array(items) => items.iter().map(count_nodes).sum::<usize>().saturating_add(1),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Money {
+        amount: Option<String>,
+        currency: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Create {
+        title: Option<String>,
+        priority: Option<String>,
+        count: Option<i64>,
+        money: Option<Money>,
+        days: Option<Vec<String>>,
+    }
+
+    fn fields(errors: FieldErrors) -> Vec<(String, String)> {
+        errors.into_vec().into_iter().map(|e| (e.field, e.message)).collect()
+    }
+
+    #[test]
+    fn every_field_of_the_wrong_type_is_reported_and_the_rest_is_read() {
+        let body = br#"{"title": 5, "priority": "urgent", "count": "x", "money": {"amount": 1.5, "currency": "EUR"}, "days": ["2026-01-01", 7]}"#;
+        let (parsed, errors): (Create, _) = parse_body(body).unwrap();
+        assert_eq!(parsed.priority.as_deref(), Some("urgent"));
+        assert_eq!(parsed.money.unwrap().currency.as_deref(), Some("EUR"));
+        assert_eq!(parsed.days.unwrap()[0], "2026-01-01");
+        let mut found = fields(errors);
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("count".to_owned(), "must be a whole number within range".to_owned()),
+                ("days[1]".to_owned(), "must be a string".to_owned()),
+                ("money.amount".to_owned(), "must be a string".to_owned()),
+                ("title".to_owned(), "must be a string".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_named_and_do_not_stop_the_others() {
+        let body = br#"{"title": "x", "colour": "red", "money": {"amount": "1", "cents": 3}, "count": true}"#;
+        let (parsed, errors): (Create, _) = parse_body(body).unwrap();
+        assert_eq!(parsed.title.as_deref(), Some("x"));
+        let mut found: Vec<String> = fields(errors).into_iter().map(|(f, _)| f).collect();
+        found.sort();
+        assert_eq!(found, vec!["colour", "count", "money.cents"]);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_wherever_they_are() {
+        let body = br#"{"title": "a\u0000b", "days": ["\u0000"], "money": {"currency": "E\u0000"}}"#;
+        let (parsed, errors): (Create, _) = parse_body(body).unwrap();
+        assert!(parsed.title.is_none());
+        let mut found: Vec<String> = fields(errors).into_iter().map(|(f, _)| f).collect();
+        found.sort();
+        assert_eq!(found, vec!["days[0]", "money.currency", "title"]);
+    }
+
+    #[test]
+    fn bodies_that_are_not_objects_or_not_json_are_refused_plainly() {
+        let not_json = parse_body::<Create>(b"{\"title\": ").unwrap_err();
+        assert!(matches!(not_json, ApiError::BadRequest { code: "malformed_json", .. }));
+        assert!(matches!(parse_body::<Create>(b"[1]").unwrap_err(), ApiError::Validation(_)));
+        assert!(matches!(parse_body::<Create>(b"\"x\"").unwrap_err(), ApiError::Validation(_)));
+    }
+
+    #[test]
+    fn a_whole_object_of_the_wrong_type_is_one_error() {
+        let (parsed, errors): (Create, _) = parse_body(br#"{"money": "lots", "days": {"a": 1}}"#).unwrap();
+        assert!(parsed.money.is_none());
+        let mut found = fields(errors);
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("days".to_owned(), "must be a list".to_owned()),
+                ("money".to_owned(), "must be an object".to_owned()),
+            ]
+        );
+    }
+}
