@@ -176,7 +176,7 @@ fn update_of(current: &Opportunity, change: impl FnOnce(&mut Opportunity), at: O
         history: vec![HistoryEntry {
             change: Change::Field {
                 field: "title".into(),
-                old: serde_json::json!(current.title),
+                old: Some(serde_json::json!(current.title)),
                 new: serde_json::json!(next.title),
             },
             at,
@@ -489,9 +489,10 @@ async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
         current = update.opportunity.clone();
         store.update(update).await.expect("update");
     }
-    let first = store.history(current.id, 0, 3).await.expect("history");
-    assert_eq!(first.len(), 4, "limit + 1 rows tell the caller there is more");
-    assert_eq!(first.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    let page = store.history(current.id, 0, 3).await.expect("history");
+    assert!(page.more, "a full page tells the caller there is more");
+    let first = page.items;
+    assert_eq!(first.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(first[0].kind, HistoryKind::Status);
     assert_eq!(first[0].to, Some(Status::Draft));
     assert_eq!(first[1].kind, HistoryKind::Field);
@@ -499,7 +500,8 @@ async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
     assert_eq!(first[1].new, Some(serde_json::json!("H1")));
     assert_eq!(first[1].reason.as_deref(), Some("because"));
     let rest = store.history(current.id, 3, 3).await.expect("history");
-    assert_eq!(rest.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![4, 5]);
+    assert!(!rest.more);
+    assert_eq!(rest.items.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![4, 5]);
 }
 
 fn position(sort: SortKey, s: &oms::ports::store::OpportunitySummary) -> SortPosition {

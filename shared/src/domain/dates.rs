@@ -30,10 +30,13 @@ pub fn in_range(date: Date) -> bool {
 fn has_date_shape(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() == 10
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
 }
 
 /// Parses a client's `YYYY-MM-DD` within the supported range.
@@ -91,7 +94,15 @@ mod tests {
     fn dates_outside_the_supported_range_are_refused() {
         assert!(parse_date("1900-01-01").is_ok());
         assert!(parse_date("9998-12-31").is_ok());
-        for text in ["1899-12-31", "9999-01-01", "0000-01-01", "-001-01-01", "+1999-01-01", "2026-1-01", "20261-01-01"] {
+        for text in [
+            "1899-12-31",
+            "9999-01-01",
+            "0000-01-01",
+            "-001-01-01",
+            "+1999-01-01",
+            "2026-1-01",
+            "20261-01-01",
+        ] {
             assert!(parse_date(text).is_err(), "{text} was accepted");
         }
         assert!(parse_date("2026-02-30").is_err());

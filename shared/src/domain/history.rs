@@ -21,11 +21,29 @@ pub enum Change {
     Field {
         /// Field name (`title`, `timeline`, `problem_statement`, `skill_requirements`, ...).
         field: String,
-        /// Previous value (JSON, `null` when unset).
-        old: Value,
+        /// Previous value (JSON, `null` when unset); `None` where it is not repeated (see
+        /// [`keeps_old_value`]).
+        old: Option<Value>,
         /// New value (JSON).
         new: Value,
     },
+}
+
+/// Whether a change of `field` records the previous value too. A problem statement can be 30 KB:
+/// its records carry the new text only (the previous text is the `new` of the field's previous
+/// record), so that a record stays far below the Data API's 64 KB per row and a page of history
+/// does not carry every text twice.
+pub fn keeps_old_value(field: &str) -> bool {
+    field != "problem_statement"
+}
+
+/// A field change record, keeping the previous value where [`keeps_old_value`] says so.
+pub fn field_change(field: &str, old: Value, new: Value) -> Change {
+    Change::Field {
+        field: field.to_owned(),
+        old: keeps_old_value(field).then_some(old),
+        new,
+    }
 }
 
 /// One record of an opportunity's history.

@@ -281,11 +281,20 @@ mod tests {
     fn stored_amounts_come_back_at_their_currency_scale() {
         let dec = |s: &str| s.parse::<Decimal>().unwrap();
         assert_eq!(Money::from_stored(dec("5.000"), "JPY".into()).amount.to_string(), "5");
-        assert_eq!(Money::from_stored(dec("125000.000"), "EUR".into()).amount.to_string(), "125000.00");
-        assert_eq!(Money::from_stored(dec("1.234"), "KWD".into()).amount.to_string(), "1.234");
+        assert_eq!(
+            Money::from_stored(dec("125000.000"), "EUR".into()).amount.to_string(),
+            "125000.00"
+        );
+        assert_eq!(
+            Money::from_stored(dec("1.234"), "KWD".into()).amount.to_string(),
+            "1.234"
+        );
         assert_eq!(Money::from_stored(dec("7"), "EUR".into()).amount.to_string(), "7.00");
         // Nothing is lost: a value with more decimals than its currency keeps them.
-        assert_eq!(Money::from_stored(dec("1.005"), "EUR".into()).amount.to_string(), "1.005");
+        assert_eq!(
+            Money::from_stored(dec("1.005"), "EUR".into()).amount.to_string(),
+            "1.005"
+        );
     }
 
     #[test]

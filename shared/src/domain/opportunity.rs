@@ -6,11 +6,11 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use super::dates::parse_date;
+use super::dates::{DATE_FORMAT, LAST_DATE, RANGE_TEXT, add_days};
 use super::lifecycle::Status;
 use super::money::Money;
 use super::validation::{FieldErrors, parse_text};
-use super::dates::{DATE_FORMAT, LAST_DATE, RANGE_TEXT, add_days};
-pub use super::dates::parse_date;
 
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 200;
@@ -142,9 +142,10 @@ impl Timeline {
         }
     }
 
-    /// Parses a client's timeline, reporting every failing field (without prefix).
-    pub fn parse(input: &TimelineInput) -> Result<Timeline, FieldErrors> {
-        let mut errors = FieldErrors::new();
+    /// Parses a client's timeline, reporting every failing field (without prefix). `known` holds
+    /// the fields already found unreadable (see [`FieldErrors::scope`]).
+    pub fn parse(input: &TimelineInput, known: FieldErrors) -> Result<Timeline, FieldErrors> {
+        let mut errors = known;
         let start = errors
             .require("start_date", input.start_date.as_deref())
             .and_then(|s| errors.check("start_date", parse_date(s)));
@@ -155,7 +156,9 @@ impl Timeline {
         let flexible = errors.require("flexible", input.flexible);
         match (&input.end_date, input.duration_days) {
             (Some(_), Some(_)) => errors.add("duration_days", "give either end_date or duration_days, not both"),
-            (None, None) => errors.add("end_date", "give either end_date or duration_days"),
+            (None, None) if !errors.is_unreadable("duration_days") && !errors.is_unreadable("end_date") => {
+                errors.add("end_date", "give either end_date or duration_days")
+            }
             _ => {}
         }
         if let Some(days) = input.duration_days {

@@ -54,8 +54,22 @@ impl FieldErrors {
         });
     }
 
+    /// What is known to be unreadable under `prefix`, with the prefix taken off, and no errors:
+    /// the start of a nested parse whose findings come back through [`Self::extend_prefixed`].
+    pub fn scope(&self, prefix: &str) -> FieldErrors {
+        let nested = format!("{prefix}.");
+        FieldErrors {
+            errors: Vec::new(),
+            unreadable: self
+                .unreadable
+                .iter()
+                .filter_map(|u| u.strip_prefix(&nested).map(str::to_owned))
+                .collect(),
+        }
+    }
+
     /// Whether `field`, or an object or list it lies in, was reported as unreadable.
-    fn is_unreadable(&self, field: &str) -> bool {
+    pub fn is_unreadable(&self, field: &str) -> bool {
         self.unreadable.iter().any(|u| {
             field == u
                 || field

@@ -247,7 +247,10 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
     let list_name = format!("attachments:{opportunity_id}");
     let after = match position(&request, &list_name)? {
         None => None,
-        Some((value, id)) => Some((crate::sql::value::parse_timestamp(&value).ok_or_else(malformed)?, id)),
+        Some((value, id)) => Some((
+            crate::domain::dates::parse_instant(&value).map_err(|_| malformed())?,
+            id,
+        )),
     };
     match app.opportunities.get(opportunity_id).await? {
         Some(o) if caller.can_access(&o.owner_sub) => {}

@@ -136,7 +136,9 @@ async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "cache unavailable; reading the catalog from the database"),
     }
-    const PAGE: i64 = 500;
+    // 100 skills of the longest legal name and description stay well under the Data API's 1 MiB
+    // per response (500 did not).
+    const PAGE: i64 = 100;
     let mut skills: Vec<Skill> = Vec::new();
     loop {
         let after = skills.last().map(|s| (name_key(&s.name), s.id));

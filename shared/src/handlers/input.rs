@@ -107,7 +107,7 @@ pub fn parse_details(
         None => None,
     };
     let timeline = match timeline {
-        Some(input) => match Timeline::parse(input) {
+        Some(input) => match Timeline::parse(input, errors.scope("timeline")) {
             Ok(t) => Some(Some(t)),
             Err(problems) => {
                 errors.extend_prefixed("timeline", problems);
@@ -139,7 +139,9 @@ pub fn parse_customer(errors: &mut FieldErrors, input: Option<&CustomerInput>, n
             .check("customer.name", parse_text(name, NAME_MAX, false))
             .map(|name| CustomerChoice::ByName { id: new_id, name }),
         _ => {
-            errors.add("customer", "give either id or name");
+            if !errors.is_unreadable("customer.id") && !errors.is_unreadable("customer.name") {
+                errors.add("customer", "give either id or name");
+            }
             None
         }
     }

@@ -16,14 +16,15 @@ use super::views::{AttachmentSummary, OpportunitySummaryView, OpportunityView};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::consumers::after_commit;
+use crate::domain::dates;
 use crate::domain::events::ChangeEvent;
-use crate::domain::history::{Change, HistoryEntry, HistoryItem};
+use crate::domain::history::{self, Change, HistoryEntry};
 use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
 use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::body::{parse_body, read_value};
-use crate::http::cursor::{Page, malformed, parse_limit, position};
+use crate::http::cursor::{Cursor, Page, malformed, parse_limit, position};
 use crate::http::request::{
     check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager,
     path_id, query, request_fingerprint,
@@ -31,7 +32,6 @@ use crate::http::request::{
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
 use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
 use crate::ports::store::{NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError};
-use crate::domain::dates;
 use crate::sql::value::DATE_FORMAT;
 use lambda_http::http;
 
@@ -287,10 +287,12 @@ fn bad_parameter(name: &str, expected: &str) -> ApiError {
 /// Accepts an RFC 3339 timestamp or a date (midnight UTC), within the supported range.
 fn parse_instant(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTime>, ApiError> {
     let Some(text) = raw else { return Ok(None) };
-    dates::parse_instant(&text).map(Some).map_err(|message| ApiError::BadRequest {
-        code: "invalid_parameter",
-        detail: format!("{name} {message}"),
-    })
+    dates::parse_instant(&text)
+        .map(Some)
+        .map_err(|message| ApiError::BadRequest {
+            code: "invalid_parameter",
+            detail: format!("{name} {message}"),
+        })
 }
 
 /// `GET /v1/opportunities`: Sales Managers see their own, Admins all.
@@ -475,11 +477,7 @@ fn field_change(
     reason: &Option<String>,
 ) -> HistoryEntry {
     HistoryEntry {
-        change: Change::Field {
-            field: field.into(),
-            old,
-            new,
-        },
+        change: history::field_change(field, old, new),
         at,
         actor: actor.into(),
         reason: reason.clone(),
@@ -560,7 +558,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         let text = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_owned);
         for name in ["title", "description", "priority"] {
             if doc.get(name).is_some_and(|v| !v.is_string()) {
-                errors.add(name, "must be a string");
+                errors.add_unreadable(name, "must be a string");
             }
         }
         let arr: Option<MoneyInput> = match doc.get("annual_recurring_revenue") {
@@ -867,13 +865,23 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
         None => 0,
     };
     load_accessible(app, &caller, id).await?;
-    let rows = app.opportunities.history(id, after_seq, limit).await?;
-    let page = Page::from_overfetch(
-        rows,
-        limit,
-        &list_name,
-        |h: &HistoryItem| (h.seq.to_string(), id.to_string()),
-        |h| h,
-    );
-    json_response(StatusCode::OK, &page)
+    let found = app.opportunities.history(id, after_seq, limit).await?;
+    let next_cursor = match found.items.last() {
+        Some(last) if found.more => Some(
+            Cursor {
+                list: list_name,
+                value: last.seq.to_string(),
+                id: id.to_string(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    json_response(
+        StatusCode::OK,
+        &Page {
+            items: found.items,
+            next_cursor,
+        },
+    )
 }

@@ -307,9 +307,21 @@ mod tests {
     #[test]
     fn bodies_that_are_not_objects_or_not_json_are_refused_plainly() {
         let not_json = parse_body::<Create>(b"{\"title\": ").unwrap_err();
-        assert!(matches!(not_json, ApiError::BadRequest { code: "malformed_json", .. }));
-        assert!(matches!(parse_body::<Create>(b"[1]").unwrap_err(), ApiError::Validation(_)));
-        assert!(matches!(parse_body::<Create>(b"\"x\"").unwrap_err(), ApiError::Validation(_)));
+        assert!(matches!(
+            not_json,
+            ApiError::BadRequest {
+                code: "malformed_json",
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse_body::<Create>(b"[1]").unwrap_err(),
+            ApiError::Validation(_)
+        ));
+        assert!(matches!(
+            parse_body::<Create>(b"\"x\"").unwrap_err(),
+            ApiError::Validation(_)
+        ));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use super::problem::ApiError;
 pub const DEFAULT_LIMIT: i64 = 20;
 /// Largest page size.
 pub const MAX_LIMIT: i64 = 100;
+/// Longest cursor accepted: the longest position (a 200-character name key) fits with room.
+const MAX_CURSOR_CHARS: usize = 2_048;
 
 /// A position in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,9 +38,14 @@ impl Cursor {
             code: "invalid_cursor",
             detail: "the cursor is malformed or belongs to another list or sort order".into(),
         };
+        if text.len() > MAX_CURSOR_CHARS {
+            return Err(invalid());
+        }
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-        if cursor.list != list {
+        // A forged cursor is input like any other: its position reaches SQL, where U+0000 is
+        // refused by PostgreSQL and would be text to SQLite.
+        if cursor.list != list || cursor.value.contains('\0') || cursor.id.contains('\0') {
             return Err(invalid());
         }
         Ok(cursor)

@@ -201,6 +201,15 @@ pub struct OpportunitySummary {
     pub updated_at: OffsetDateTime,
 }
 
+/// A page of history records.
+#[derive(Debug, Clone)]
+pub struct HistoryPage {
+    /// The records, oldest first.
+    pub items: Vec<HistoryItem>,
+    /// Whether records follow this page.
+    pub more: bool,
+}
+
 /// Reads and writes opportunities with their history.
 #[async_trait]
 pub trait OpportunityStore: Send + Sync {
@@ -208,8 +217,9 @@ pub trait OpportunityStore: Send + Sync {
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError>;
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
-    /// History records after `after_seq`, oldest first (up to `limit + 1`).
-    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError>;
+    /// History records after `after_seq`, oldest first: at most `limit`, fewer when their text
+    /// would make the page too large for one Data API response, and whether more follow.
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError>;
     /// Creates a draft, its customer if new, its history, its event and the idempotency record,
     /// all in one transaction.
     async fn create(

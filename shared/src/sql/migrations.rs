@@ -77,18 +77,28 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
             Dialect::Sqlite => migration.sqlite,
         };
         let mut tx = executor.begin().await?;
-        for statement in statements(ddl) {
-            tx.execute(statement, &[]).await?;
+        let work = async {
+            for statement in statements(ddl) {
+                tx.execute(statement, &[]).await?;
+            }
+            tx.execute(
+                INSERT_APPLIED,
+                &params![
+                    "version" => migration.version,
+                    "name" => migration.name,
+                    "applied_at" => SqlValue::Text(OffsetDateTime::now_utc().to_string()),
+                ],
+            )
+            .await
         }
-        tx.execute(
-            INSERT_APPLIED,
-            &params![
-                "version" => migration.version,
-                "name" => migration.name,
-                "applied_at" => SqlValue::Text(OffsetDateTime::now_utc().to_string()),
-            ],
-        )
-        .await?;
+        .await;
+        // Roll back explicitly: a Data API transaction left open would hold its locks for minutes.
+        if let Err(error) = work {
+            if let Err(rollback_error) = tx.rollback().await {
+                tracing::warn!(error = %rollback_error, "rollback of a failed migration failed");
+            }
+            return Err(error);
+        }
         tx.commit().await?;
         tracing::info!(
             version = migration.version,

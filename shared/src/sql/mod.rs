@@ -7,6 +7,7 @@
 //! suite's proof that what Aurora runs is valid PostgreSQL). Values cross the boundary in the Data
 //! API's typed model ([`SqlValue`] with a type hint), so every executor sees what Aurora would see.
 
+pub mod limits;
 pub mod migrations;
 #[cfg(feature = "postgres")]
 pub mod postgres;

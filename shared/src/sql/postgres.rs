@@ -236,6 +236,8 @@ async fn run(client: &Client, sql: &str, params: &[Param]) -> Result<(Vec<Row>, 
         rows.push(Row::new(columns));
     }
     let affected = stream.rows_affected().unwrap_or(0);
+    // Refuse what Aurora's Data API would, so that the SQL suite fails where production would.
+    super::limits::check(&rows)?;
     Ok((rows, affected))
 }
 

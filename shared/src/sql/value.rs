@@ -161,6 +161,11 @@ impl Row {
         Row { columns }
     }
 
+    /// Every value of the row, in column order.
+    pub fn values(&self) -> impl Iterator<Item = &SqlValue> {
+        self.columns.iter().map(|(_, value)| value)
+    }
+
     fn value(&self, name: &str) -> Result<&SqlValue, DbError> {
         self.columns
             .iter()

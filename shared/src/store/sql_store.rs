@@ -16,10 +16,15 @@ use crate::domain::opportunity::{
 };
 use crate::params;
 use crate::ports::store::{
-    Created, CustomerChoice, CustomerStore, IdempotencyClaim, NewOpportunity, OpportunityQuery, OpportunityStore,
-    OpportunitySummary, OpportunityUpdate, OutboxStore, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
+    Created, CustomerChoice, CustomerStore, HistoryPage, IdempotencyClaim, NewOpportunity, OpportunityQuery,
+    OpportunityStore, OpportunitySummary, OpportunityUpdate, OutboxStore, SkillStore, SortKey, SortPosition,
+    StoreError, StoredResponse,
 };
 use crate::sql::value::DATE_FORMAT;
+
+/// The most text (old and new values, reasons) one page of history carries: with JSON escaping and
+/// the Data API's field wrappers a page stays under its 1 MiB per response.
+const HISTORY_PAGE_MAX_BYTES: i64 = 384 * 1024;
 use crate::sql::{DbError, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
 
 /// The sort key of opportunities without a timeline: after every real date.
@@ -39,6 +44,24 @@ struct Named<'a> {
     what: &'static str,
 }
 
+/// Ends a transaction by the outcome of its work: commit on success, and on any error an explicit
+/// rollback before the error is returned. A transaction merely dropped would, on the Data API,
+/// keep its row locks until the API expires it minutes later.
+async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> Result<T, StoreError> {
+    match work {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback_error) = tx.rollback().await {
+                tracing::warn!(error = %rollback_error, "rollback after a failed transaction failed");
+            }
+            Err(error)
+        }
+    }
+}
+
 impl SqlStore {
     /// Inserts a uniquely named record (customer, skill) with its event and, when given, its
     /// idempotency record, in one transaction.
@@ -51,27 +74,28 @@ impl SqlStore {
         value: T,
     ) -> Result<Created<T>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency
-            && let Some(answer) = claim_key(tx.as_mut(), claim, at).await?
-        {
-            tx.rollback().await?;
-            return answer.map(Created::Replay);
+        let work = async {
+            if let Some(claim) = &idempotency
+                && let Some(answer) = claim_key(tx.as_mut(), claim, at).await?
+            {
+                return answer.map(Created::Replay);
+            }
+            if tx.execute(named.insert.0, named.insert.1).await? != 1 {
+                let rows = tx.query(named.existing, &params!["name_key" => named.key]).await?;
+                let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
+                return Err(StoreError::Duplicate {
+                    what: named.what,
+                    existing_id,
+                });
+            }
+            insert_event(tx.as_mut(), event).await?;
+            if let Some(claim) = &idempotency {
+                complete_key(tx.as_mut(), claim, &value).await?;
+            }
+            Ok(Created::New(value))
         }
-        if tx.execute(named.insert.0, named.insert.1).await? != 1 {
-            let rows = tx.query(named.existing, &params!["name_key" => named.key]).await?;
-            tx.rollback().await?;
-            let existing_id = rows.first().map(|r| r.uuid("id")).transpose()?;
-            return Err(StoreError::Duplicate {
-                what: named.what,
-                existing_id,
-            });
-        }
-        insert_event(tx.as_mut(), event).await?;
-        if let Some(claim) = &idempotency {
-            complete_key(tx.as_mut(), claim, &value).await?;
-        }
-        tx.commit().await?;
-        Ok(Created::New(value))
+        .await;
+        finish(tx, work).await
     }
 
     /// Wraps an executor (Data API, PostgreSQL or SQLite).
@@ -121,7 +145,10 @@ fn timeline_from_row(row: &Row) -> Result<Option<Timeline>, DbError> {
 }
 
 fn money_from_row(row: &Row) -> Result<Money, DbError> {
-    Ok(Money::from_stored(row.decimal("arr_amount")?, row.text("arr_currency")?))
+    Ok(Money::from_stored(
+        row.decimal("arr_amount")?,
+        row.text("arr_currency")?,
+    ))
 }
 
 fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {
@@ -258,7 +285,7 @@ async fn insert_history(
             None,
             None,
             Some(field.clone()),
-            Some(old.to_string()),
+            old.as_ref().map(serde_json::Value::to_string),
             Some(new.to_string()),
         ),
     };
@@ -468,14 +495,24 @@ impl OpportunityStore for SqlStore {
         Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<Vec<HistoryItem>, StoreError> {
+    async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError> {
         let rows = self
             .executor
             .query(
                 sql::SELECT_HISTORY,
-                &params!["opportunity_id" => id, "after_seq" => after_seq, "limit" => limit + 1],
+                &params![
+                    "opportunity_id" => id,
+                    "after_seq" => after_seq,
+                    "limit" => limit,
+                    "limit_plus_one" => limit.saturating_add(1),
+                    "max_page_bytes" => HISTORY_PAGE_MAX_BYTES,
+                ],
             )
             .await?;
+        let more = match rows.first() {
+            Some(row) => usize::try_from(row.int("candidates")?).unwrap_or(0) > rows.len(),
+            None => false,
+        };
         let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
             text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
                 .transpose()
@@ -507,7 +544,7 @@ impl OpportunityStore for SqlStore {
                 })
             })
             .collect::<Result<Vec<_>, DbError>>()?;
-        Ok(items)
+        Ok(HistoryPage { items, more })
     }
 
     async fn create(
@@ -516,111 +553,115 @@ impl OpportunityStore for SqlStore {
         idempotency: Option<IdempotencyClaim<'_, Opportunity>>,
     ) -> Result<Created<Opportunity>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        if let Some(claim) = &idempotency
-            && let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await?
-        {
-            tx.rollback().await?;
-            return answer.map(Created::Replay);
-        }
-        let mut opportunity = new.opportunity;
-        opportunity.customer = match new.customer {
-            CustomerChoice::Existing(id) => {
-                let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
-                let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
-                CustomerRef {
-                    id,
-                    name: row.text("name")?,
-                }
+        let work = async {
+            if let Some(claim) = &idempotency
+                && let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await?
+            {
+                return answer.map(Created::Replay);
             }
-            CustomerChoice::ByName { id, name } => {
-                let key = name_key(&name);
-                tx.execute(
-                    sql::INSERT_CUSTOMER_IF_NEW,
-                    &params![
-                        "id" => id,
-                        "name" => &name,
-                        "name_key" => &key,
-                        "created_by" => &opportunity.owner_sub,
-                        "created_at" => opportunity.created_at,
-                    ],
-                )
-                .await?;
-                let rows = tx
-                    .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
+            let mut opportunity = new.opportunity;
+            opportunity.customer = match new.customer {
+                CustomerChoice::Existing(id) => {
+                    let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
+                    let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
+                    CustomerRef {
+                        id,
+                        name: row.text("name")?,
+                    }
+                }
+                CustomerChoice::ByName { id, name } => {
+                    let key = name_key(&name);
+                    tx.execute(
+                        sql::INSERT_CUSTOMER_IF_NEW,
+                        &params![
+                            "id" => id,
+                            "name" => &name,
+                            "name_key" => &key,
+                            "created_by" => &opportunity.owner_sub,
+                            "created_at" => opportunity.created_at,
+                        ],
+                    )
                     .await?;
-                let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
-                CustomerRef {
-                    id: row.uuid("id")?,
-                    name: row.text("name")?,
+                    let rows = tx
+                        .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
+                        .await?;
+                    let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
+                    CustomerRef {
+                        id: row.uuid("id")?,
+                        name: row.text("name")?,
+                    }
                 }
+            };
+            let mut insert = opportunity_params(&opportunity);
+            insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
+            match tx.execute(sql::INSERT_OPPORTUNITY, &insert).await {
+                Err(DbError::UniqueViolation(_)) => {
+                    return Err(StoreError::Duplicate {
+                        what: "opportunity",
+                        existing_id: Some(opportunity.id),
+                    });
+                }
+                other => other?,
+            };
+            insert_requirements(tx.as_mut(), &opportunity).await?;
+            insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
+            insert_event(tx.as_mut(), &new.event).await?;
+            if let Some(claim) = &idempotency {
+                complete_key(tx.as_mut(), claim, &opportunity).await?;
             }
-        };
-        let mut insert = opportunity_params(&opportunity);
-        insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
-        match tx.execute(sql::INSERT_OPPORTUNITY, &insert).await {
-            Err(DbError::UniqueViolation(_)) => {
-                return Err(StoreError::Duplicate {
-                    what: "opportunity",
-                    existing_id: Some(opportunity.id),
-                });
-            }
-            other => other?,
-        };
-        insert_requirements(tx.as_mut(), &opportunity).await?;
-        insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
-        insert_event(tx.as_mut(), &new.event).await?;
-        if let Some(claim) = &idempotency {
-            complete_key(tx.as_mut(), claim, &opportunity).await?;
+            Ok(Created::New(opportunity))
         }
-        tx.commit().await?;
-        Ok(Created::New(opportunity))
+        .await;
+        finish(tx, work).await
     }
 
     async fn update(&self, update: OpportunityUpdate) -> Result<(), StoreError> {
         let o = &update.opportunity;
         let mut tx = self.executor.begin().await?;
-        let mut values = opportunity_params(o);
-        values.push(Param {
-            name: "expected_version",
-            value: SqlValue::Int(update.expected_version),
-        });
-        let changed = match tx.execute(sql::UPDATE_OPPORTUNITY, &values).await {
-            Err(DbError::ForeignKeyViolation(_)) => {
-                return Err(StoreError::UnknownReference("customer"));
-            }
-            other => other?,
-        };
-        if changed != 1 {
-            tx.rollback().await?;
-            return Err(StoreError::VersionConflict {
-                expected: update.expected_version,
+        let work = async {
+            let mut values = opportunity_params(o);
+            values.push(Param {
+                name: "expected_version",
+                value: SqlValue::Int(update.expected_version),
             });
-        }
-        if update.skill_requirements_changed {
-            tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id])
-                .await?;
-            insert_requirements(tx.as_mut(), o).await?;
-        }
-        for entry in &update.history {
-            insert_history(tx.as_mut(), o.id, entry).await?;
-        }
-        for event in &update.events {
-            insert_event(tx.as_mut(), event).await?;
-        }
-        if let Some(event_id) = update.applies_event {
-            let applied = tx
-                .execute(
-                    sql::INSERT_PROCESSED_EVENT,
-                    &params!["event_id" => event_id, "processed_at" => o.updated_at],
-                )
-                .await;
-            match applied {
-                Err(DbError::UniqueViolation(_)) => return Err(StoreError::AlreadyApplied),
+            let changed = match tx.execute(sql::UPDATE_OPPORTUNITY, &values).await {
+                Err(DbError::ForeignKeyViolation(_)) => {
+                    return Err(StoreError::UnknownReference("customer"));
+                }
                 other => other?,
             };
+            if changed != 1 {
+                return Err(StoreError::VersionConflict {
+                    expected: update.expected_version,
+                });
+            }
+            if update.skill_requirements_changed {
+                tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id])
+                    .await?;
+                insert_requirements(tx.as_mut(), o).await?;
+            }
+            for entry in &update.history {
+                insert_history(tx.as_mut(), o.id, entry).await?;
+            }
+            for event in &update.events {
+                insert_event(tx.as_mut(), event).await?;
+            }
+            if let Some(event_id) = update.applies_event {
+                let applied = tx
+                    .execute(
+                        sql::INSERT_PROCESSED_EVENT,
+                        &params!["event_id" => event_id, "processed_at" => o.updated_at],
+                    )
+                    .await;
+                match applied {
+                    Err(DbError::UniqueViolation(_)) => return Err(StoreError::AlreadyApplied),
+                    other => other?,
+                };
+            }
+            Ok(())
         }
-        tx.commit().await?;
-        Ok(())
+        .await;
+        finish(tx, work).await
     }
 }
 
@@ -723,23 +764,26 @@ impl SkillStore for SqlStore {
     }
 
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError> {
-        // The catalog is small and read whole in pages: one statement text, no IN-list assembly.
-        const PAGE: i64 = 500;
+        // One statement per 50 ids (an opportunity has at most 50 requirements, so one call).
         let mut found = Vec::new();
-        let mut after: Option<(String, Uuid)> = None;
-        loop {
-            let page = SkillStore::list(self, after.as_ref().map(|(k, id)| (k.as_str(), *id)), PAGE).await?;
-            let more = page.len() as i64 > PAGE;
-            for skill in page.into_iter().take(PAGE as usize) {
-                after = Some((name_key(&skill.name), skill.id));
-                if ids.contains(&skill.id) {
+        for chunk in ids.chunks(sql::SKILLS_BY_ID_SLOTS.len()) {
+            let params: Vec<Param> = sql::SKILLS_BY_ID_SLOTS
+                .iter()
+                .enumerate()
+                .map(|(i, name)| Param {
+                    name,
+                    value: chunk.get(i).copied().map_or(SqlValue::Null, SqlValue::Uuid),
+                })
+                .collect();
+            let rows = self.executor.query(sql::SELECT_SKILLS_BY_ID, &params).await?;
+            for row in &rows {
+                let skill = skill_from_row(row)?;
+                if !found.iter().any(|s: &Skill| s.id == skill.id) {
                     found.push(skill);
                 }
             }
-            if !more || found.len() == ids.len() {
-                return Ok(found);
-            }
         }
+        Ok(found)
     }
 
     async fn create(

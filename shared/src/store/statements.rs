@@ -13,6 +13,15 @@ macro_rules! opportunity_columns {
     };
 }
 
+/// What a list shows of each opportunity: never the description or the problem statement, so
+/// that a page of 100 stays far below the Data API's 1 MiB per response.
+macro_rules! summary_columns {
+    () => {
+        "o.id, o.owner_sub, o.customer_id, c.name AS customer_name, o.title, o.priority, o.arr_amount, \
+         o.arr_currency, o.start_date, o.start_date_key, o.status, o.version, o.created_at, o.updated_at"
+    };
+}
+
 pub const SELECT_OPPORTUNITY: &str = concat!(
     "SELECT ",
     opportunity_columns!(),
@@ -49,8 +58,20 @@ pub const INSERT_HISTORY: &str = "INSERT INTO opportunity_history (opportunity_i
      opportunity_history h WHERE h.opportunity_id = :opportunity_id), :kind, :at, :actor, :from_status, :to_status, \
      :field, :old_value, :new_value, :reason)";
 
-pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason \
-     FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq ORDER BY seq LIMIT :limit";
+/// A page of history records, cut by size as well as count: a record is included while the text
+/// of the records before it on the page stays under `:max_page_bytes`, so that a page of large
+/// field changes stays within the Data API's 1 MiB per response (each record is well under its
+/// 64 KB per row: problem statement records carry the new text only). `candidates` counts the
+/// records considered (up to `:limit + 1`): more than the page holds means more follow.
+pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
+     candidates FROM (SELECT h.seq, h.kind, h.at, h.actor, h.from_status, h.to_status, h.field, h.old_value, h.new_value, \
+     h.reason, SUM(COALESCE(octet_length(h.old_value), 0) + COALESCE(octet_length(h.new_value), 0) + \
+     COALESCE(octet_length(h.reason), 0)) OVER (ORDER BY h.seq) - (COALESCE(octet_length(h.old_value), 0) + \
+     COALESCE(octet_length(h.new_value), 0) + COALESCE(octet_length(h.reason), 0)) AS bytes_before, \
+     ROW_NUMBER() OVER (ORDER BY h.seq) AS position, COUNT(*) OVER () AS candidates \
+     FROM (SELECT * FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq \
+     ORDER BY seq LIMIT :limit_plus_one) h) page \
+     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq";
 
 pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type, aggregate_id, aggregate_version, \
      occurred_at, payload) VALUES (:id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload)";
@@ -61,7 +82,7 @@ macro_rules! list_opportunities {
     ($col:literal, $cmp:literal, $dir:literal) => {
         concat!(
             "SELECT ",
-            opportunity_columns!(),
+            summary_columns!(),
             " FROM opportunities o JOIN customers c ON c.id = o.customer_id ",
             "WHERE (:all_owners OR o.owner_sub = :owner_sub) ",
             "AND (:any_status OR o.status = :status) ",
@@ -107,6 +128,20 @@ pub const INSERT_SKILL_IF_NEW: &str = "INSERT INTO skills (id, name, name_key, c
      VALUES (:id, :name, :name_key, :category, :description, :created_at) ON CONFLICT (name_key) DO NOTHING";
 pub const SELECT_SKILL_BY_NAME_KEY: &str =
     "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
+/// Catalog skills by id: up to [`SKILLS_BY_ID_SLOTS`] ids, unused slots bound to NULL (one SQL
+/// text whatever the count, no IN-list assembled from input).
+pub const SELECT_SKILLS_BY_ID: &str = "SELECT id, name, category, description, created_at FROM skills WHERE id IN (\
+     :id_0, :id_1, :id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, :id_14, \
+     :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, :id_25, :id_26, :id_27, :id_28, \
+     :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, :id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, \
+     :id_43, :id_44, :id_45, :id_46, :id_47, :id_48, :id_49)";
+/// How many ids [`SELECT_SKILLS_BY_ID`] takes, and their parameter names.
+pub const SKILLS_BY_ID_SLOTS: [&str; 50] = [
+    "id_0", "id_1", "id_2", "id_3", "id_4", "id_5", "id_6", "id_7", "id_8", "id_9", "id_10", "id_11", "id_12", "id_13",
+    "id_14", "id_15", "id_16", "id_17", "id_18", "id_19", "id_20", "id_21", "id_22", "id_23", "id_24", "id_25",
+    "id_26", "id_27", "id_28", "id_29", "id_30", "id_31", "id_32", "id_33", "id_34", "id_35", "id_36", "id_37",
+    "id_38", "id_39", "id_40", "id_41", "id_42", "id_43", "id_44", "id_45", "id_46", "id_47", "id_48", "id_49",
+];
 pub const LIST_SKILLS: &str = "SELECT id, name, name_key, category, description, created_at FROM skills \
      WHERE (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
 
@@ -183,6 +218,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("INSERT_SKILL_IF_NEW", INSERT_SKILL_IF_NEW),
     ("SELECT_SKILL_BY_NAME_KEY", SELECT_SKILL_BY_NAME_KEY),
     ("LIST_SKILLS", LIST_SKILLS),
+    ("SELECT_SKILLS_BY_ID", SELECT_SKILLS_BY_ID),
     ("CLAIM_IDEMPOTENCY_KEY", CLAIM_IDEMPOTENCY_KEY),
     ("COMPLETE_IDEMPOTENCY_KEY", COMPLETE_IDEMPOTENCY_KEY),
     ("SELECT_IDEMPOTENCY_RECORD", SELECT_IDEMPOTENCY_RECORD),
