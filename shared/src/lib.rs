@@ -26,3 +26,6 @@ pub mod sql;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+
+#[cfg(test)]
+mod properties;
