@@ -7,6 +7,7 @@
 //! oms-local openapi > openapi.json
 //! ```
 
+mod datafile;
 mod issuer;
 mod server;
 
@@ -259,17 +260,16 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
     });
 }
 
-/// The key the local object store signs its URLs with, created once in the data folder.
+/// The key the local object store signs its URLs with, created once in the data folder (owner
+/// only, safe against concurrent starts: see [`datafile`]).
 fn signing_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
-    let path = data_dir.join("object-signing.key");
-    if let Ok(bytes) = std::fs::read(&path)
-        && bytes.len() >= 32
-    {
-        return Ok(bytes);
-    }
-    let mut secret = vec![0u8; 32];
-    aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;
-    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
-    std::fs::write(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(secret)
+    datafile::read_or_create(
+        &data_dir.join("object-signing.key"),
+        || {
+            let mut secret = vec![0u8; 32];
+            aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;
+            Ok(secret)
+        },
+        |bytes| bytes.len() >= 32,
+    )
 }

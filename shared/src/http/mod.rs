@@ -1,6 +1,7 @@
 //! The HTTP edge of the handlers: reading API Gateway requests, writing responses, and the one
 //! mapping from errors to problem documents.
 
+pub mod cors;
 pub mod cursor;
 pub mod problem;
 pub mod request;

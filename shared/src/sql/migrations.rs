@@ -71,6 +71,14 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
             Dialect::Sqlite => migration.sqlite,
         };
         let mut tx = executor.begin().await?;
+        // Another process on the same database (a server and `oms-local migrate` started together
+        // on a fresh data folder) may have applied it since the list was read; SQLite's write lock
+        // is held from BEGIN IMMEDIATE, so this second look is final there.
+        let now_applied = tx.query(SELECT_APPLIED, &[]).await?;
+        if now_applied.iter().any(|r| r.int("version").ok() == Some(migration.version)) {
+            tx.rollback().await?;
+            continue;
+        }
         for statement in statements(ddl) {
             tx.execute(statement, &[]).await?;
         }
