@@ -176,6 +176,9 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     let change_events = Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 5));
     let status_events = Arc::new(LocalQueue::new("opportunity-status-events", Duration::from_secs(30), 5));
     let mut app = App::over_sql(executor);
+    // The functions' own check, configured as a stage is: this issuer's app client, both kinds.
+    app.clients = oms::auth::ClientPolicy::parse(Some(issuer::CLIENT_ID), Some("id,access"))?;
+    app.cors = oms::http::cors::Cors::new(std::env::var("OMS_ALLOWED_ORIGIN").ok().as_deref())?;
     app.cache = Arc::new(MemoryCache::new());
     app.publisher = change_events.clone();
     app.dead_letters = status_events.clone();
