@@ -193,6 +193,11 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         signing_secret(&data_dir)?,
     );
     app.objects = Arc::new(objects.clone());
+    // Pointed at AWS or moto (OMS_CACHE_TABLE, OMS_CHANGE_EVENTS_QUEUE_URL, ... with
+    // AWS_ENDPOINT_URL), the named services replace their embedded stand-ins.
+    if oms::app::wire_aws_from_env(&mut app).await.map_err(|e| e.to_string())? {
+        tracing::info!("AWS adapters configured from the environment");
+    }
     spawn_event_sources(&app, &change_events, &status_events);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
@@ -219,8 +224,16 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     }
 }
 
-/// How often the local schedule runs the outbox relay (EventBridge: every minute).
-const RELAY_EVERY: Duration = Duration::from_secs(60);
+/// How often the local schedule runs the outbox relay (EventBridge: every minute;
+/// `OMS_LOCAL_RELAY_SECONDS` to change it, e.g. in tests).
+fn relay_every() -> Duration {
+    let seconds = std::env::var("OMS_LOCAL_RELAY_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(seconds)
+}
 
 /// The local event source mappings and schedules: queue consumers and timers, in process.
 fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue: &Arc<LocalQueue>) {
@@ -242,7 +255,7 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
     });
     let a = app.clone();
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(RELAY_EVERY);
+        let mut ticks = tokio::time::interval(relay_every());
         loop {
             ticks.tick().await;
             let event = serde_json::json!({

@@ -118,6 +118,20 @@ impl App {
     }
 }
 
+/// Replaces the adapters of `app` with the AWS ones the environment names (`OMS_CACHE_TABLE`,
+/// `OMS_IDEMPOTENCY_TABLE`, the queue URLs, the bucket), leaving the others as they are: the
+/// local server runs on its embedded adapters unless pointed at AWS or a stand-in (moto, with
+/// `AWS_ENDPOINT_URL`). Returns whether anything was replaced.
+pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
+    let services = AwsServices::from_env();
+    if !services.any() {
+        return Ok(false);
+    }
+    let aws = crate::tls::load_aws_config().await?;
+    services.wire(app, &aws)?;
+    Ok(true)
+}
+
 /// An environment variable's value; unset and empty are the same (a template may render either).
 pub(crate) fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
