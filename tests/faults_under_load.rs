@@ -260,7 +260,15 @@ async fn moto_stops_and_restarts_under_load(database: &str, store: SqlStore, ser
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..WORKERS)
-        .map(|w| tokio::spawn(worker(client.clone(), server.base_url.clone(), token.clone(), w, done.clone())))
+        .map(|w| {
+            tokio::spawn(worker(
+                client.clone(),
+                server.base_url.clone(),
+                token.clone(),
+                w,
+                done.clone(),
+            ))
+        })
         .collect();
     // Stop moto a quarter of the way in, start it again at 60 %.
     while done.load(Ordering::SeqCst) < REQUESTS / 4 {
@@ -307,7 +315,10 @@ async fn moto_stops_and_restarts_under_load(database: &str, store: SqlStore, ser
     }
     let received: BTreeSet<uuid::Uuid> = moto.drain(&queue_url).await.into_iter().collect();
     let missing: Vec<_> = pending_at_restart.difference(&received).collect();
-    assert!(missing.is_empty(), "{database}: pending events never reached the queue: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "{database}: pending events never reached the queue: {missing:?}"
+    );
     // Every acknowledged write is there, in its final state.
     for (id, title) in &created {
         let body: Value = client
@@ -320,7 +331,11 @@ async fn moto_stops_and_restarts_under_load(database: &str, store: SqlStore, ser
             .await
             .unwrap();
         assert_eq!(
-            (body["title"].as_str(), body["priority"].as_str(), body["version"].as_i64()),
+            (
+                body["title"].as_str(),
+                body["priority"].as_str(),
+                body["version"].as_i64()
+            ),
             (Some(title.as_str()), Some("critical"), Some(2)),
             "{database}: {id}"
         );

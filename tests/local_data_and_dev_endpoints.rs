@@ -34,11 +34,18 @@ async fn the_development_endpoints_need_an_admin_token() {
         let queues = queues.send().await.unwrap();
         assert_eq!(queues.status(), expected, "GET /_local/queues");
         let posted = post.send().await.unwrap();
-        let expected_post = if expected == StatusCode::OK { StatusCode::ACCEPTED } else { expected };
+        let expected_post = if expected == StatusCode::OK {
+            StatusCode::ACCEPTED
+        } else {
+            expected
+        };
         assert_eq!(posted.status(), expected_post, "POST /_local/status-events");
         if expected != StatusCode::OK {
             let body: Value = posted.json().await.unwrap();
-            assert!(body["code"] == "unauthenticated" || body["code"] == "forbidden", "{body}");
+            assert!(
+                body["code"] == "unauthenticated" || body["code"] == "forbidden",
+                "{body}"
+            );
         }
     }
     server.stop().await;
@@ -67,7 +74,11 @@ async fn upload_headers_only(base_url: &str, url: &str, content_length: &str) ->
             if let Some((headers, body)) = text.split_once("\r\n\r\n")
                 && headers
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
                     .and_then(|l| l.trim().parse::<usize>().ok())
                     .is_some_and(|l| body.len() >= l)
             {
@@ -76,7 +87,10 @@ async fn upload_headers_only(base_url: &str, url: &str, content_length: &str) ->
         }
     })
     .await;
-    assert!(read.is_ok(), "no answer before the body was sent: the server waited for it");
+    assert!(
+        read.is_ok(),
+        "no answer before the body was sent: the server waited for it"
+    );
     let text = String::from_utf8_lossy(&answer).into_owned();
     let status = text
         .split_whitespace()
@@ -220,7 +234,14 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
                 let data = data.clone();
                 tokio::spawn(async move {
                     Command::new(built_binary("oms-local"))
-                        .args(["token", "--sub", &format!("user-{i}"), "--group", "SalesManager", "--data-dir"])
+                        .args([
+                            "token",
+                            "--sub",
+                            &format!("user-{i}"),
+                            "--group",
+                            "SalesManager",
+                            "--data-dir",
+                        ])
                         .arg(&data)
                         .output()
                         .await
@@ -252,7 +273,11 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(answered, Some(StatusCode::OK), "round {round}: the server never answered");
+        assert_eq!(
+            answered,
+            Some(StatusCode::OK),
+            "round {round}: the server never answered"
+        );
         for token in &outputs {
             let me = client
                 .get(format!("http://127.0.0.1:{port}/v1/me"))
@@ -260,7 +285,11 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(me.status(), StatusCode::OK, "round {round}: a token signed with another key");
+            assert_eq!(
+                me.status(),
+                StatusCode::OK,
+                "round {round}: a token signed with another key"
+            );
         }
         let _ = server.kill().await;
     }
@@ -312,11 +341,7 @@ async fn the_readme_walkthrough_runs_as_written_from_an_empty_data_folder() {
             "{}\nkill $! 2>/dev/null\nwait\n",
             walkthrough.replace("localhost:8080", &format!("localhost:{port}"))
         );
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
         let run = Command::new("bash")
             .arg("-c")
             .arg(&script)
@@ -336,9 +361,18 @@ async fn the_readme_walkthrough_runs_as_written_from_an_empty_data_folder() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("File exists"), "round {round}: {stderr}");
-        assert!(!stderr.contains("oms-local:") || stderr.contains("listening on"), "round {round}: {stderr}");
-        assert!(!stdout.contains("\"type\":\"/problems/"), "round {round}: a step failed:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("\"id\":\"alice\""), "round {round}: /v1/me\n{stdout}\n{stderr}");
+        assert!(
+            !stderr.contains("oms-local:") || stderr.contains("listening on"),
+            "round {round}: {stderr}"
+        );
+        assert!(
+            !stdout.contains("\"type\":\"/problems/"),
+            "round {round}: a step failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("\"id\":\"alice\""),
+            "round {round}: /v1/me\n{stdout}\n{stderr}"
+        );
         assert!(
             stdout.contains("\"status\":\"submitted\""),
             "round {round}: not submitted\n{stdout}\n{stderr}"

@@ -104,8 +104,7 @@ async fn every_sample_event_runs_through_its_handler() {
             "{function}: CORS origin"
         );
         assert_eq!(
-            headers["access-control-expose-headers"][0],
-            "ETag, Location, x-request-id",
+            headers["access-control-expose-headers"][0], "ETag, Location, x-request-id",
             "{function}: exposed headers"
         );
         let body: Value = response["body"]
@@ -163,7 +162,12 @@ const AUTH_SAMPLES: &[(&str, &str, u16, &str)] = &[
     // The group `Partners,Admin` is one group, not Admin: creating a skill is refused.
     ("group-named-with-a-comma", "create-skill", 403, "forbidden"),
     // The same claims without the token: `Partners,Admin` cannot be read safely.
-    ("ambiguous-groups-without-a-token", "create-skill", 401, "unauthenticated"),
+    (
+        "ambiguous-groups-without-a-token",
+        "create-skill",
+        401,
+        "unauthenticated",
+    ),
     // Claims of an Admin beside the token of someone else.
     ("token-of-another-caller", "create-skill", 401, "unauthenticated"),
 ];
@@ -174,7 +178,9 @@ async fn the_auth_samples_are_accepted_or_refused_as_their_names_say() {
         let (executor, _dir) = oms_tests::sqlite_executor().await;
         let app = as_deployed(App::over_sql(executor));
         prepare(&app, Fixture::Catalog).await;
-        let path = oms_tests::workspace_root().join("events/auth").join(format!("{name}.json"));
+        let path = oms_tests::workspace_root()
+            .join("events/auth")
+            .join(format!("{name}.json"));
         let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("JSON");
         assert_eq!(event["resource"], by_function(function).expect("route").path, "{name}");
         let response = oms::runtime::invoke_api_gateway_event(by_function(function).expect("route"), &app, event)
@@ -195,8 +201,14 @@ async fn the_auth_samples_are_accepted_or_refused_as_their_names_say() {
     // Nothing was created by the refused create-skill samples.
     let (executor, _dir) = oms_tests::sqlite_executor().await;
     let app = as_deployed(App::over_sql(executor));
-    for name in ["group-named-with-a-comma", "ambiguous-groups-without-a-token", "token-of-another-caller"] {
-        let path = oms_tests::workspace_root().join("events/auth").join(format!("{name}.json"));
+    for name in [
+        "group-named-with-a-comma",
+        "ambiguous-groups-without-a-token",
+        "token-of-another-caller",
+    ] {
+        let path = oms_tests::workspace_root()
+            .join("events/auth")
+            .join(format!("{name}.json"));
         let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         oms::runtime::invoke_api_gateway_event(by_function("create-skill").unwrap(), &app, event)
             .await

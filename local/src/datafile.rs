@@ -39,8 +39,15 @@ pub fn read_or_create(
         return check(path, existing, &valid);
     }
     let content = make()?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), uuid::Uuid::new_v4().simple()));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
     let written = write_private(&temporary, &content).and_then(|()| match std::fs::hard_link(&temporary, path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
@@ -122,7 +129,10 @@ mod tests {
             .collect();
         let results: Vec<Vec<u8>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let on_disk = std::fs::read(&path).unwrap();
-        assert!(results.iter().all(|r| *r == on_disk), "every caller sees the file on disk");
+        assert!(
+            results.iter().all(|r| *r == on_disk),
+            "every caller sees the file on disk"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .filter_map(|e| e.ok())

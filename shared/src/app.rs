@@ -96,7 +96,8 @@ impl App {
                     .into(),
             ));
         }
-        let cors = crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
+        let cors =
+            crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
         let services = AwsServices::from_env();
         let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() {
             Some(crate::tls::load_aws_config().await?)

@@ -57,7 +57,10 @@ fn claim_text(claims: &Map<String, Value>, name: &str) -> Option<String> {
 /// A group name that reads the same however a list of names is joined: nothing but ASCII
 /// letters, digits, `_` and `-` (no commas, brackets or spaces).
 fn is_plain_group_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The claims a token in the `Authorization` header must share with the authorizer's claims to
@@ -68,7 +71,8 @@ const BINDING_CLAIMS: &[&str] = &["sub", "iss", "token_use", "aud", "client_id",
 fn token_payload(token: &str) -> Option<Map<String, Value>> {
     use base64::Engine;
     let mut parts = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
@@ -182,9 +186,7 @@ impl ClientPolicy {
         };
         let token_uses = list(token_uses);
         if let Some(bad) = token_uses.iter().find(|u| !["id", "access"].contains(&u.as_str())) {
-            return Err(format!(
-                "OMS_COGNITO_TOKEN_USES accepts id and access, not {bad:?}"
-            ));
+            return Err(format!("OMS_COGNITO_TOKEN_USES accepts id and access, not {bad:?}"));
         }
         Ok(ClientPolicy {
             app_client_ids: list(app_client_ids),
@@ -311,7 +313,11 @@ mod tests {
     fn token(payload: Value) -> String {
         use base64::Engine;
         let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        format!("Bearer {}.{}.c2lnbmF0dXJl", b64(&json!({"alg": "RS256", "kid": "k"})), b64(&payload))
+        format!(
+            "Bearer {}.{}.c2lnbmF0dXJl",
+            b64(&json!({"alg": "RS256", "kid": "k"})),
+            b64(&payload)
+        )
     }
 
     fn authorizer_claims() -> Map<String, Value> {
@@ -342,7 +348,10 @@ mod tests {
     #[test]
     fn flattened_groups_without_a_token_are_taken_only_when_unambiguous() {
         let mut claims = authorizer_claims();
-        assert!(Caller::from_request(&claims, &[]).is_err(), "Partners,Admin is ambiguous");
+        assert!(
+            Caller::from_request(&claims, &[]).is_err(),
+            "Partners,Admin is ambiguous"
+        );
         for ambiguous in ["[Admin SalesManager]", "Admin SalesManager", "Admin,SalesManager"] {
             claims.insert("cognito:groups".into(), json!(ambiguous));
             assert!(Caller::from_request(&claims, &[]).is_err(), "{ambiguous}");
@@ -372,7 +381,10 @@ mod tests {
             assert!(error.to_string().contains(name), "{name}: {error}");
         }
         let good = token(token_payload_for(json!(["Admin"])));
-        assert!(Caller::from_request(&authorizer_claims(), &[&good, &good]).is_err(), "two headers");
+        assert!(
+            Caller::from_request(&authorizer_claims(), &[&good, &good]).is_err(),
+            "two headers"
+        );
         assert!(Caller::from_request(&authorizer_claims(), &["Bearer not-a-jwt"]).is_err());
         let not_a_list = token(token_payload_for(json!("Admin")));
         assert!(Caller::from_request(&authorizer_claims(), &[&not_a_list]).is_err());
@@ -397,7 +409,10 @@ mod tests {
         let access = claims(json!({"sub": "u", "token_use": "access", "client_id": "second", "aud": "ignored"}));
         assert!(policy.check(&access).is_ok());
         let access_without_client = claims(json!({"sub": "u", "token_use": "access", "aud": "app"}));
-        assert!(policy.check(&access_without_client).is_err(), "aud is not an access token's client");
+        assert!(
+            policy.check(&access_without_client).is_err(),
+            "aud is not an access token's client"
+        );
         let refresh = claims(json!({"sub": "u", "token_use": "refresh", "aud": "app"}));
         assert!(policy.check(&refresh).is_err());
         let no_use = claims(json!({"sub": "u", "aud": "app"}));
@@ -406,7 +421,10 @@ mod tests {
         let access = claims(json!({"sub": "u", "token_use": "access", "client_id": "app"}));
         assert!(id_only.check(&access).is_err());
         assert!(ClientPolicy::parse(None, Some("refresh")).is_err());
-        assert!(ClientPolicy::default().check(&foreign).is_ok(), "unconfigured: any client");
+        assert!(
+            ClientPolicy::default().check(&foreign).is_ok(),
+            "unconfigured: any client"
+        );
     }
 
     #[test]

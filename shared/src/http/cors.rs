@@ -30,7 +30,9 @@ impl Cors {
                 .is_some_and(|rest| {
                     let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
                     !host.is_empty()
-                        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+                        && host
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
                         && port.bytes().all(|b| b.is_ascii_digit())
                         && (port.is_empty() == !rest.contains(':'))
                 });
@@ -64,7 +66,9 @@ mod tests {
     #[test]
     fn the_configured_origin_and_the_exposed_headers_are_added() {
         let mut headers = HeaderMap::new();
-        Cors::new(Some("https://console.example.com")).unwrap().apply(&mut headers);
+        Cors::new(Some("https://console.example.com"))
+            .unwrap()
+            .apply(&mut headers);
         assert_eq!(headers["access-control-allow-origin"], "https://console.example.com");
         assert_eq!(headers["access-control-expose-headers"], EXPOSE_HEADERS);
         let mut none = HeaderMap::new();
@@ -77,7 +81,13 @@ mod tests {
         for good in ["*", "http://localhost:3000", "https://a.example.com"] {
             assert!(Cors::new(Some(good)).is_ok(), "{good}");
         }
-        for bad in ["localhost:3000", "https://a.example.com/path", "https://", "https://a:b", "https://a:"] {
+        for bad in [
+            "localhost:3000",
+            "https://a.example.com/path",
+            "https://",
+            "https://a:b",
+            "https://a:",
+        ] {
             assert!(Cors::new(Some(bad)).is_err(), "{bad}");
         }
     }

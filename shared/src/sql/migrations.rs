@@ -75,7 +75,10 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
         // on a fresh data folder) may have applied it since the list was read; SQLite's write lock
         // is held from BEGIN IMMEDIATE, so this second look is final there.
         let now_applied = tx.query(SELECT_APPLIED, &[]).await?;
-        if now_applied.iter().any(|r| r.int("version").ok() == Some(migration.version)) {
+        if now_applied
+            .iter()
+            .any(|r| r.int("version").ok() == Some(migration.version))
+        {
             tx.rollback().await?;
             continue;
         }
