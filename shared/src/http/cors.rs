@@ -34,7 +34,7 @@ impl Cors {
                             .bytes()
                             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
                         && port.bytes().all(|b| b.is_ascii_digit())
-                        && (port.is_empty() == !rest.contains(':'))
+                        && port.is_empty() != rest.contains(':')
                 });
         if !well_formed {
             return Err(format!(
