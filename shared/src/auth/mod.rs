@@ -169,7 +169,8 @@ pub struct ClientPolicy {
     /// Accepted app client ids; empty accepts any (only outside AWS: a Data API configuration
     /// without them fails its cold start).
     pub app_client_ids: Vec<String>,
-    /// Accepted `token_use` values; empty accepts `id` and `access`.
+    /// Accepted `token_use` values; empty accepts `id` and `access` (and, with no app clients
+    /// either, whatever the authorizer passed but a refresh token).
     pub token_uses: Vec<String>,
 }
 
@@ -197,6 +198,14 @@ impl ClientPolicy {
     /// Refuses a token of a kind or an app client this API does not accept.
     pub fn check(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
         let token_use = claim_text(claims, "token_use").unwrap_or_default();
+        if self.app_client_ids.is_empty() && self.token_uses.is_empty() {
+            // Unconfigured (outside AWS only): what the authorizer passed, but never a refresh token.
+            return if token_use == "refresh" {
+                Err(AuthError::Invalid("token_use \"refresh\" is not accepted".into()))
+            } else {
+                Ok(())
+            };
+        }
         let accepted = if self.token_uses.is_empty() {
             ["id", "access"].contains(&token_use.as_str())
         } else {
@@ -425,6 +434,8 @@ mod tests {
             ClientPolicy::default().check(&foreign).is_ok(),
             "unconfigured: any client"
         );
+        assert!(ClientPolicy::default().check(&no_use).is_ok(), "unconfigured: what the authorizer passed");
+        assert!(ClientPolicy::default().check(&refresh).is_err(), "but never a refresh token");
     }
 
     #[test]
