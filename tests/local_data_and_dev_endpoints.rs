@@ -383,3 +383,34 @@ async fn the_readme_walkthrough_runs_as_written_from_an_empty_data_folder() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_started_together_on_an_empty_data_folder_all_succeed() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(".oms-data");
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    Command::new(built_binary("oms-local"))
+                        .args(["migrate", "--data-dir"])
+                        .arg(&data)
+                        .env_remove("OMS_DATABASE")
+                        .env("RUST_LOG", "warn")
+                        .output()
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for run in runs {
+            let output = run.await.unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: a migration failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}

@@ -434,8 +434,14 @@ mod tests {
             ClientPolicy::default().check(&foreign).is_ok(),
             "unconfigured: any client"
         );
-        assert!(ClientPolicy::default().check(&no_use).is_ok(), "unconfigured: what the authorizer passed");
-        assert!(ClientPolicy::default().check(&refresh).is_err(), "but never a refresh token");
+        assert!(
+            ClientPolicy::default().check(&no_use).is_ok(),
+            "unconfigured: what the authorizer passed"
+        );
+        assert!(
+            ClientPolicy::default().check(&refresh).is_err(),
+            "but never a refresh token"
+        );
     }
 
     #[test]
