@@ -414,3 +414,61 @@ async fn migrations_started_together_on_an_empty_data_folder_all_succeed() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stage_does() {
+    let origin = "http://localhost:3000";
+    let server = LocalServer::start_with(&[("OMS_ALLOWED_ORIGIN", origin.to_owned())]).await;
+    let client = Client::new();
+    let token = server.token("alice", &["SalesManager"], &[]).await;
+    // The template's Cors block, which API Gateway answers the preflight from.
+    let template = oms_tests::template::template();
+    let cors = &template["Resources"]["Api"]["Properties"]["Cors"];
+    let quoted = |key: &str| cors[key].as_str().unwrap_or_default().trim_matches('\'').to_owned();
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, server.url("/v1/opportunities"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT, "no token needed");
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header(&preflight, "access-control-allow-origin"), origin);
+    assert_eq!(
+        header(&preflight, "access-control-allow-methods"),
+        quoted("AllowMethods")
+    );
+    assert_eq!(
+        header(&preflight, "access-control-allow-headers"),
+        quoted("AllowHeaders")
+    );
+    assert_eq!(header(&preflight, "access-control-max-age"), quoted("MaxAge"));
+    let answered = client
+        .get(server.url("/v1/me"))
+        .header("origin", origin)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    assert_eq!(header(&answered, "access-control-allow-origin"), origin);
+    assert_eq!(
+        header(&answered, "access-control-expose-headers"),
+        "ETag, Location, x-request-id"
+    );
+    let refused = client.get(server.url("/v1/me")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        header(&refused, "access-control-allow-origin"),
+        origin,
+        "refusals are readable too"
+    );
+    server.stop().await;
+}

@@ -81,6 +81,23 @@ fn plain(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>)
     response
 }
 
+/// The preflight answer API Gateway gives from the template's `Cors` block (no token needed).
+fn preflight() -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET,POST,PUT,PATCH,DELETE,OPTIONS"),
+    );
+    headers.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("Authorization,Content-Type,Idempotency-Key,If-Match"),
+    );
+    headers.insert("access-control-max-age", HeaderValue::from_static("600"));
+    response
+}
+
 /// Claims as the REST API's Cognito authorizer passes them: every value a string, groups joined
 /// by commas.
 fn authorizer_claims(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -128,7 +145,14 @@ impl Server {
     /// Answers one request.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let request_id = uuid::Uuid::new_v4().to_string();
-        let mut response = self.route(request, peer, &request_id).await;
+        let mut response = if request.method() == http::Method::OPTIONS && self.app.cors.is_configured() {
+            preflight()
+        } else {
+            self.route(request, peer, &request_id).await
+        };
+        // As the stage's gateway responses do, the stand-in's own answers (401, 404, ...) name the
+        // origin too; the functions' answers already do.
+        self.app.cors.apply(response.headers_mut());
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().entry("x-request-id").or_insert(value);
         }

@@ -47,6 +47,11 @@ impl Cors {
         })
     }
 
+    /// Whether an origin is configured.
+    pub fn is_configured(&self) -> bool {
+        self.allow_origin.is_some()
+    }
+
     /// Adds the headers to a response.
     pub fn apply(&self, headers: &mut HeaderMap) {
         if let Some(origin) = &self.allow_origin {
