@@ -152,7 +152,7 @@ async fn an_upload_with_a_wrong_signature_expiry_or_declared_length_is_refused_b
         .await
         .unwrap();
     assert_eq!(accepted.status(), StatusCode::OK);
-    // A body longer than its declared length is cut at the signed length, never stored.
+    // A body of another length than the signed one, declared as such, is refused from its headers.
     let longer = Client::new()
         .put(&valid)
         .header("content-type", "application/pdf")

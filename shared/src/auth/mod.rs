@@ -150,8 +150,10 @@ fn check_binding(claims: &Map<String, Value>, payload: &Map<String, Value>) -> R
     if claim_text(claims, "sub").is_none() {
         return Err(mismatch("sub"));
     }
-    if let Some(expected) = claims.get("exp")
-        && claim_epoch(expected) != payload.get("exp").and_then(claim_epoch)
+    // `exp` only where its rendering is understood: `jti` and `sub` already bind the token, and
+    // an unforeseen date format must not refuse every caller.
+    if let Some(expected) = claims.get("exp").and_then(claim_epoch)
+        && payload.get("exp").and_then(claim_epoch) != Some(expected)
     {
         return Err(mismatch("exp"));
     }
@@ -239,7 +241,8 @@ impl Caller {
     /// are therefore read from the verified token itself, which the function receives in the
     /// `Authorization` header (the authorizer's identity source): its payload is decoded (the
     /// authorizer checked the signature) and must agree with the authorizer's claims on `sub`,
-    /// `iss`, `token_use`, `aud`, `client_id`, `jti`, `origin_jti` and `exp`; its
+    /// `iss`, `token_use`, `aud`, `client_id`, `jti`, `origin_jti` (each where the claims carry
+    /// it) and `exp` (where its rendering parses: seconds or `Sun Nov 22 11:15:30 UTC 2026`); its
     /// `cognito:groups` JSON array is taken name by name, each compared whole. Without a token in
     /// the header the claims' groups are accepted only as a JSON array or as one plain name
     /// (ASCII letters, digits, `_`, `-`). Anything else (two `Authorization` headers, a header
