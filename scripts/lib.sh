@@ -107,6 +107,8 @@ start_moto() {
   curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null || { cat "$MOTO_LOG" >&2; echo "moto did not start" >&2; exit 1; }
   log "moto server on 127.0.0.1:$MOTO_PORT"
   export OMS_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+  # Tests that stop and restart a moto of their own (tests/faults_under_load.rs) start this one.
+  export OMS_TEST_MOTO_SERVER="$OMS_VENV/bin/moto_server"
 }
 
 stop_moto() {

@@ -968,6 +968,7 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
     let server = LocalServer::start().await;
     let client = Client::new();
     let alice = server.token("alice", &["SalesManager"], &[]).await;
+    let root = server.token("root", &["Admin"], &[]).await;
     let created = create(&client, &server, &alice, &opportunity_body("Cached", "Contoso")).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let item = server.url(&format!("/v1/opportunities/{id}"));
@@ -1031,6 +1032,7 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
     let queued = client
         .post(server.url("/_local/status-events"))
         .json(&event)
+        .bearer_auth(&root)
         .send()
         .await
         .unwrap();
@@ -1039,6 +1041,7 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
     client
         .post(server.url("/_local/status-events"))
         .json(&bogus)
+        .bearer_auth(&root)
         .send()
         .await
         .unwrap();
@@ -1064,6 +1067,7 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
     for _ in 0..50 {
         let queues: Value = client
             .get(server.url("/_local/queues"))
+            .bearer_auth(&root)
             .send()
             .await
             .unwrap()

@@ -42,6 +42,19 @@ const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("delete-attachment", Fixture::CompleteDraft, 204),
 ];
 
+/// The app client of the samples' tokens (`aud` of the ID tokens, `client_id` of the access one).
+const SAMPLE_APP_CLIENT: &str = "4f2k9h3j5l7n1p3r5t7v9x1z3b";
+/// The origin the samples' stage allows.
+const SAMPLE_ORIGIN: &str = "https://console.example.com";
+
+/// An application configured as the template configures a stage: its app client, both token
+/// kinds, and its browser origin.
+fn as_deployed(mut app: App) -> App {
+    app.clients = oms::auth::ClientPolicy::parse(Some(SAMPLE_APP_CLIENT), Some("id,access")).expect("policy");
+    app.cors = oms::http::cors::Cors::new(Some(SAMPLE_ORIGIN)).expect("origin");
+    app
+}
+
 #[test]
 fn every_function_has_a_sample_and_an_expectation() {
     for route in ROUTES {
@@ -66,7 +79,7 @@ fn every_function_has_a_sample_and_an_expectation() {
 async fn every_sample_event_runs_through_its_handler() {
     for (function, fixture, status) in EXPECTATIONS {
         let (executor, _dir) = oms_tests::sqlite_executor().await;
-        let mut app = App::over_sql(Arc::clone(&executor));
+        let mut app = as_deployed(App::over_sql(Arc::clone(&executor)));
         let objects = oms_tests::attachment_fixtures::object_store(_dir.path());
         app.objects = Arc::new(objects.clone());
         prepare(&app, *fixture).await;
@@ -85,6 +98,14 @@ async fn every_sample_event_runs_through_its_handler() {
         assert_eq!(
             headers["x-request-id"][0], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             "{function}: request id"
+        );
+        assert_eq!(
+            headers["access-control-allow-origin"][0], SAMPLE_ORIGIN,
+            "{function}: CORS origin"
+        );
+        assert_eq!(
+            headers["access-control-expose-headers"][0], "ETag, Location, x-request-id",
+            "{function}: exposed headers"
         );
         let body: Value = response["body"]
             .as_str()
@@ -130,6 +151,71 @@ async fn every_sample_event_runs_through_its_handler() {
             _ => {}
         }
     }
+}
+
+/// The samples in `events/auth/`: tokens the REST API's Cognito authorizer lets through (it
+/// accepts any valid token of the pool) and what the functions make of them.
+const AUTH_SAMPLES: &[(&str, &str, u16, &str)] = &[
+    ("access-token", "get-me", 200, ""),
+    ("foreign-app-client", "get-me", 401, "unauthenticated"),
+    ("wrong-token-use", "get-me", 401, "unauthenticated"),
+    // The group `Partners,Admin` is one group, not Admin: creating a skill is refused.
+    ("group-named-with-a-comma", "create-skill", 403, "forbidden"),
+    // The same claims without the token: `Partners,Admin` cannot be read safely.
+    (
+        "ambiguous-groups-without-a-token",
+        "create-skill",
+        401,
+        "unauthenticated",
+    ),
+    // Claims of an Admin beside the token of someone else.
+    ("token-of-another-caller", "create-skill", 401, "unauthenticated"),
+];
+
+#[tokio::test]
+async fn the_auth_samples_are_accepted_or_refused_as_their_names_say() {
+    for (name, function, status, code) in AUTH_SAMPLES {
+        let (executor, _dir) = oms_tests::sqlite_executor().await;
+        let app = as_deployed(App::over_sql(executor));
+        prepare(&app, Fixture::Catalog).await;
+        let path = oms_tests::workspace_root()
+            .join("events/auth")
+            .join(format!("{name}.json"));
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("JSON");
+        assert_eq!(event["resource"], by_function(function).expect("route").path, "{name}");
+        let response = oms::runtime::invoke_api_gateway_event(by_function(function).expect("route"), &app, event)
+            .await
+            .expect("a proxy response");
+        assert_eq!(response["statusCode"], *status, "{name}: {response}");
+        let body: Value = serde_json::from_str(response["body"].as_str().unwrap_or("null")).expect("JSON body");
+        if code.is_empty() {
+            assert_eq!(body["id"], SALES_MANAGER, "{name}");
+        } else {
+            assert_eq!(body["code"], *code, "{name}: {body}");
+        }
+        assert_eq!(
+            response["multiValueHeaders"]["access-control-allow-origin"][0], SAMPLE_ORIGIN,
+            "{name}: refusals carry the CORS origin too"
+        );
+    }
+    // Nothing was created by the refused create-skill samples.
+    let (executor, _dir) = oms_tests::sqlite_executor().await;
+    let app = as_deployed(App::over_sql(executor));
+    for name in [
+        "group-named-with-a-comma",
+        "ambiguous-groups-without-a-token",
+        "token-of-another-caller",
+    ] {
+        let path = oms_tests::workspace_root()
+            .join("events/auth")
+            .join(format!("{name}.json"));
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        oms::runtime::invoke_api_gateway_event(by_function("create-skill").unwrap(), &app, event)
+            .await
+            .unwrap();
+    }
+    let skills = app.skills.list(None, 100).await.expect("list");
+    assert!(skills.is_empty(), "a refused caller created {skills:?}");
 }
 
 #[test]

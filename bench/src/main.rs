@@ -97,6 +97,9 @@ fn production_environment(function: &str) -> Vec<(String, &'static str)> {
             "OMS_ATTACHMENTS_KMS_KEY_ID" => {
                 "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
             }
+            "OMS_COGNITO_APP_CLIENT_IDS" => "4f2k9h3j5l7n1p3r5t7v9x1z3b",
+            "OMS_COGNITO_TOKEN_USES" => "id",
+            "OMS_ALLOWED_ORIGIN" => "https://localhost:3000",
             "RUST_LOG" => "error",
             _ => continue,
         };

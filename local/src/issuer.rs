@@ -65,12 +65,13 @@ fn pkcs8_to_pkcs1(der: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl Issuer {
-    /// Loads the key from `data_dir`, creating it on first use.
+    /// Loads the key from `data_dir`, creating it on first use (safely when the server and the
+    /// token command start together: see [`crate::datafile`]).
     pub fn load_or_create(data_dir: &Path) -> Result<Issuer, String> {
         let path: PathBuf = data_dir.join("issuer-key.json");
-        let stored: StoredKey = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
-            Err(_) => {
+        let text = crate::datafile::read_or_create(
+            &path,
+            || {
                 let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| "RSA key generation failed".to_owned())?;
                 let pkcs8 = pair.as_der().map_err(|_| "RSA key encoding failed".to_owned())?;
                 let pkcs1 = pkcs8_to_pkcs1(pkcs8.as_ref()).ok_or("RSA key encoding failed")?;
@@ -78,12 +79,11 @@ impl Issuer {
                     kid: format!("local-{}", uuid::Uuid::new_v4().simple()),
                     pkcs1_der: STANDARD.encode(pkcs1),
                 };
-                std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-                let text = serde_json::to_string(&stored).map_err(|e| e.to_string())?;
-                write_private(&path, &text)?;
-                stored
-            }
-        };
+                serde_json::to_vec(&stored).map_err(|e| e.to_string())
+            },
+            |text| serde_json::from_slice::<StoredKey>(text).is_ok(),
+        )?;
+        let stored: StoredKey = serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let der = STANDARD.decode(&stored.pkcs1_der).map_err(|e| e.to_string())?;
         Ok(Issuer {
             kid: stored.kid,
@@ -141,16 +141,6 @@ impl Issuer {
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
     }
-}
-
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// What to put in a token.

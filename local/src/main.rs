@@ -7,6 +7,7 @@
 //! oms-local openapi > openapi.json
 //! ```
 
+mod datafile;
 mod issuer;
 mod server;
 
@@ -175,6 +176,9 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     let change_events = Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 5));
     let status_events = Arc::new(LocalQueue::new("opportunity-status-events", Duration::from_secs(30), 5));
     let mut app = App::over_sql(executor);
+    // The functions' own check, configured as a stage is: this issuer's app client, both kinds.
+    app.clients = oms::auth::ClientPolicy::parse(Some(issuer::CLIENT_ID), Some("id,access"))?;
+    app.cors = oms::http::cors::Cors::new(std::env::var("OMS_ALLOWED_ORIGIN").ok().as_deref())?;
     app.cache = Arc::new(MemoryCache::new());
     app.publisher = change_events.clone();
     app.dead_letters = status_events.clone();
@@ -189,6 +193,11 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         signing_secret(&data_dir)?,
     );
     app.objects = Arc::new(objects.clone());
+    // Pointed at AWS or moto (OMS_CACHE_TABLE, OMS_CHANGE_EVENTS_QUEUE_URL, ... with
+    // AWS_ENDPOINT_URL), the named services replace their embedded stand-ins.
+    if oms::app::wire_aws_from_env(&mut app).await.map_err(|e| e.to_string())? {
+        tracing::info!("AWS adapters configured from the environment");
+    }
     spawn_event_sources(&app, &change_events, &status_events);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
@@ -215,8 +224,16 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     }
 }
 
-/// How often the local schedule runs the outbox relay (EventBridge: every minute).
-const RELAY_EVERY: Duration = Duration::from_secs(60);
+/// How often the local schedule runs the outbox relay (EventBridge: every minute;
+/// `OMS_LOCAL_RELAY_SECONDS` to change it, e.g. in tests).
+fn relay_every() -> Duration {
+    let seconds = std::env::var("OMS_LOCAL_RELAY_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(seconds)
+}
 
 /// The local event source mappings and schedules: queue consumers and timers, in process.
 fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue: &Arc<LocalQueue>) {
@@ -238,7 +255,7 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
     });
     let a = app.clone();
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(RELAY_EVERY);
+        let mut ticks = tokio::time::interval(relay_every());
         loop {
             ticks.tick().await;
             let event = serde_json::json!({
@@ -259,17 +276,16 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
     });
 }
 
-/// The key the local object store signs its URLs with, created once in the data folder.
+/// The key the local object store signs its URLs with, created once in the data folder (owner
+/// only, safe against concurrent starts: see [`datafile`]).
 fn signing_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
-    let path = data_dir.join("object-signing.key");
-    if let Ok(bytes) = std::fs::read(&path)
-        && bytes.len() >= 32
-    {
-        return Ok(bytes);
-    }
-    let mut secret = vec![0u8; 32];
-    aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;
-    std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
-    std::fs::write(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(secret)
+    datafile::read_or_create(
+        &data_dir.join("object-signing.key"),
+        || {
+            let mut secret = vec![0u8; 32];
+            aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the signing key".to_owned())?;
+            Ok(secret)
+        },
+        |bytes| bytes.len() >= 32,
+    )
 }

@@ -81,6 +81,23 @@ fn plain(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>)
     response
 }
 
+/// The preflight answer API Gateway gives from the template's `Cors` block (no token needed).
+fn preflight() -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET,POST,PUT,PATCH,DELETE,OPTIONS"),
+    );
+    headers.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("Authorization,Content-Type,Idempotency-Key,If-Match"),
+    );
+    headers.insert("access-control-max-age", HeaderValue::from_static("600"));
+    response
+}
+
 /// Claims as the REST API's Cognito authorizer passes them: every value a string, groups joined
 /// by commas.
 fn authorizer_claims(claims: &Map<String, Value>) -> Map<String, Value> {
@@ -128,7 +145,14 @@ impl Server {
     /// Answers one request.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let request_id = uuid::Uuid::new_v4().to_string();
-        let mut response = self.route(request, peer, &request_id).await;
+        let mut response = if request.method() == http::Method::OPTIONS && self.app.cors.is_configured() {
+            preflight()
+        } else {
+            self.route(request, peer, &request_id).await
+        };
+        // As the stage's gateway responses do, the stand-in's own answers (401, 404, ...) name the
+        // origin too; the functions' answers already do.
+        self.app.cors.apply(response.headers_mut());
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().entry("x-request-id").or_insert(value);
         }
@@ -149,6 +173,9 @@ impl Server {
                 return plain(StatusCode::OK, "application/json", self.jwks.clone());
             }
             ("GET", "/_local/queues") => {
+                if let Err(refused) = self.admin_only(&request, request_id).await {
+                    return refused;
+                }
                 let queue = |q: &oms::adapters::local_queue::LocalQueue| {
                     let dead: Vec<Value> = q
                         .dead_letters()
@@ -170,6 +197,9 @@ impl Server {
             }
             ("POST", "/_local/status-events") => {
                 // Stands in for the matching and selection services writing to the SQS queue.
+                if let Err(refused) = self.admin_only(&request, request_id).await {
+                    return refused;
+                }
                 let body = match Limited::new(request.into_body(), 256 * 1024).collect().await {
                     Ok(collected) => collected.to_bytes(),
                     Err(_) => return problem(ApiError::PayloadTooLarge(256 * 1024), request_id),
@@ -276,6 +306,27 @@ impl Server {
 }
 
 impl Server {
+    /// The development endpoints act on every user's data: they take an Admin's token, checked
+    /// like any other (401 without a valid one, 403 for anyone else).
+    async fn admin_only(&self, request: &Request<Incoming>, request_id: &str) -> Result<(), HttpResponse> {
+        let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+        let verified = match bearer_token(header) {
+            Ok(token) => self.verifier.verify(token).await,
+            Err(e) => Err(e),
+        };
+        let claims = verified.map_err(|error| problem(error.into(), request_id))?;
+        let admin = matches!(claims.get("cognito:groups"), Some(Value::Array(groups))
+            if groups.iter().any(|g| g.as_str() == Some(oms::auth::ADMIN)));
+        if admin {
+            Ok(())
+        } else {
+            Err(problem(
+                ApiError::Forbidden("only Admins may use the development endpoints".into()),
+                request_id,
+            ))
+        }
+    }
+
     /// Answers a signed object URL: an upload (then the S3 ObjectCreated event, delivered to the
     /// same completion handler as in AWS) or a download.
     async fn object_request(
@@ -335,17 +386,19 @@ impl Server {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match Limited::new(request.into_body(), oms::domain::attachment::MAX_SIZE_BYTES as usize)
-            .collect()
-            .await
+        // Signature, expiry, type and declared length are checked before the body is read, which
+        // is then read to the signed length at most.
+        let declared = request.headers().get("content-length").and_then(|v| v.to_str().ok());
+        let signed_length = match self
+            .objects
+            .check_upload_request(key, &query, content_type.as_deref(), declared)
         {
+            Ok(length) => length,
+            Err(refusal) => return refused(refusal),
+        };
+        let body = match Limited::new(request.into_body(), signed_length).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => {
-                return problem(
-                    ApiError::PayloadTooLarge(oms::domain::attachment::MAX_SIZE_BYTES as usize),
-                    request_id,
-                );
-            }
+            Err(_) => return problem(ApiError::PayloadTooLarge(signed_length), request_id),
         };
         match self.objects.accept_upload(key, &query, content_type.as_deref(), &body) {
             Ok(facts) => {

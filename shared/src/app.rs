@@ -45,6 +45,11 @@ pub struct App {
     pub attachments: Arc<dyn crate::ports::store::AttachmentStore>,
     /// Where attachment bytes live (S3 in AWS, a folder locally).
     pub objects: Arc<dyn crate::ports::objects::ObjectStore>,
+    /// The app clients and token kinds the API accepts (`OMS_COGNITO_APP_CLIENT_IDS`,
+    /// `OMS_COGNITO_TOKEN_USES`).
+    pub clients: crate::auth::ClientPolicy,
+    /// The CORS headers of every response (`OMS_ALLOWED_ORIGIN`).
+    pub cors: crate::http::cors::Cors,
 }
 
 impl App {
@@ -64,6 +69,8 @@ impl App {
             publisher: Arc::new(OutboxOnly),
             dead_letters: Arc::new(LoggedDeadLetters),
             idempotency: None,
+            clients: crate::auth::ClientPolicy::default(),
+            cors: crate::http::cors::Cors::default(),
         }
     }
 
@@ -77,6 +84,20 @@ impl App {
     /// feature is off) is a configuration error, not a silently ignored setting.
     pub async fn from_env() -> Result<App, ConfigError> {
         let database = DatabaseConfig::from_env()?;
+        let clients = crate::auth::ClientPolicy::parse(
+            env_var("OMS_COGNITO_APP_CLIENT_IDS").as_deref(),
+            env_var("OMS_COGNITO_TOKEN_USES").as_deref(),
+        )
+        .map_err(ConfigError::Invalid)?;
+        if clients.app_client_ids.is_empty() && matches!(database, DatabaseConfig::DataApi(_)) {
+            // In AWS the authorizer accepts every app client of the pool: never run unnarrowed.
+            return Err(ConfigError::Invalid(
+                "OMS_COGNITO_APP_CLIENT_IDS is required with the Data API (the app clients whose tokens the API accepts)"
+                    .into(),
+            ));
+        }
+        let cors =
+            crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
         let services = AwsServices::from_env();
         let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() {
             Some(crate::tls::load_aws_config().await?)
@@ -85,6 +106,8 @@ impl App {
         };
         let executor = database.connect_with(aws.as_ref()).await?;
         let mut app = App::over_sql(executor);
+        app.clients = clients;
+        app.cors = cors;
         if env_var("OMS_CACHE").as_deref() == Some("memory") {
             // Outside AWS: a cache private to this process (the local server uses the same one).
             app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
@@ -94,6 +117,20 @@ impl App {
         }
         Ok(app)
     }
+}
+
+/// Replaces the adapters of `app` with the AWS ones the environment names (`OMS_CACHE_TABLE`,
+/// `OMS_IDEMPOTENCY_TABLE`, the queue URLs, the bucket), leaving the others as they are: the
+/// local server runs on its embedded adapters unless pointed at AWS or a stand-in (moto, with
+/// `AWS_ENDPOINT_URL`). Returns whether anything was replaced.
+pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
+    let services = AwsServices::from_env();
+    if !services.any() {
+        return Ok(false);
+    }
+    let aws = crate::tls::load_aws_config().await?;
+    services.wire(app, &aws)?;
+    Ok(true)
 }
 
 /// An environment variable's value; unset and empty are the same (a template may render either).

@@ -1,6 +1,7 @@
 //! Running a handler as a Lambda function: one cold start builds the application, then every
-//! invocation goes through [`dispatch`], which maps errors to problem documents, stamps the
-//! request id on the response and logs one line per request.
+//! invocation goes through [`dispatch`], which refuses an unacceptable caller before the handler
+//! runs, maps errors to problem documents, stamps the request id and the CORS headers on the
+//! response and logs one line per request.
 //!
 //! Every function's `main` runs these on a current-thread Tokio runtime: a Lambda sandbox handles
 //! one invocation at a time, so worker threads would only add start-up (measured: about 1.5 ms of
@@ -16,7 +17,7 @@ use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, Servic
 use tracing::Instrument;
 
 use crate::app::App;
-use crate::http::request::{caller, request_id};
+use crate::http::request::{accepted_caller, request_id};
 use crate::routes::{Route, by_function};
 
 static COLD_START: AtomicBool = AtomicBool::new(true);
@@ -25,7 +26,10 @@ static COLD_START: AtomicBool = AtomicBool::new(true);
 pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Body> {
     let request_id = request_id(&request);
     let cold_start = COLD_START.swap(false, Ordering::Relaxed);
-    let caller_id = caller(&request).map(|c| c.id).ok();
+    // An authenticated route runs its handler only for a caller whose identity reads
+    // unambiguously and whose token is of an accepted kind and app client.
+    let identity = route.authenticated.then(|| accepted_caller(&request, &app.clients));
+    let caller_id = identity.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.id.clone());
     let span = tracing::info_span!(
         "request",
         function = route.function,
@@ -36,13 +40,18 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
     let started = Instant::now();
     let method = request.method().to_string();
     async move {
-        let mut response = match (route.handler)(app, request).await {
+        let outcome = match identity {
+            Some(Err(refused)) => Err(refused),
+            _ => (route.handler)(app, request).await,
+        };
+        let mut response = match outcome {
             Ok(response) => response,
             Err(error) => error.into_response(request_id.as_deref()),
         };
         if let Some(id) = request_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
             response.headers_mut().insert("x-request-id", id);
         }
+        app.cors.apply(response.headers_mut());
         tracing::info!(
             method = %method,
             route = route.path,

@@ -49,6 +49,22 @@ pub fn postgres_url() -> String {
     )
 }
 
+/// A fresh, empty PostgreSQL schema of its own, as a URL whose connections use it.
+pub async fn postgres_schema_url() -> String {
+    let url = postgres_url();
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("create schema");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-csearch_path%3D{schema}")
+}
+
 /// A fresh, migrated PostgreSQL schema of its own (so tests run in parallel without sharing rows).
 pub async fn postgres_executor() -> Arc<dyn SqlExecutor> {
     let url = postgres_url();
@@ -80,12 +96,18 @@ pub struct LocalServer {
 impl LocalServer {
     /// Starts `oms-local serve --port 0` and waits until it listens.
     pub async fn start() -> LocalServer {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts it with more environment (a database, AWS adapters pointed at moto, ...).
+    pub async fn start_with(environment: &[(&str, String)]) -> LocalServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(built_binary("oms-local"))
             .args(["serve", "--port", "0", "--data-dir"])
             .arg(data_dir.path())
             .env_remove("OMS_DATABASE")
             .env("RUST_LOG", "warn")
+            .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)

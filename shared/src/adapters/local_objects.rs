@@ -91,14 +91,16 @@ impl LocalObjectStore {
         }
     }
 
-    /// Checks an upload request against its URL, and stores the body. Returns the stored facts.
-    pub fn accept_upload(
+    /// Checks an upload's URL and headers before a byte of its body is read: the signature, the
+    /// expiry, the type, and the declared `Content-Length` (required, as S3 requires it) against
+    /// the signed length. Returns the signed length, the most the body may then be read to.
+    pub fn check_upload_request(
         &self,
         key: &str,
         query: &BTreeMap<String, String>,
         content_type: Option<&str>,
-        body: &[u8],
-    ) -> Result<ObjectFacts, Refusal> {
+        declared_length: Option<&str>,
+    ) -> Result<usize, Refusal> {
         let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
         let (expires, terms_type, length, sha256) = (
             get("expires"),
@@ -122,12 +124,27 @@ impl LocalObjectStore {
         {
             return Err(Refusal::Mismatch(format!("Content-Type must be {terms_type}")));
         }
-        if length.parse::<usize>().ok() != Some(body.len()) {
-            return Err(Refusal::Mismatch(format!(
-                "the body must be exactly {length} bytes (got {})",
-                body.len()
-            )));
+        let signed = length
+            .parse::<usize>()
+            .map_err(|_| Refusal::Mismatch("the URL binds no length".into()))?;
+        match declared_length.map(|d| d.trim().parse::<usize>()) {
+            Some(Ok(declared)) if declared == signed => Ok(signed),
+            _ => Err(Refusal::Mismatch(format!("Content-Length must be {signed}"))),
         }
+    }
+
+    /// Checks an upload request against its URL, and stores the body. Returns the stored facts.
+    pub fn accept_upload(
+        &self,
+        key: &str,
+        query: &BTreeMap<String, String>,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<ObjectFacts, Refusal> {
+        let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+        let (terms_type, sha256) = (get("content-type"), get("sha256"));
+        let declared = body.len().to_string();
+        self.check_upload_request(key, query, content_type, Some(&declared))?;
         let actual = hex::encode(Sha256::digest(body));
         if !sha256.is_empty() && sha256 != actual {
             return Err(Refusal::Mismatch(

@@ -2,6 +2,7 @@
 //! mapping from errors to problem documents.
 
 pub mod body;
+pub mod cors;
 pub mod cursor;
 pub mod problem;
 pub mod request;

@@ -22,16 +22,39 @@ pub fn request_id(request: &Request) -> Option<String> {
     }
 }
 
-/// The caller, from the claims the Cognito authorizer put in the request context.
-pub fn caller(request: &Request) -> Result<Caller, ApiError> {
-    let claims = match request.request_context_ref() {
+/// The claims the Cognito authorizer put in the request context.
+pub fn authorizer_claims(request: &Request) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(context)) => {
             context.authorizer.fields.get("claims").and_then(|c| c.as_object())
         }
         _ => None,
-    };
-    let claims = claims.ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
-    Ok(Caller::from_claims(claims)?)
+    }
+}
+
+/// The caller, from the claims the Cognito authorizer put in the request context and the token
+/// it verified (the groups rule: [`Caller::from_request`]).
+pub fn caller(request: &Request) -> Result<Caller, ApiError> {
+    let claims = authorizer_claims(request)
+        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    let authorization = request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .map(|value| value.to_str())
+        .collect::<Result<Vec<&str>, _>>()
+        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text".into()))?;
+    Ok(Caller::from_request(claims, &authorization)?)
+}
+
+/// The caller of an authenticated route, refused unless the token is of a kind and an app
+/// client the API accepts ([`crate::auth::ClientPolicy`]).
+pub fn accepted_caller(request: &Request, clients: &crate::auth::ClientPolicy) -> Result<Caller, ApiError> {
+    let caller = caller(request)?;
+    if let Some(claims) = authorizer_claims(request) {
+        clients.check(claims)?;
+    }
+    Ok(caller)
 }
 
 /// The caller, who must be a Sales Manager or an Admin.

@@ -77,7 +77,17 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
             Dialect::Sqlite => migration.sqlite,
         };
         let mut tx = executor.begin().await?;
+        // Another process on the same database (a server and `oms-local migrate` started together
+        // on a fresh data folder) may have applied it since the list was read; SQLite's write lock
+        // is held from BEGIN IMMEDIATE, so this second look is final there.
         let work = async {
+            let now_applied = tx.query(SELECT_APPLIED, &[]).await?;
+            if now_applied
+                .iter()
+                .any(|r| r.int("version").ok() == Some(migration.version))
+            {
+                return Ok(false);
+            }
             for statement in statements(ddl) {
                 tx.execute(statement, &[]).await?;
             }
@@ -89,15 +99,23 @@ pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
                     "applied_at" => SqlValue::Text(OffsetDateTime::now_utc().to_string()),
                 ],
             )
-            .await
+            .await?;
+            Ok(true)
         }
         .await;
         // Roll back explicitly: a Data API transaction left open would hold its locks for minutes.
-        if let Err(error) = work {
-            if let Err(rollback_error) = tx.rollback().await {
-                tracing::warn!(error = %rollback_error, "rollback of a failed migration failed");
+        match work {
+            Ok(true) => {}
+            Ok(false) => {
+                tx.rollback().await?;
+                continue;
             }
-            return Err(error);
+            Err(error) => {
+                if let Err(rollback_error) = tx.rollback().await {
+                    tracing::warn!(error = %rollback_error, "rollback of a failed migration failed");
+                }
+                return Err(error);
+            }
         }
         tx.commit().await?;
         tracing::info!(

@@ -36,9 +36,11 @@ impl SqliteExecutor {
     }
 
     fn configure(connection: Connection) -> Result<Self, DbError> {
+        // The busy timeout first: switching a new file to WAL takes a lock that another process
+        // opening the same fresh file may hold for a moment.
         connection
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(map_error)?;
         // PostgreSQL's lower() folds all of Unicode; SQLite's built-in folds ASCII only.

@@ -1,0 +1,474 @@
+//! The local server's own surface: its development endpoints, its signed upload URLs, the files
+//! it keeps in its data folder, and the README's first five minutes on an empty one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use oms::ports::objects::{ObjectStore, UploadTerms};
+use oms_tests::{LocalServer, built_binary};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_development_endpoints_need_an_admin_token() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let manager = server.token("alice", &["SalesManager"], &[]).await;
+    let admin = server.token("root", &["Admin"], &[]).await;
+    let foreign = server.token("root", &["Admin"], &["--audience", "another-app"]).await;
+    let event = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": uuid::Uuid::now_v7(), "status": "matching_in_progress", "occurred_at": "2026-11-22T10:00:00Z", "source": "matching-service" });
+    for (token, expected) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(&foreign), StatusCode::UNAUTHORIZED),
+        (Some(&manager), StatusCode::FORBIDDEN),
+        (Some(&admin), StatusCode::OK),
+    ] {
+        let mut queues = client.get(server.url("/_local/queues"));
+        let mut post = client.post(server.url("/_local/status-events")).json(&event);
+        if let Some(token) = token {
+            queues = queues.bearer_auth(token);
+            post = post.bearer_auth(token);
+        }
+        let queues = queues.send().await.unwrap();
+        assert_eq!(queues.status(), expected, "GET /_local/queues");
+        let posted = post.send().await.unwrap();
+        let expected_post = if expected == StatusCode::OK {
+            StatusCode::ACCEPTED
+        } else {
+            expected
+        };
+        assert_eq!(posted.status(), expected_post, "POST /_local/status-events");
+        if expected != StatusCode::OK {
+            let body: Value = posted.json().await.unwrap();
+            assert!(
+                body["code"] == "unauthenticated" || body["code"] == "forbidden",
+                "{body}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+/// Sends an upload's request line and headers, and no body, then reads what the server answers.
+/// A server that waited for the body would answer nothing within the timeout.
+async fn upload_headers_only(base_url: &str, url: &str, content_length: &str) -> (u16, String) {
+    let address = base_url.trim_start_matches("http://");
+    let path = url.strip_prefix(base_url).expect("a URL of this server");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/pdf\r\nContent-Length: {content_length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send headers");
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some((headers, body)) = text.split_once("\r\n\r\n")
+                && headers
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
+                    .and_then(|l| l.trim().parse::<usize>().ok())
+                    .is_some_and(|l| body.len() >= l)
+            {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        read.is_ok(),
+        "no answer before the body was sent: the server waited for it"
+    );
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    (status, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_with_a_wrong_signature_expiry_or_declared_length_is_refused_before_its_body_is_read() {
+    let server = LocalServer::start().await;
+    let secret = std::fs::read(server.data_dir.path().join("object-signing.key")).expect("signing key");
+    // Sign as the server does (same key), so that each case differs from a valid URL in one thing.
+    let signer = oms::adapters::local_objects::LocalObjectStore::new(
+        server.data_dir.path().join("objects"),
+        server.base_url.clone(),
+        secret,
+    );
+    let key = format!("attachments/{}/{}", uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let terms = UploadTerms {
+        content_type: "application/pdf".into(),
+        size_bytes: 1000,
+        sha256: None,
+    };
+    let valid = signer
+        .presign_upload(&key, &terms, time::Duration::minutes(5))
+        .await
+        .unwrap()
+        .url;
+    let expired = signer
+        .presign_upload(&key, &terms, time::Duration::seconds(-1))
+        .await
+        .unwrap()
+        .url;
+    let (base, signature) = valid.split_once("&signature=").unwrap();
+    let flipped: String = signature
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i == 0 { if c == '0' { '1' } else { '0' } } else { c })
+        .collect();
+    let tampered = format!("{base}&signature={flipped}");
+
+    let (status, text) = upload_headers_only(&server.base_url, &tampered, "1000").await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("signature_mismatch"), "{text}");
+    let (status, text) = upload_headers_only(&server.base_url, &expired, "1000").await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("url_expired"), "{text}");
+    let (status, text) = upload_headers_only(&server.base_url, &valid, "50000000").await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("upload_mismatch"), "{text}");
+    // The same URL with the signed length and its body is taken.
+    let accepted = Client::new()
+        .put(&valid)
+        .header("content-type", "application/pdf")
+        .body(vec![5u8; 1000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    // A body of another length than the signed one, declared as such, is refused from its headers.
+    let longer = Client::new()
+        .put(&valid)
+        .header("content-type", "application/pdf")
+        .body(vec![5u8; 1001])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(longer.status(), StatusCode::BAD_REQUEST);
+    server.stop().await;
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_file_the_local_server_writes_is_readable_by_its_owner_only() {
+    let server = LocalServer::start().await;
+    server.token("alice", &["SalesManager"], &[]).await;
+    let dir = server.data_dir.path();
+    for key in ["issuer-key.json", "object-signing.key"] {
+        assert_eq!(mode(&dir.join(key)), 0o600, "{key}");
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+    server.stop().await;
+    // A folder the server creates itself is its owner's only.
+    let parent = tempfile::tempdir().unwrap();
+    let fresh = parent.path().join("new-data");
+    let token = Command::new(built_binary("oms-local"))
+        .args(["token", "--sub", "alice", "--data-dir"])
+        .arg(&fresh)
+        .output()
+        .await
+        .unwrap();
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(&fresh.join("issuer-key.json")), 0o600);
+}
+
+/// A free loopback port (released for the server to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_one_issuer_key() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(".oms-data");
+        let port = free_port();
+        let mut server = Command::new(built_binary("oms-local"))
+            .args(["serve", "--port", &port.to_string(), "--data-dir"])
+            .arg(&data)
+            .env_remove("OMS_DATABASE")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let tokens: Vec<_> = (0..6)
+            .map(|i| {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    Command::new(built_binary("oms-local"))
+                        .args([
+                            "token",
+                            "--sub",
+                            &format!("user-{i}"),
+                            "--group",
+                            "SalesManager",
+                            "--data-dir",
+                        ])
+                        .arg(&data)
+                        .output()
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let client = Client::new();
+        let mut outputs = Vec::new();
+        for token in tokens {
+            let output = token.await.unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: the token command failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            outputs.push(String::from_utf8(output.stdout).unwrap().trim().to_owned());
+        }
+        let mut answered = None;
+        for _ in 0..100 {
+            if let Some(status) = server.try_wait().unwrap() {
+                let mut stderr = String::new();
+                server.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
+                panic!("round {round}: the server died ({status}): {stderr}");
+            }
+            if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/health")).send().await {
+                answered = Some(response.status());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            answered,
+            Some(StatusCode::OK),
+            "round {round}: the server never answered"
+        );
+        for token in &outputs {
+            let me = client
+                .get(format!("http://127.0.0.1:{port}/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                me.status(),
+                StatusCode::OK,
+                "round {round}: a token signed with another key"
+            );
+        }
+        let _ = server.kill().await;
+    }
+}
+
+/// The README's "Calling the API locally" block, as written.
+fn readme_walkthrough() -> String {
+    let readme = std::fs::read_to_string(oms_tests::workspace_root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Calling the API locally")
+        .nth(1)
+        .expect("the README has its walkthrough");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a sh block");
+    block.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_walkthrough_runs_as_written_from_an_empty_data_folder() {
+    let walkthrough = readme_walkthrough();
+    assert!(walkthrough.starts_with("./scripts/run-local &\nTOKEN=$(cargo run -q -p oms-local -- token"));
+    for round in 0..4 {
+        // A fresh checkout: an empty folder where `scripts/run-local` and `cargo run -p oms-local`
+        // run the built server binary (so that the test does not build), nothing else changed
+        // but the port (8080 may be taken on a test machine).
+        let root = tempfile::tempdir().unwrap();
+        let scripts = root.path().join("scripts");
+        std::fs::create_dir_all(&scripts).unwrap();
+        let bin = root.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let stub = |path: &Path, body: &str| {
+            std::fs::write(path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        };
+        stub(&scripts.join("run-local"), "exec \"$OMS_LOCAL_BIN\" serve \"$@\"");
+        stub(
+            &bin.join("cargo"),
+            "while [ \"$#\" -gt 0 ] && [ \"$1\" != \"--\" ]; do shift; done; shift; exec \"$OMS_LOCAL_BIN\" \"$@\"",
+        );
+        let port = free_port();
+        let script = format!(
+            "{}\nkill $! 2>/dev/null\nwait\n",
+            walkthrough.replace("localhost:8080", &format!("localhost:{port}"))
+        );
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let run = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(root.path())
+            .env("PATH", path)
+            .env("OMS_LOCAL_BIN", built_binary("oms-local"))
+            .env("OMS_PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .env_remove("OMS_DATA_DIR")
+            .env_remove("OMS_DATABASE")
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .expect("the walkthrough did not finish within 30 s: did the server die on start?")
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("File exists"), "round {round}: {stderr}");
+        assert!(
+            !stderr.contains("oms-local:") || stderr.contains("listening on"),
+            "round {round}: {stderr}"
+        );
+        assert!(
+            !stdout.contains("\"type\":\"/problems/"),
+            "round {round}: a step failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("\"id\":\"alice\""),
+            "round {round}: /v1/me\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("\"status\":\"submitted\""),
+            "round {round}: not submitted\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("\"to\":\"submitted\""),
+            "round {round}: no history of the submission\n{stdout}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_started_together_on_an_empty_data_folder_all_succeed() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(".oms-data");
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                let data = data.clone();
+                tokio::spawn(async move {
+                    Command::new(built_binary("oms-local"))
+                        .args(["migrate", "--data-dir"])
+                        .arg(&data)
+                        .env_remove("OMS_DATABASE")
+                        .env("RUST_LOG", "warn")
+                        .output()
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for run in runs {
+            let output = run.await.unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: a migration failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stage_does() {
+    let origin = "http://localhost:3000";
+    let server = LocalServer::start_with(&[("OMS_ALLOWED_ORIGIN", origin.to_owned())]).await;
+    let client = Client::new();
+    let token = server.token("alice", &["SalesManager"], &[]).await;
+    // The template's Cors block, which API Gateway answers the preflight from.
+    let template = oms_tests::template::template();
+    let cors = &template["Resources"]["Api"]["Properties"]["Cors"];
+    let quoted = |key: &str| cors[key].as_str().unwrap_or_default().trim_matches('\'').to_owned();
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, server.url("/v1/opportunities"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT, "no token needed");
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header(&preflight, "access-control-allow-origin"), origin);
+    assert_eq!(
+        header(&preflight, "access-control-allow-methods"),
+        quoted("AllowMethods")
+    );
+    assert_eq!(
+        header(&preflight, "access-control-allow-headers"),
+        quoted("AllowHeaders")
+    );
+    assert_eq!(header(&preflight, "access-control-max-age"), quoted("MaxAge"));
+    let answered = client
+        .get(server.url("/v1/me"))
+        .header("origin", origin)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    assert_eq!(header(&answered, "access-control-allow-origin"), origin);
+    assert_eq!(
+        header(&answered, "access-control-expose-headers"),
+        "ETag, Location, x-request-id"
+    );
+    let refused = client.get(server.url("/v1/me")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        header(&refused, "access-control-allow-origin"),
+        origin,
+        "refusals are readable too"
+    );
+    server.stop().await;
+}
