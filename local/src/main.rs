@@ -168,6 +168,7 @@ async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result
 
 async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<String>) -> Result<(), String> {
     oms::telemetry::init("oms-local");
+    oms::telemetry::abort_after_panic();
     let issuer = issuer::Issuer::load_or_create(&data_dir)?;
     let config = database_config(database, &data_dir)?;
     let executor = config.connect().await.map_err(|e| e.to_string())?;

@@ -62,6 +62,18 @@ pub fn log_panics() {
     });
 }
 
+/// Ends the process after a panic has been logged, in every build: the local server then fails
+/// as a released Lambda function does (`panic = "abort"`), instead of serving on after a bug, so
+/// no test can pass while a handler panics.
+pub fn abort_after_panic() {
+    log_panics();
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        std::process::abort();
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +108,31 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    /// Run as a child process by the test below: panics after `abort_after_panic`.
+    #[test]
+    fn child_that_panics_after_abort_after_panic() {
+        if std::env::var_os("OMS_PANIC_CHILD").is_none() {
+            return;
+        }
+        abort_after_panic();
+        let _ = std::panic::catch_unwind(|| panic!("a handler bug"));
+        // Not reached: the hook aborted the process, catch_unwind or not.
+        std::process::exit(0);
+    }
+
+    #[test]
+    fn a_panic_ends_the_process_even_where_it_would_be_caught() {
+        use std::os::unix::process::ExitStatusExt;
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "telemetry::tests::child_that_panics_after_abort_after_panic", "--nocapture"])
+            .env("OMS_PANIC_CHILD", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.signal(), Some(6), "the child was not aborted: {status}");
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct LocalServer {
     /// Its data folder (database file and issuer key).
     pub data_dir: tempfile::TempDir,
     child: Child,
+    panics: Arc<std::sync::Mutex<Vec<String>>>,
+    stopped: bool,
 }
 
 impl LocalServer {
@@ -126,11 +128,21 @@ impl LocalServer {
         .await
         .expect("oms-local did not start within 30 s");
         assert!(base_url.starts_with("http://"), "oms-local did not report its address");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let panics = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = panics.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("panicked") {
+                    seen.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+                }
+            }
+        });
         LocalServer {
             base_url,
             data_dir,
             child,
+            panics,
+            stopped: false,
         }
     }
 
@@ -171,9 +183,29 @@ impl LocalServer {
         format!("{}{path}", self.base_url)
     }
 
-    /// Stops the server.
+    /// Stops the server, failing the test if it panicked or died on its way.
     pub async fn stop(mut self) {
+        self.assert_healthy();
+        self.stopped = true;
         let _ = self.child.kill().await;
+    }
+
+    /// A panic in a handler ends the server (it aborts, as a released Lambda function does), and
+    /// its log says so: either fails the test that used it.
+    fn assert_healthy(&mut self) {
+        let panics = self.panics.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(panics.is_empty(), "the local server panicked: {panics:?}");
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("the local server exited during the test: {status}");
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if !self.stopped && !std::thread::panicking() {
+            self.assert_healthy();
+        }
     }
 }
 
