@@ -156,15 +156,15 @@ EVENT_FUNCTIONS = {
 
 # Besides the database, the variables App::from_env reads for each function (shared/src/app.rs):
 # every write route publishes change events (shared/src/consumers/mod.rs, after_commit), and all
-# but the two catalog creations also write the cache through; of the reads only get-opportunity
-# and list-skills use the cache (shared/src/handlers).
+# but the two catalog creations also write the cache through; of the reads only get-opportunity,
+# list-skills and get-skill use the cache (shared/src/handlers).
 # The three creations that honour Idempotency-Key (handlers calling idempotent::create_once) keep
 # their records in the cache table (shared/src/adapters/dynamodb_idempotency.rs).
 CACHE = "OMS_CACHE_TABLE"
 IDEMPOTENCY = "OMS_IDEMPOTENCY_TABLE"
 CHANGES = "OMS_CHANGE_EVENTS_QUEUE_URL"
 PARKING = "OMS_DEAD_LETTER_QUEUE_URL"
-CACHE_READERS = {"get-opportunity", "list-skills"}
+CACHE_READERS = {"get-opportunity", "list-skills", "get-skill"}
 PUBLISH_ONLY = {"create-customer", "create-skill"}  # after_commit(app, None, ...): no cache entry
 IDEMPOTENCY_USERS = {"create-opportunity", "create-customer", "create-skill"}
 EXPECTED_ENV = {

@@ -23,8 +23,10 @@ const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("health", Fixture::Catalog, 200),
     ("get-me", Fixture::Catalog, 200),
     ("list-customers", Fixture::Catalog, 200),
+    ("get-customer", Fixture::Catalog, 200),
     ("create-customer", Fixture::Catalog, 201),
     ("list-skills", Fixture::Catalog, 200),
+    ("get-skill", Fixture::Catalog, 200),
     ("create-skill", Fixture::Catalog, 201),
     ("create-opportunity", Fixture::Catalog, 201),
     ("list-opportunities", Fixture::Draft, 200),
@@ -114,6 +116,8 @@ async fn every_sample_event_runs_through_its_handler() {
         match *function {
             "get-me" => assert_eq!(body["id"], SALES_MANAGER),
             "list-customers" => assert_eq!(body["items"][0]["name"], "Contoso"),
+            "get-customer" => assert_eq!(body["name"], "Contoso"),
+            "get-skill" => assert_eq!(body["name"], "AWS Lambda"),
             "create-opportunity" => {
                 assert_eq!(body["customer"]["name"], "Contoso");
                 assert!(

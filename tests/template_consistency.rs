@@ -205,6 +205,7 @@ fn every_function_environment_names_what_its_code_reads() {
     const CACHE_USERS: &[&str] = &[
         "get-opportunity",
         "list-skills",
+        "get-skill",
         "create-opportunity",
         "patch-opportunity",
         "put-problem-statement",

@@ -60,7 +60,9 @@ pub const ROUTES: &[Route] = &[
         true,
         catalog::create_customer
     ),
+    route!("get-customer", "GET", "/v1/customers/{id}", true, catalog::get_customer),
     route!("list-skills", "GET", "/v1/skills", true, catalog::list_skills),
+    route!("get-skill", "GET", "/v1/skills/{id}", true, catalog::get_skill),
     route!("create-skill", "POST", "/v1/skills", true, catalog::create_skill),
     route!(
         "create-opportunity",

@@ -126,7 +126,11 @@ mod tests {
     fn a_panic_ends_the_process_even_where_it_would_be_caught() {
         use std::os::unix::process::ExitStatusExt;
         let status = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "telemetry::tests::child_that_panics_after_abort_after_panic", "--nocapture"])
+            .args([
+                "--exact",
+                "telemetry::tests::child_that_panics_after_abort_after_panic",
+                "--nocapture",
+            ])
             .env("OMS_PANIC_CHILD", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

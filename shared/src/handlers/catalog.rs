@@ -14,7 +14,9 @@ use crate::domain::opportunity::SkillCategory;
 use crate::domain::validation::parse_text;
 use crate::http::ApiError;
 use crate::http::cursor::{Page, parse_limit};
-use crate::http::request::{admin, caller, idempotency_key, json_body, only_query_params, query, request_fingerprint};
+use crate::http::request::{
+    admin, caller, idempotency_key, json_body, only_query_params, path_id, query, request_fingerprint,
+};
 use crate::http::response::{json, to_stored, with_header};
 use crate::ports::cache::{SKILLS_CATALOG_KEY, SKILLS_CATALOG_TTL};
 
@@ -39,6 +41,17 @@ pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body
         |c| c,
     );
     json(StatusCode::OK, &page)
+}
+
+/// `GET /v1/customers/{id}`: one customer (where a creation's `Location` points).
+pub async fn get_customer(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    caller(&request)?;
+    let id = path_id(&request, "id")?;
+    only_query_params(&request, &[])?;
+    match app.customers.get(id).await? {
+        Some(customer) => json(StatusCode::OK, &customer),
+        None => Err(ApiError::NotFound(format!("no customer {id}"))),
+    }
 }
 
 /// `POST /v1/customers`: any user may add a customer; names are unique.
@@ -187,6 +200,17 @@ pub async fn list_skills(app: &App, request: Request) -> Result<Response<Body>, 
         |s| s,
     );
     json(StatusCode::OK, &page)
+}
+
+/// `GET /v1/skills/{id}`: one catalog skill, from the cached catalog (as `GET /v1/skills`).
+pub async fn get_skill(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    caller(&request)?;
+    let id = path_id(&request, "id")?;
+    only_query_params(&request, &[])?;
+    match whole_catalog(app).await?.into_iter().find(|s| s.id == id) {
+        Some(skill) => json(StatusCode::OK, &skill),
+        None => Err(ApiError::NotFound(format!("no skill {id}"))),
+    }
 }
 
 /// `POST /v1/skills`: Admins add catalog skills.

@@ -234,6 +234,8 @@ pub trait OpportunityStore: Send + Sync {
 /// Customers.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
+    /// One customer.
+    async fn get(&self, id: Uuid) -> Result<Option<Customer>, StoreError>;
     /// A page of customers ordered by name, optionally filtered by a name substring.
     async fn list(
         &self,

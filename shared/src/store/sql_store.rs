@@ -699,6 +699,14 @@ impl OutboxStore for SqlStore {
 
 #[async_trait]
 impl CustomerStore for SqlStore {
+    async fn get(&self, id: Uuid) -> Result<Option<Customer>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id])
+            .await?;
+        Ok(rows.first().map(customer_from_row).transpose()?)
+    }
+
     async fn list(
         &self,
         text: Option<&str>,
