@@ -285,3 +285,28 @@ fn every_function_crate_links_exactly_the_aws_adapters_its_environment_configure
         );
     }
 }
+
+#[test]
+fn the_status_event_receive_limit_is_the_status_queue_redrive_limit() {
+    let template = template();
+    let resources = &template["Resources"];
+    let redrive = &resources["StatusEventsQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"];
+    let limit = &resources["OpportunityStatusEventsFunction"]["Properties"]["Environment"]["Variables"]
+        ["OMS_STATUS_EVENTS_MAX_RECEIVES"];
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    assert!(number(redrive).is_some(), "StatusEventsQueue has no maxReceiveCount");
+    assert_eq!(
+        number(limit),
+        number(redrive),
+        "opportunity-status-events parks out-of-order events on the receive the queue would redrive them"
+    );
+    assert_eq!(
+        number(limit),
+        Some(u64::from(oms::consumers::status_events::DEFAULT_MAX_RECEIVES)),
+        "the code's default matches the template"
+    );
+}
