@@ -633,7 +633,7 @@ pub mod attachment_fixtures {
             completed_at: None,
         };
         app.attachments
-            .register(&attachment, &super::fixture_event(OPPORTUNITY, 1))
+            .register(&attachment, &super::fixture_event(OPPORTUNITY, 1), None)
             .await
             .expect("register");
         attachment
