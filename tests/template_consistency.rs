@@ -252,7 +252,7 @@ fn every_function_environment_names_what_its_code_reads() {
                 "{name}: uses the cache but has no table"
             );
         }
-        if ["create-opportunity", "create-customer", "create-skill"].contains(&name.as_str()) {
+        if ["create-opportunity", "create-customer", "create-skill", "presign-upload"].contains(&name.as_str()) {
             assert!(
                 env.contains("OMS_IDEMPOTENCY_TABLE"),
                 "{name}: honours Idempotency-Key but has no record table"

@@ -123,7 +123,7 @@ impl From<SignedRequest> for SignedUrl {
 pub struct RegisteredAttachment {
     /// The pending attachment.
     pub attachment: AttachmentView,
-    /// Where and how to upload it (valid 15 minutes).
+    /// Where and how to upload it: once (a second upload is refused with 412), within 15 minutes.
     pub upload: SignedUrl,
 }
 
