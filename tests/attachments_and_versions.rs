@@ -107,7 +107,11 @@ fn query_of(url: &str) -> BTreeMap<String, String> {
 }
 
 fn key_of(registered: &Value) -> String {
-    let opportunity: Uuid = registered["attachment"]["opportunity_id"].as_str().unwrap().parse().unwrap();
+    let opportunity: Uuid = registered["attachment"]["opportunity_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let attachment: Uuid = registered["attachment"]["id"].as_str().unwrap().parse().unwrap();
     object_key(opportunity, attachment)
 }
@@ -161,7 +165,10 @@ async fn a_second_upload_to_a_still_valid_url_cannot_replace_a_verified_attachme
     let f = fixture(executor);
     let opportunity = create_opportunity(&f.app).await;
     let registered = register(&f.app, opportunity, 2).await;
-    assert_eq!(registered["upload"]["headers"]["if-none-match"], "*", "the client is told to send it");
+    assert_eq!(
+        registered["upload"]["headers"]["if-none-match"], "*",
+        "the client is told to send it"
+    );
     let id = registered["attachment"]["id"].as_str().unwrap();
     upload(&f.objects, &registered, b"hi").expect("first upload");
     assert_eq!(
@@ -209,7 +216,10 @@ async fn a_verified_object_replaced_by_another_is_rejected_and_removed(executor:
         "replaced_object_rejected"
     );
     assert_eq!(attachment_status(&f.app, id).await, AttachmentStatus::Rejected);
-    assert!(f.objects.head(&key).await.unwrap().is_none(), "unverified bytes are not served");
+    assert!(
+        f.objects.head(&key).await.unwrap().is_none(),
+        "unverified bytes are not served"
+    );
     // A duplicate notification of the original upload changes nothing more.
     assert_eq!(
         object_created(&f.app, &key).await["records"][0]["outcome"],
@@ -248,7 +258,10 @@ async fn an_object_that_arrives_after_its_registration_was_rejected_or_deleted_i
         object_created(&f.app, &key_of(&expired)).await["records"][0]["outcome"],
         "late_object_deleted"
     );
-    assert!(f.objects.head(&key_of(&expired)).await.unwrap().is_none(), "not kept for years");
+    assert!(
+        f.objects.head(&key_of(&expired)).await.unwrap().is_none(),
+        "not kept for years"
+    );
     // Deleted through the API before its upload arrived.
     let deleted = register(&f.app, opportunity, 2).await;
     let (status, _) = call(
@@ -304,7 +317,10 @@ async fn a_keyed_registration_is_answered_once(executor: Arc<dyn SqlExecutor>) {
     assert_eq!(again_status, 201);
     assert_eq!(again, first, "the retry gets the first answer, URL included");
     let (reused, problem) = register_with(&f.app, opportunity, registration(3), Some("upload-1")).await;
-    assert_eq!((reused, problem["code"].as_str()), (422, Some("idempotency_key_reused")));
+    assert_eq!(
+        (reused, problem["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
     let listed = f.app.attachments.attachments(opportunity, None, 10).await.unwrap();
     assert_eq!(listed.len(), 1, "one attachment for one key");
     let (other_status, other) = register_with(&f.app, opportunity, registration(2), Some("upload-2")).await;
@@ -344,9 +360,20 @@ async fn a_keyed_registration_whose_record_was_lost_creates_no_second_attachment
     assert_eq!(status, 201, "{first}");
     let (status, again) = register_with(&f.app, opportunity, registration(2), Some("crash")).await;
     assert_eq!(status, 201, "{again}");
-    assert_eq!(again["attachment"]["id"], first["attachment"]["id"], "the id derives from the key");
+    assert_eq!(
+        again["attachment"]["id"], first["attachment"]["id"],
+        "the id derives from the key"
+    );
     assert!(again["upload"]["url"].as_str().unwrap().contains("/_local/objects/"));
-    assert_eq!(f.app.attachments.attachments(opportunity, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        f.app
+            .attachments
+            .attachments(opportunity, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn the_attachment_limit_is_a_conflict_with_a_stable_code(executor: Arc<dyn SqlExecutor>) {
@@ -375,17 +402,29 @@ async fn every_attachment_change_makes_the_cached_view_newer(executor: Arc<dyn S
     let registered = register(&f.app, opportunity, 2).await;
     let id = registered["attachment"]["id"].as_str().unwrap().to_owned();
     let view = get_opportunity(&f.app, opportunity).await;
-    assert_eq!(view["attachments"][0]["status"], "pending", "the registration is visible at once");
+    assert_eq!(
+        view["attachments"][0]["status"], "pending",
+        "the registration is visible at once"
+    );
     versions.push(view["version"].as_i64().unwrap());
     upload(&f.objects, &registered, b"hi").unwrap();
     object_created(&f.app, &key_of(&registered)).await;
     let view = get_opportunity(&f.app, opportunity).await;
-    assert_eq!(view["attachments"][0]["status"], "available", "not the cached pending view");
+    assert_eq!(
+        view["attachments"][0]["status"], "available",
+        "not the cached pending view"
+    );
     versions.push(view["version"].as_i64().unwrap());
     let (status, _) = call(
         &f.app,
         "delete-attachment",
-        api_event("delete-attachment", Some(id.parse().unwrap()), None, ALICE, "SalesManager"),
+        api_event(
+            "delete-attachment",
+            Some(id.parse().unwrap()),
+            None,
+            ALICE,
+            "SalesManager",
+        ),
     )
     .await;
     assert_eq!(status, 204);
@@ -405,7 +444,12 @@ async fn every_attachment_change_makes_the_cached_view_newer(executor: Arc<dyn S
         .collect();
     assert_eq!(events, versions[1..].to_vec());
     assert_eq!(
-        f.cache.get(&opportunity_key(opportunity)).await.unwrap().unwrap().version,
+        f.cache
+            .get(&opportunity_key(opportunity))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
         *versions.last().unwrap()
     );
 }
@@ -474,9 +518,7 @@ async fn change_between_read_and_fill(
     reader.await.unwrap();
 }
 
-async fn an_attachment_change_between_a_read_and_its_cache_fill_leaves_no_stale_view(
-    executor: Arc<dyn SqlExecutor>,
-) {
+async fn an_attachment_change_between_a_read_and_its_cache_fill_leaves_no_stale_view(executor: Arc<dyn SqlExecutor>) {
     let f = fixture(executor);
     let opportunity = create_opportunity(&f.app).await;
     // The create wrote its view through; make the next read a miss that fills the cache.
@@ -557,7 +599,10 @@ async fn a_skill_created_on_a_host_with_a_slower_clock_still_refreshes_the_cache
     let f = fixture(executor);
     create_skill(&f.app, "Rust").await;
     assert_eq!(skill_names(&f.app).await, vec!["Rust"]);
-    assert!(f.cache.get(SKILLS_CATALOG_KEY).await.unwrap().is_some(), "the catalog is cached");
+    assert!(
+        f.cache.get(SKILLS_CATALOG_KEY).await.unwrap().is_some(),
+        "the catalog is cached"
+    );
     let mut behind = f.app.clone();
     behind.clock = Arc::new(Skewed(time::Duration::minutes(-10)));
     create_skill(&behind, "Go").await;

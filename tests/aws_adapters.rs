@@ -472,7 +472,11 @@ async fn the_s3_adapter_presigns_uploads_and_downloads_and_inspects_and_deletes_
         "a second PUT to a still-valid URL is refused: {}",
         second.text().await.unwrap_or_default()
     );
-    assert_eq!(store.head(&key).await.unwrap().unwrap(), facts, "the first upload is kept");
+    assert_eq!(
+        store.head(&key).await.unwrap().unwrap(),
+        facts,
+        "the first upload is kept"
+    );
 
     let download = store
         .presign_download(&key, "Angebot Q3 ä.pdf", Duration::minutes(5))

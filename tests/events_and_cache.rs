@@ -192,10 +192,7 @@ async fn events_that_could_not_be_published_stay_in_the_outbox_until_the_relay_s
     let pending = app.outbox.unpublished(100).await.unwrap();
     assert_eq!(pending.len(), 2, "the create and the update events wait in the outbox");
     let failed_run = outbox_relay::relay(&app).await.unwrap();
-    assert_eq!(
-        (failed_run.found, failed_run.published, failed_run.failed),
-        (2, 0, 2)
-    );
+    assert_eq!((failed_run.found, failed_run.published, failed_run.failed), (2, 0, 2));
     let invocation = outbox_relay::handle(&app, json!({})).await;
     assert!(
         invocation.as_ref().is_err_and(|e| e.contains("2 of 2")),
@@ -455,9 +452,16 @@ async fn a_status_event_that_arrives_before_its_predecessor_waits_for_it_then_ap
     assert_eq!(status_of(&app, id).await, "submitted");
     queue.send(status_event(id, "matching_in_progress", Uuid::now_v7()));
     while deliver(&app, &queue, 5).await > 0 {}
-    assert_eq!(status_of(&app, id).await, "matches_found", "both applied, in lifecycle order");
+    assert_eq!(
+        status_of(&app, id).await,
+        "matches_found",
+        "both applied, in lifecycle order"
+    );
     assert!(dead.dead_letters().is_empty(), "{:?}", dead.dead_letters());
-    assert!(queue.dead_letters().is_empty(), "nothing reached the queue's own redrive");
+    assert!(
+        queue.dead_letters().is_empty(),
+        "nothing reached the queue's own redrive"
+    );
 }
 
 #[tokio::test]
@@ -467,7 +471,10 @@ async fn an_event_whose_predecessor_never_comes_is_parked_on_its_last_receive() 
     queue.send(status_event(id, "completed", Uuid::now_v7()));
     for receive in 1..=2 {
         assert_eq!(deliver(&app, &queue, 3).await, 1);
-        assert!(dead.dead_letters().is_empty(), "receive {receive} of 3 returns it to the queue");
+        assert!(
+            dead.dead_letters().is_empty(),
+            "receive {receive} of 3 returns it to the queue"
+        );
     }
     assert_eq!(deliver(&app, &queue, 3).await, 1);
     assert_eq!(queue.depth(), 0, "the last receive parks it");
@@ -477,7 +484,10 @@ async fn an_event_whose_predecessor_never_comes_is_parked_on_its_last_receive() 
         parked[0].1.starts_with("out of order") && parked[0].1.contains("after 3 receives"),
         "{parked:?}"
     );
-    assert!(queue.dead_letters().is_empty(), "parked by the consumer with its reason, not by redrive");
+    assert!(
+        queue.dead_letters().is_empty(),
+        "parked by the consumer with its reason, not by redrive"
+    );
     assert_eq!(status_of(&app, id).await, "submitted");
 }
 

@@ -740,7 +740,10 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
             panic!("not created")
         };
         let version = store.catalog_version().await.expect("catalog version");
-        assert_eq!(event.aggregate_version, version, "the event carries the version it produced");
+        assert_eq!(
+            event.aggregate_version, version,
+            "the event carries the version it produced"
+        );
         versions.push(version);
     }
     assert!(
@@ -955,14 +958,23 @@ async fn attachments_are_registered_completed_once_listed_expired_and_removed(ex
     let fresh = make(1, AttachmentStatus::Pending);
     let third = make(0, AttachmentStatus::Pending);
     let opportunities = SqlStore::new(executor.clone());
-    let version = || async { OpportunityStore::get(&opportunities, o.id).await.unwrap().unwrap().version };
+    let version = || async {
+        OpportunityStore::get(&opportunities, o.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+    };
     let mut seen = vec![version().await];
     for a in [&old, &fresh, &third] {
         let Created::New((_, stamped)) = store.register(a, &event(), None).await.expect("register") else {
             panic!("replayed")
         };
         let now_at = version().await;
-        assert_eq!(stamped.aggregate_version, now_at, "the event carries the version it produced");
+        assert_eq!(
+            stamped.aggregate_version, now_at,
+            "the event carries the version it produced"
+        );
         seen.push(now_at);
     }
     let mut orphan = make(0, AttachmentStatus::Pending);
@@ -1006,7 +1018,11 @@ async fn attachments_are_registered_completed_once_listed_expired_and_removed(ex
             .is_none(),
         "only an attachment in the named status changes"
     );
-    assert_eq!(version().await, *seen.last().unwrap(), "a refused change leaves the version alone");
+    assert_eq!(
+        version().await,
+        *seen.last().unwrap(),
+        "a refused change leaves the version alone"
+    );
     assert!(
         store
             .complete(old.id, Pending, Rejected, Some("no upload"), now(), &event())
@@ -1080,7 +1096,9 @@ async fn attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count(e
         first.get_or_insert(a.id);
     }
     let before = OpportunityStore::get(&store, big.id).await.unwrap().unwrap().version;
-    let refused = store.register(&make(big.id, MAX_SIZE_BYTES), &event(big.id), None).await;
+    let refused = store
+        .register(&make(big.id, MAX_SIZE_BYTES), &event(big.id), None)
+        .await;
     assert!(
         matches!(&refused, Err(StoreError::AttachmentLimit(reason)) if reason.contains("1 GiB")),
         "{refused:?}"
@@ -1111,7 +1129,10 @@ async fn attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count(e
     // Count: 50 small ones, then no more; another opportunity is not affected.
     let many = create(&store, draft("alice", "Many", now()), "Limits").await;
     for _ in 0..MAX_ATTACHMENTS_PER_OPPORTUNITY {
-        store.register(&make(many.id, 1), &event(many.id), None).await.expect("fits");
+        store
+            .register(&make(many.id, 1), &event(many.id), None)
+            .await
+            .expect("fits");
     }
     assert!(matches!(
         store.register(&make(many.id, 1), &event(many.id), None).await,
@@ -1150,7 +1171,9 @@ async fn concurrent_registrations_never_pass_the_attachment_limit(executor: Arc<
                 upload_expires_at: now() + Duration::minutes(15),
                 completed_at: None,
             };
-            store.register(&a, &oms_tests::fixture_event(opportunity, 1), None).await
+            store
+                .register(&a, &oms_tests::fixture_event(opportunity, 1), None)
+                .await
         }));
     }
     let mut accepted = 0;
@@ -1167,7 +1190,11 @@ async fn concurrent_registrations_never_pass_the_attachment_limit(executor: Arc<
         MAX_ATTACHMENTS_PER_OPPORTUNITY
     );
     let stored = OpportunityStore::get(&store, o.id).await.unwrap().unwrap();
-    assert_eq!(stored.version, o.version + MAX_ATTACHMENTS_PER_OPPORTUNITY, "one version per registration");
+    assert_eq!(
+        stored.version,
+        o.version + MAX_ATTACHMENTS_PER_OPPORTUNITY,
+        "one version per registration"
+    );
 }
 
 async fn an_opportunity_is_read_with_the_requirements_of_its_version(executor: Arc<dyn SqlExecutor>) {

@@ -252,7 +252,14 @@ fn every_function_environment_names_what_its_code_reads() {
                 "{name}: uses the cache but has no table"
             );
         }
-        if ["create-opportunity", "create-customer", "create-skill", "presign-upload"].contains(&name.as_str()) {
+        if [
+            "create-opportunity",
+            "create-customer",
+            "create-skill",
+            "presign-upload",
+        ]
+        .contains(&name.as_str())
+        {
             assert!(
                 env.contains("OMS_IDEMPOTENCY_TABLE"),
                 "{name}: honours Idempotency-Key but has no record table"
@@ -291,8 +298,7 @@ fn the_status_event_receive_limit_is_the_status_queue_redrive_limit() {
     let template = template();
     let resources = &template["Resources"];
     let redrive = &resources["StatusEventsQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"];
-    let limit = &resources["OpportunityStatusEventsFunction"]["Properties"]["Environment"]["Variables"]
-        ["OMS_STATUS_EVENTS_MAX_RECEIVES"];
+    let limit = &resources["OpportunityStatusEventsFunction"]["Properties"]["Environment"]["Variables"]["OMS_STATUS_EVENTS_MAX_RECEIVES"];
     let number = |v: &Value| match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.parse().ok(),

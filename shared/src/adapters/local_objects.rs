@@ -381,7 +381,11 @@ mod tests {
             .unwrap();
         assert_eq!(signed.headers["if-none-match"], "*");
         let query = query_of(&signed.url);
-        assert!(store.accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi").is_ok());
+        assert!(
+            store
+                .accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi")
+                .is_ok()
+        );
         assert_eq!(
             store.accept_upload("attachments/a/b", &query, Some("text/plain"), b"yo"),
             Err(Refusal::AlreadyExists),
@@ -394,7 +398,9 @@ mod tests {
         );
         store.delete("attachments/a/b").await.unwrap();
         assert!(
-            store.accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi").is_ok(),
+            store
+                .accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi")
+                .is_ok(),
             "once deleted (a rejected upload), the key is free again, as in S3"
         );
     }

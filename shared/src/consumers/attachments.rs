@@ -118,7 +118,15 @@ pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, 
             })
         }
         (_, None) => Ok(
-            if finish(app, attachment, AttachmentStatus::Pending, AttachmentStatus::Available, None).await? {
+            if finish(
+                app,
+                attachment,
+                AttachmentStatus::Pending,
+                AttachmentStatus::Available,
+                None,
+            )
+            .await?
+            {
                 Completion::Available
             } else {
                 Completion::AlreadyDone

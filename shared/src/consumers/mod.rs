@@ -65,7 +65,11 @@ pub async fn publish(app: &App, events: &[ChangeEvent]) -> Published {
     };
     if failed > 0 {
         if published > 0 {
-            tracing::error!(failed, sent = published, "some events were not accepted; they stay in the outbox for the relay");
+            tracing::error!(
+                failed,
+                sent = published,
+                "some events were not accepted; they stay in the outbox for the relay"
+            );
         }
         crate::metrics::outbox_publish_failures(failed as u64);
     }

@@ -330,8 +330,8 @@ mod tests {
         // Displayed as "invoiceexe.pdf" by a bidi-aware viewer; it is an .exe.
         assert_eq!(sanitise_file_name("invoice\u{202E}fdp.exe").unwrap(), "invoicefdp.exe");
         for hidden in [
-            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
-            '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200E}',
+            '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
         ] {
             assert_eq!(
                 sanitise_file_name(&format!("Q3{hidden} report.pdf")).unwrap(),
@@ -345,7 +345,10 @@ mod tests {
             sanitise_file_name("a\u{1b}[31mred\u{9b}\tb\r\nc.txt").unwrap(),
             "a [31mred b c.txt"
         );
-        assert!(sanitise_file_name("\u{202E}\u{200B}").is_err(), "nothing visible is left");
+        assert!(
+            sanitise_file_name("\u{202E}\u{200B}").is_err(),
+            "nothing visible is left"
+        );
         // Ordinary non-ASCII letters stay.
         assert_eq!(sanitise_file_name("Übersicht 東京.pdf").unwrap(), "Übersicht 東京.pdf");
     }

@@ -304,9 +304,16 @@ mod tests {
         for (i, current) in forward.iter().enumerate() {
             for (j, target) in forward.iter().enumerate() {
                 let expected = *current != S::Completed && j >= i + 2;
-                assert_eq!(may_apply_later(*current, None, *target), expected, "{current:?} -> {target:?}");
+                assert_eq!(
+                    may_apply_later(*current, None, *target),
+                    expected,
+                    "{current:?} -> {target:?}"
+                );
             }
-            assert!(!may_apply_later(*current, None, S::Cancelled), "cancel is never an event");
+            assert!(
+                !may_apply_later(*current, None, S::Cancelled),
+                "cancel is never an event"
+            );
             assert!(!may_apply_later(*current, None, S::Draft));
         }
         // The next step applies now, not later; behind or equal never applies.
@@ -315,7 +322,11 @@ mod tests {
         // A cancelled opportunity may come back (reactivation) in the status it was cancelled in.
         assert!(may_apply_later(S::Cancelled, Some(S::Submitted), S::MatchesFound));
         assert!(may_apply_later(S::Cancelled, Some(S::Submitted), S::MatchingInProgress));
-        assert!(!may_apply_later(S::Cancelled, Some(S::MatchesFound), S::MatchingInProgress));
+        assert!(!may_apply_later(
+            S::Cancelled,
+            Some(S::MatchesFound),
+            S::MatchingInProgress
+        ));
         assert!(!may_apply_later(S::Cancelled, None, S::MatchesFound));
     }
 }

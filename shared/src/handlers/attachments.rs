@@ -299,7 +299,11 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
                     upload,
                 },
             )?;
-            Ok(with_header(response, "location", &format!("/v1/attachments/{}", attachment.id)))
+            Ok(with_header(
+                response,
+                "location",
+                &format!("/v1/attachments/{}", attachment.id),
+            ))
         }
         Once::Replayed(response) => Ok(response),
     }

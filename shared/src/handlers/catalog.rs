@@ -213,8 +213,7 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         created_at: now,
     };
     let location = |s: &Skill| format!("/v1/skills/{}", s.id);
-    let render =
-        |(s, _): &WithEvent<Skill>| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
+    let render = |(s, _): &WithEvent<Skill>| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
     let fingerprint = request_fingerprint(&request);
     let event = skill_event(app, &skill);
     let once = idempotent::Request {

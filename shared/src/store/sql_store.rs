@@ -184,7 +184,7 @@ fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) ->
 /// An opportunity read in two statements.
 enum Read {
     /// Both at one version (`None`: there is no such opportunity).
-    Consistent(Option<Opportunity>),
+    Consistent(Option<Box<Opportunity>>),
     /// A change landed between the two.
     Changed,
 }
@@ -202,7 +202,8 @@ fn consistent(rows: &[Row], requirement_rows: &[Row]) -> Result<Read, StoreError
         .filter(|r| !matches!(r.opt_text("category"), Ok(None)))
         .map(requirement_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Read::Consistent(Some(opportunity_from_row(row, requirements)?)))
+    let opportunity = opportunity_from_row(row, requirements)?;
+    Ok(Read::Consistent(Some(Box::new(opportunity))))
 }
 
 fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
@@ -345,7 +346,10 @@ async fn bump_version(
 
 /// Counts up the opportunity's version for an attachment change and stamps the event with it.
 /// Taken first in every attachment transaction: the row lock orders concurrent changes.
-async fn stamp_opportunity(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<Option<ChangeEvent>, StoreError> {
+async fn stamp_opportunity(
+    tx: &mut dyn SqlTransaction,
+    event: &ChangeEvent,
+) -> Result<Option<ChangeEvent>, StoreError> {
     let Some(version) = bump_version(tx, sql::BUMP_OPPORTUNITY_VERSION, &params!["id" => event.aggregate_id]).await?
     else {
         return Ok(None);
@@ -495,19 +499,17 @@ impl OpportunityStore for SqlStore {
                 .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
                 .await?;
             match consistent(&rows, &requirements)? {
-                Read::Consistent(opportunity) => return Ok(opportunity),
+                Read::Consistent(opportunity) => return Ok(opportunity.map(|o| *o)),
                 Read::Changed => continue,
             }
         }
         let mut tx = self.executor.begin().await?;
         tx.execute(sql::LOCK_OPPORTUNITY_ROW, &params!["id" => id]).await?;
         let rows = tx.query(sql::SELECT_OPPORTUNITY, &params!["id" => id]).await?;
-        let requirements = tx
-            .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
-            .await?;
+        let requirements = tx.query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id]).await?;
         tx.rollback().await?;
         match consistent(&rows, &requirements)? {
-            Read::Consistent(opportunity) => Ok(opportunity),
+            Read::Consistent(opportunity) => Ok(opportunity.map(|o| *o)),
             Read::Changed => Err(StoreError::Db(DbError::Other(format!(
                 "opportunity {id} changed while its row was locked"
             )))),
