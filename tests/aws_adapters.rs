@@ -447,6 +447,37 @@ async fn the_s3_adapter_presigns_uploads_and_downloads_and_inspects_and_deletes_
     assert_eq!(facts.size_bytes, body.len() as i64);
     assert_eq!(facts.content_type.as_deref(), Some("application/pdf"));
 
+    // Single use: the URL signs `If-None-Match: *`, so S3 refuses to replace the object. (moto
+    // does not check signatures, so that the header is signed is checked on the URL itself.)
+    assert_eq!(upload.headers.get("if-none-match").map(String::as_str), Some("*"));
+    let signed_headers = upload
+        .url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("X-Amz-SignedHeaders="))
+        .expect("signed headers");
+    assert!(
+        signed_headers.split("%3B").any(|h| h == "if-none-match"),
+        "If-None-Match is part of the signature: {signed_headers}"
+    );
+    let mut again = http.put(&upload.url).body(body.clone());
+    for (name, value) in &upload.headers {
+        if name != "content-length" && name != "host" {
+            again = again.header(name, value);
+        }
+    }
+    let second = again.send().await.expect("second upload");
+    assert_eq!(
+        second.status().as_u16(),
+        412,
+        "a second PUT to a still-valid URL is refused: {}",
+        second.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        store.head(&key).await.unwrap().unwrap(),
+        facts,
+        "the first upload is kept"
+    );
+
     let download = store
         .presign_download(&key, "Angebot Q3 ä.pdf", Duration::minutes(5))
         .await

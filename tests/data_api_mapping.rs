@@ -273,3 +273,46 @@ async fn database_errors_are_classified_from_the_service_message() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_version_counted_up_in_a_transaction_is_read_from_the_returned_record() {
+    use oms::store::statements::{BUMP_CATALOG_VERSION, BUMP_OPPORTUNITY_VERSION};
+    let id = Uuid::now_v7();
+    let begin = json!({ "resourceArn": CLUSTER, "secretArn": SECRET, "database": "opportunities" });
+    let version = |value: i64| {
+        json!({
+            "columnMetadata": [{ "name": "version", "label": "version", "typeName": "int8" }],
+            "records": [[{ "longValue": value }]],
+            "numberOfRecordsUpdated": 1
+        })
+    };
+    let bump = statement(
+        BUMP_OPPORTUNITY_VERSION,
+        json!([{ "name": "id", "value": { "stringValue": id.to_string() }, "typeHint": "UUID" }]),
+        Some("tx-7"),
+    );
+    let catalog = statement(BUMP_CATALOG_VERSION, json!([]), Some("tx-7"));
+    let end = json!({ "resourceArn": CLUSTER, "secretArn": SECRET, "transactionId": "tx-7" });
+    let (executor, replay) = executor(vec![
+        exchange("BeginTransaction", begin, 200, json!({ "transactionId": "tx-7" }), None),
+        exchange("Execute", bump, 200, version(8), None),
+        exchange("Execute", catalog, 200, version(4_000_000_000_000_001), None),
+        exchange(
+            "CommitTransaction",
+            end,
+            200,
+            json!({ "transactionStatus": "Transaction Committed" }),
+            None,
+        ),
+    ]);
+    let mut tx = executor.begin().await.expect("begin");
+    let rows = tx
+        .query(BUMP_OPPORTUNITY_VERSION, &params!["id" => id])
+        .await
+        .expect("bump");
+    assert_eq!(rows[0].int("version").unwrap(), 8);
+    let rows = tx.query(BUMP_CATALOG_VERSION, &[]).await.expect("catalog");
+    assert_eq!(rows[0].int("version").unwrap(), 4_000_000_000_000_001);
+    tx.commit().await.expect("commit");
+    replay.relaxed_requests_match();
+}

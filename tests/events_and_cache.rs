@@ -177,20 +177,30 @@ async fn events_that_could_not_be_published_stay_in_the_outbox_until_the_relay_s
         inner: queue.clone(),
     });
     let (app, _dir) = app_with(Arc::new(MemoryCache::new()), flaky.clone()).await;
+    let reported_before = oms::metrics::outbox_publish_failures_reported();
     let id = create(&app).await;
     assert_eq!(
         patch_title(&app, id, "Still committed").await,
         200,
         "a publish failure is not the client's problem"
     );
+    assert!(
+        oms::metrics::outbox_publish_failures_reported() >= reported_before + 2,
+        "each event that failed after its commit is counted in the OutboxPublishFailures metric"
+    );
     assert_eq!(queue.depth(), 0);
     let pending = app.outbox.unpublished(100).await.unwrap();
     assert_eq!(pending.len(), 2, "the create and the update events wait in the outbox");
     let failed_run = outbox_relay::relay(&app).await.unwrap();
-    assert_eq!((failed_run.found, failed_run.published), (2, 0));
+    assert_eq!((failed_run.found, failed_run.published, failed_run.failed), (2, 0, 2));
+    let invocation = outbox_relay::handle(&app, json!({})).await;
+    assert!(
+        invocation.as_ref().is_err_and(|e| e.contains("2 of 2")),
+        "a relay run that could not publish fails its invocation, so its Errors alarm fires: {invocation:?}"
+    );
     flaky.up.store(true, Ordering::SeqCst);
     let run = outbox_relay::relay(&app).await.unwrap();
-    assert_eq!((run.found, run.published), (2, 2));
+    assert_eq!((run.found, run.published, run.failed), (2, 2, 0));
     assert!(app.outbox.unpublished(100).await.unwrap().is_empty());
     assert_eq!(queue.depth(), 2);
     let delivered = queue.receive(10).unwrap();
@@ -208,6 +218,10 @@ async fn events_that_could_not_be_published_stay_in_the_outbox_until_the_relay_s
         outbox_relay::relay(&app).await.unwrap().found,
         0,
         "nothing is sent twice by the relay"
+    );
+    assert!(
+        outbox_relay::handle(&app, json!({})).await.is_ok(),
+        "a run with nothing left to publish succeeds"
     );
 }
 
@@ -295,22 +309,12 @@ fn status_event(id: Uuid, status: &str, event_id: Uuid) -> String {
     json!({ "event_id": event_id, "opportunity_id": id, "status": status, "occurred_at": "2026-11-22T10:00:00Z", "source": "matching-service", "reason": "auto" }).to_string()
 }
 
-#[tokio::test]
-async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
-    let dead = Arc::new(LocalQueue::new("status-dlq", Duration::from_secs(30), 3));
-    let queue = Arc::new(LocalQueue::new("status-events", Duration::from_secs(30), 3));
-    let cache = Arc::new(MemoryCache::new());
-    let (mut app, _dir) = app_with(
-        cache.clone(),
-        Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 3)),
-    )
-    .await;
-    app.dead_letters = dead.clone();
-    let id = create(&app).await;
-    // Make it submittable and submit it through the API.
+/// A new opportunity, made submittable and submitted through the API.
+async fn submitted(app: &App) -> Uuid {
+    let id = create(app).await;
     let markdown = "x".repeat(150);
     call(
-        &app,
+        app,
         "put-problem-statement",
         api_event(
             "put-problem-statement",
@@ -323,14 +327,14 @@ async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
     .await;
     let items = json!({ "items": [{ "custom_name": "Rust", "category": "technical", "importance": "must_have", "min_proficiency": "expert" }] });
     call(
-        &app,
+        app,
         "put-skill-requirements",
         api_event("put-skill-requirements", Some(id), Some(items), ALICE, "SalesManager"),
     )
     .await;
     assert_eq!(
         call(
-            &app,
+            app,
             "submit-opportunity",
             api_event("submit-opportunity", Some(id), None, ALICE, "SalesManager")
         )
@@ -338,11 +342,26 @@ async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
         .0,
         200
     );
+    id
+}
+
+#[tokio::test]
+async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
+    let dead = Arc::new(LocalQueue::new("status-dlq", Duration::from_secs(30), 3));
+    let queue = Arc::new(LocalQueue::new("status-events", Duration::from_secs(30), 3));
+    let cache = Arc::new(MemoryCache::new());
+    let (mut app, _dir) = app_with(
+        cache.clone(),
+        Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 3)),
+    )
+    .await;
+    app.dead_letters = dead.clone();
+    let id = submitted(&app).await;
 
     let matching = Uuid::now_v7();
     queue.send(status_event(id, "matching_in_progress", matching));
     queue.send(status_event(id, "matching_in_progress", matching)); // redelivery of the same event
-    queue.send(status_event(id, "completed", Uuid::now_v7())); // illegal from matching_in_progress
+    queue.send(status_event(id, "submitted", Uuid::now_v7())); // not a status events set
     queue.send(status_event(Uuid::now_v7(), "matches_found", Uuid::now_v7())); // unknown opportunity
     queue.send("{\"garbage\": true}".into());
     let batch = queue.receive(10).unwrap();
@@ -355,7 +374,7 @@ async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
     assert_eq!(queue.depth(), 0);
     let reasons: Vec<String> = dead.dead_letters().into_iter().map(|(_, reason)| reason).collect();
     assert_eq!(reasons.len(), 3, "{reasons:?}");
-    assert!(reasons[0].starts_with("illegal"), "{reasons:?}");
+    assert!(reasons[0].contains("not set by events"), "{reasons:?}");
     assert!(reasons[1].starts_with("unknown opportunity"), "{reasons:?}");
     assert!(reasons[2].starts_with("malformed"), "{reasons:?}");
 
@@ -395,4 +414,114 @@ async fn status_events_apply_once_with_history_and_bad_ones_are_parked() {
     let response = status_events::handle(&app, batch.clone()).await;
     assert!(response.batch_item_failures.is_empty());
     assert!(dead.dead_letters().last().unwrap().1.starts_with("stale"));
+}
+
+/// The status-events consumer with its queues: the source (redelivering at once) and where it parks.
+async fn status_consumer(max_receives: u32) -> (App, Arc<LocalQueue>, Arc<LocalQueue>, tempfile::TempDir) {
+    let dead = Arc::new(LocalQueue::new("status-dlq", Duration::from_secs(30), 3));
+    let queue = Arc::new(LocalQueue::new("status-events", Duration::from_millis(0), max_receives));
+    let (mut app, dir) = app_with(
+        Arc::new(MemoryCache::new()),
+        Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 3)),
+    )
+    .await;
+    app.dead_letters = dead.clone();
+    (app, queue, dead, dir)
+}
+
+/// One delivery round of the status-events queue; returns how many messages were received.
+async fn deliver(app: &App, queue: &LocalQueue, max_receives: u32) -> usize {
+    let Some(batch) = queue.receive(10) else { return 0 };
+    let response = status_events::handle_with_receive_limit(app, batch.clone(), max_receives).await;
+    queue.acknowledge(&batch, &response);
+    batch.records.len()
+}
+
+async fn status_of(app: &App, id: Uuid) -> String {
+    get(app, id).await["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_status_event_that_arrives_before_its_predecessor_waits_for_it_then_applies() {
+    let (app, queue, dead, _dir) = status_consumer(5).await;
+    let id = submitted(&app).await;
+    queue.send(status_event(id, "matches_found", Uuid::now_v7()));
+    assert_eq!(deliver(&app, &queue, 5).await, 1);
+    assert_eq!(queue.depth(), 1, "returned to the queue, not lost");
+    assert!(dead.dead_letters().is_empty(), "not parked on first sight");
+    assert_eq!(status_of(&app, id).await, "submitted");
+    queue.send(status_event(id, "matching_in_progress", Uuid::now_v7()));
+    while deliver(&app, &queue, 5).await > 0 {}
+    assert_eq!(
+        status_of(&app, id).await,
+        "matches_found",
+        "both applied, in lifecycle order"
+    );
+    assert!(dead.dead_letters().is_empty(), "{:?}", dead.dead_letters());
+    assert!(
+        queue.dead_letters().is_empty(),
+        "nothing reached the queue's own redrive"
+    );
+}
+
+#[tokio::test]
+async fn an_event_whose_predecessor_never_comes_is_parked_on_its_last_receive() {
+    let (app, queue, dead, _dir) = status_consumer(3).await;
+    let id = submitted(&app).await;
+    queue.send(status_event(id, "completed", Uuid::now_v7()));
+    for receive in 1..=2 {
+        assert_eq!(deliver(&app, &queue, 3).await, 1);
+        assert!(
+            dead.dead_letters().is_empty(),
+            "receive {receive} of 3 returns it to the queue"
+        );
+    }
+    assert_eq!(deliver(&app, &queue, 3).await, 1);
+    assert_eq!(queue.depth(), 0, "the last receive parks it");
+    let parked = dead.dead_letters();
+    assert_eq!(parked.len(), 1);
+    assert!(
+        parked[0].1.starts_with("out of order") && parked[0].1.contains("after 3 receives"),
+        "{parked:?}"
+    );
+    assert!(
+        queue.dead_letters().is_empty(),
+        "parked by the consumer with its reason, not by redrive"
+    );
+    assert_eq!(status_of(&app, id).await, "submitted");
+}
+
+#[tokio::test]
+async fn an_event_that_can_never_apply_is_parked_at_once() {
+    let (app, queue, dead, _dir) = status_consumer(5).await;
+    let id = submitted(&app).await;
+    queue.send(status_event(id, "matching_in_progress", Uuid::now_v7()));
+    queue.send(status_event(id, "matches_found", Uuid::now_v7()));
+    while deliver(&app, &queue, 5).await > 0 {}
+    assert_eq!(status_of(&app, id).await, "matches_found");
+    // Behind the current status: it can never apply again.
+    queue.send(status_event(id, "matching_in_progress", Uuid::now_v7()));
+    assert_eq!(deliver(&app, &queue, 5).await, 1);
+    assert_eq!(queue.depth(), 0, "not retried");
+    let parked = dead.dead_letters();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert!(parked[0].1.starts_with("illegal"), "{parked:?}");
+    // A cancelled opportunity cancelled before the event's predecessor may come back: it waits.
+    let other = submitted(&app).await;
+    let (status, body) = call(
+        &app,
+        "cancel-opportunity",
+        api_event(
+            "cancel-opportunity",
+            Some(other),
+            Some(json!({ "reason": "budget frozen" })),
+            ALICE,
+            "SalesManager",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    queue.send(status_event(other, "matching_in_progress", Uuid::now_v7()));
+    assert_eq!(deliver(&app, &queue, 5).await, 1);
+    assert_eq!(queue.depth(), 1, "reactivation may still make it applicable");
 }

@@ -1037,7 +1037,9 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
         .await
         .unwrap();
     assert_eq!(queued.status(), StatusCode::ACCEPTED);
-    let bogus = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": id, "status": "completed", "occurred_at": "2026-11-22T10:00:00Z", "source": "selection-service" });
+    // A status no event may set can never apply: parked at once. (A `completed` sent now would
+    // wait in the queue for the events it follows.)
+    let bogus = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": id, "status": "draft", "occurred_at": "2026-11-22T10:00:00Z", "source": "selection-service" });
     client
         .post(server.url("/_local/status-events"))
         .json(&bogus)
@@ -1080,7 +1082,10 @@ async fn an_update_is_read_back_at_once_through_the_cache_and_status_events_flow
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(parked[0]["reason"].as_str().unwrap().starts_with("illegal"), "{parked}");
+    assert!(
+        parked[0]["reason"].as_str().unwrap().contains("not set by events"),
+        "{parked}"
+    );
     server.stop().await;
 }
 
@@ -1195,6 +1200,11 @@ async fn attachments_upload_straight_to_the_store_and_are_checked_by_the_object_
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(current["status"], "available", "{current}");
+    // The URL uploads once: a second PUT while it is still valid is refused as S3 refuses a
+    // conditional (If-None-Match: *) write to an existing key.
+    let second = put_upload(&client, upload, document.clone(), None).await;
+    assert_eq!(second.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(second.json::<Value>().await.unwrap()["code"], "precondition_failed");
     let downloaded = client
         .get(current["download"]["url"].as_str().unwrap())
         .send()

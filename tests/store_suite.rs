@@ -726,6 +726,7 @@ async fn customers_are_unique_and_paged_by_name(executor: Arc<dyn SqlExecutor>) 
 async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
     let store = SqlStore::new(executor);
     let mut ids = Vec::new();
+    let mut versions = vec![store.catalog_version().await.expect("catalog version")];
     for name in ["Rust", "Go", "Kotlin"] {
         let skill = Skill {
             id: Uuid::now_v7(),
@@ -735,11 +736,22 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
             created_at: now(),
         };
         ids.push(skill.id);
-        assert!(matches!(
-            SkillStore::create(&store, skill, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await,
-            Ok(Created::New(_))
-        ));
+        let Ok(Created::New((_, event))) =
+            SkillStore::create(&store, skill, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await
+        else {
+            panic!("not created")
+        };
+        let version = store.catalog_version().await.expect("catalog version");
+        assert_eq!(
+            event.aggregate_version, version,
+            "the event carries the version it produced"
+        );
+        versions.push(version);
     }
+    assert!(
+        versions.windows(2).all(|w| w[1] == w[0] + 1),
+        "the catalog version counts every new skill, from the database: {versions:?}"
+    );
     let duplicate = Skill {
         id: Uuid::now_v7(),
         name: "rust".into(),
@@ -751,6 +763,11 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
         SkillStore::create(&store, duplicate, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await,
         Err(StoreError::Duplicate { what: "skill", .. })
     ));
+    assert_eq!(
+        store.catalog_version().await.unwrap(),
+        *versions.last().unwrap(),
+        "a refused skill leaves the version alone"
+    );
     let found = store
         .get_many(&[ids[0], ids[2], Uuid::now_v7()])
         .await
@@ -808,7 +825,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
     .await
     .unwrap();
     assert!(matches!(again, Created::Replay(s) if s.body == first.id.to_string()));
-    let render_skill = |s: &Skill| StoredResponse {
+    let render_skill = |(s, _): &(Skill, oms::domain::events::ChangeEvent)| StoredResponse {
         status: 201,
         headers: vec![],
         body: s.id.to_string(),
@@ -845,7 +862,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
     )
     .await
     .unwrap();
-    assert!(matches!(again, Created::Replay(s) if s.body == first.id.to_string()));
+    assert!(matches!(again, Created::Replay(s) if s.body == first.0.id.to_string()));
 }
 
 async fn concurrent_writers_never_lose_an_update(executor: Arc<dyn SqlExecutor>) {
@@ -917,7 +934,7 @@ async fn the_outbox_lists_unpublished_events_oldest_first_and_applied_events_onc
 async fn attachments_are_registered_completed_once_listed_expired_and_removed(executor: Arc<dyn SqlExecutor>) {
     use oms::domain::attachment::{Attachment, AttachmentStatus, object_key};
     use oms::ports::store::AttachmentStore;
-    let store = SqlStore::new(executor);
+    let store = SqlStore::new(executor.clone());
     let o = create(&store, draft("alice", "Docs", now()), "Docs").await;
     let make = |minutes_ago: i64, status: AttachmentStatus| {
         let id = Uuid::now_v7();
@@ -942,13 +959,30 @@ async fn attachments_are_registered_completed_once_listed_expired_and_removed(ex
     let old = make(60, AttachmentStatus::Pending);
     let fresh = make(1, AttachmentStatus::Pending);
     let third = make(0, AttachmentStatus::Pending);
+    let opportunities = SqlStore::new(executor.clone());
+    let version = || async {
+        OpportunityStore::get(&opportunities, o.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+    };
+    let mut seen = vec![version().await];
     for a in [&old, &fresh, &third] {
-        store.register(a, &event()).await.expect("register");
+        let Created::New((_, stamped)) = store.register(a, &event(), None).await.expect("register") else {
+            panic!("replayed")
+        };
+        let now_at = version().await;
+        assert_eq!(
+            stamped.aggregate_version, now_at,
+            "the event carries the version it produced"
+        );
+        seen.push(now_at);
     }
     let mut orphan = make(0, AttachmentStatus::Pending);
     orphan.opportunity_id = Uuid::now_v7();
     assert!(matches!(
-        store.register(&orphan, &event()).await,
+        store.register(&orphan, &event(), None).await,
         Err(StoreError::UnknownReference("opportunity"))
     ));
     assert_eq!(store.attachment(old.id).await.unwrap().unwrap(), old);
@@ -969,25 +1003,36 @@ async fn attachments_are_registered_completed_once_listed_expired_and_removed(ex
     let expired = store.expired_uploads(now(), 10).await.unwrap();
     assert_eq!(expired.iter().map(|a| a.id).collect::<Vec<_>>(), vec![old.id]);
 
+    use AttachmentStatus::{Available, Pending, Rejected};
     assert!(
         store
-            .complete(fresh.id, AttachmentStatus::Available, None, now(), &event())
+            .complete(fresh.id, Pending, Available, None, now(), &event())
             .await
             .unwrap()
+            .is_some()
     );
+    seen.push(version().await);
     assert!(
-        !store
-            .complete(fresh.id, AttachmentStatus::Rejected, Some("late"), now(), &event())
+        store
+            .complete(fresh.id, Pending, Rejected, Some("late"), now(), &event())
             .await
-            .unwrap(),
-        "only a pending attachment changes"
+            .unwrap()
+            .is_none(),
+        "only an attachment in the named status changes"
+    );
+    assert_eq!(
+        version().await,
+        *seen.last().unwrap(),
+        "a refused change leaves the version alone"
     );
     assert!(
         store
-            .complete(old.id, AttachmentStatus::Rejected, Some("no upload"), now(), &event())
+            .complete(old.id, Pending, Rejected, Some("no upload"), now(), &event())
             .await
             .unwrap()
+            .is_some()
     );
+    seen.push(version().await);
     let rejected = store.attachment(old.id).await.unwrap().unwrap();
     assert_eq!(
         (rejected.status, rejected.rejection_reason.as_deref()),
@@ -1000,9 +1045,204 @@ async fn attachments_are_registered_completed_once_listed_expired_and_removed(ex
     );
     assert!(store.expired_uploads(now(), 10).await.unwrap().is_empty());
 
-    assert!(store.remove(third.id, &event()).await.unwrap());
-    assert!(!store.remove(third.id, &event()).await.unwrap());
+    assert!(store.remove(third.id, &event()).await.unwrap().is_some());
+    seen.push(version().await);
+    assert!(store.remove(third.id, &event()).await.unwrap().is_none());
     assert_eq!(store.attachments(o.id, None, 10).await.unwrap().len(), 2);
+    assert!(
+        seen.windows(2).all(|w| w[1] == w[0] + 1),
+        "every attachment change counts the opportunity's version up by one: {seen:?}"
+    );
+    // A verified attachment can be revoked (its object was replaced), once.
+    assert!(
+        store
+            .complete(fresh.id, Available, Rejected, Some("replaced"), now(), &event())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.attachment(fresh.id).await.unwrap().unwrap().status, Rejected);
+}
+
+async fn attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count(executor: Arc<dyn SqlExecutor>) {
+    use oms::domain::attachment::{
+        Attachment, AttachmentStatus, MAX_ATTACHMENTS_PER_OPPORTUNITY, MAX_SIZE_BYTES, object_key,
+    };
+    use oms::ports::store::AttachmentStore;
+    let store = SqlStore::new(executor);
+    let make = |opportunity: Uuid, size: i64| {
+        let id = Uuid::now_v7();
+        Attachment {
+            id,
+            opportunity_id: opportunity,
+            owner_sub: "alice".into(),
+            file_name: "a.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: size,
+            sha256: None,
+            object_key: object_key(opportunity, id),
+            status: AttachmentStatus::Pending,
+            rejection_reason: None,
+            created_at: now(),
+            upload_expires_at: now() + Duration::minutes(15),
+            completed_at: None,
+        }
+    };
+    let event = |o: Uuid| oms_tests::fixture_event(o, 1);
+    // Bytes: ten 100 MiB uploads fill 1 GiB but for 24 MiB; the eleventh does not fit.
+    let big = create(&store, draft("alice", "Big", now()), "Limits").await;
+    let mut first = None;
+    for _ in 0..10 {
+        let a = make(big.id, MAX_SIZE_BYTES);
+        store.register(&a, &event(big.id), None).await.expect("fits");
+        first.get_or_insert(a.id);
+    }
+    let before = OpportunityStore::get(&store, big.id).await.unwrap().unwrap().version;
+    let refused = store
+        .register(&make(big.id, MAX_SIZE_BYTES), &event(big.id), None)
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::AttachmentLimit(reason)) if reason.contains("1 GiB")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        OpportunityStore::get(&store, big.id).await.unwrap().unwrap().version,
+        before,
+        "a refused registration writes nothing"
+    );
+    assert_eq!(store.attachments(big.id, None, 100).await.unwrap().len(), 10);
+    // A rejected attachment frees its bytes.
+    let first = first.unwrap();
+    store
+        .complete(
+            first,
+            AttachmentStatus::Pending,
+            AttachmentStatus::Rejected,
+            Some("mismatch"),
+            now(),
+            &event(big.id),
+        )
+        .await
+        .unwrap();
+    store
+        .register(&make(big.id, MAX_SIZE_BYTES), &event(big.id), None)
+        .await
+        .expect("fits after a rejection");
+    // Count: 50 small ones, then no more; another opportunity is not affected.
+    let many = create(&store, draft("alice", "Many", now()), "Limits").await;
+    for _ in 0..MAX_ATTACHMENTS_PER_OPPORTUNITY {
+        store
+            .register(&make(many.id, 1), &event(many.id), None)
+            .await
+            .expect("fits");
+    }
+    assert!(matches!(
+        store.register(&make(many.id, 1), &event(many.id), None).await,
+        Err(StoreError::AttachmentLimit(reason)) if reason.contains("at most 50")
+    ));
+    let other = create(&store, draft("alice", "Other", now()), "Limits").await;
+    store
+        .register(&make(other.id, 1), &event(other.id), None)
+        .await
+        .expect("limits are per opportunity");
+}
+
+async fn concurrent_registrations_never_pass_the_attachment_limit(executor: Arc<dyn SqlExecutor>) {
+    use oms::domain::attachment::{Attachment, AttachmentStatus, MAX_ATTACHMENTS_PER_OPPORTUNITY, object_key};
+    use oms::ports::store::AttachmentStore;
+    let store = SqlStore::new(executor);
+    let o = create(&store, draft("alice", "Race", now()), "Race").await;
+    let mut tasks = Vec::new();
+    for _ in 0..(MAX_ATTACHMENTS_PER_OPPORTUNITY + 10) {
+        let store = store.clone();
+        let opportunity = o.id;
+        tasks.push(tokio::spawn(async move {
+            let id = Uuid::now_v7();
+            let a = Attachment {
+                id,
+                opportunity_id: opportunity,
+                owner_sub: "alice".into(),
+                file_name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                size_bytes: 1,
+                sha256: None,
+                object_key: object_key(opportunity, id),
+                status: AttachmentStatus::Pending,
+                rejection_reason: None,
+                created_at: now(),
+                upload_expires_at: now() + Duration::minutes(15),
+                completed_at: None,
+            };
+            store
+                .register(&a, &oms_tests::fixture_event(opportunity, 1), None)
+                .await
+        }));
+    }
+    let mut accepted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => accepted += 1,
+            Err(StoreError::AttachmentLimit(_)) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(accepted, MAX_ATTACHMENTS_PER_OPPORTUNITY);
+    assert_eq!(
+        store.attachments(o.id, None, 100).await.unwrap().len() as i64,
+        MAX_ATTACHMENTS_PER_OPPORTUNITY
+    );
+    let stored = OpportunityStore::get(&store, o.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.version,
+        o.version + MAX_ATTACHMENTS_PER_OPPORTUNITY,
+        "one version per registration"
+    );
+}
+
+async fn an_opportunity_is_read_with_the_requirements_of_its_version(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let o = create(&store, draft("alice", "Consistent", now()), "Consistent").await;
+    let (id, first_version) = (o.id, o.version);
+    let requirement = |n: usize| SkillRequirement {
+        skill: SkillRef::Custom(format!("Skill {n}")),
+        category: SkillCategory::Technical,
+        importance: Importance::MustHave,
+        min_proficiency: Proficiency::Expert,
+    };
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut current = o;
+            for round in 1..=30usize {
+                let update = update_of(
+                    &current,
+                    |next| next.skill_requirements = (0..round).map(requirement).collect(),
+                    now(),
+                );
+                let mut update = update;
+                update.skill_requirements_changed = true;
+                let written = update.opportunity.clone();
+                store.update(update).await.expect("update");
+                current = written;
+            }
+        })
+    };
+    let locked = store.clone().with_optimistic_reads(0);
+    let mut reads = 0;
+    while !writer.is_finished() || reads < 10 {
+        // Alternately the optimistic read (retried on a version change) and the locked one.
+        let reader = if reads % 2 == 0 { &store } else { &locked };
+        let read = OpportunityStore::get(reader, id).await.expect("read").unwrap();
+        // Each version n > 1 was written with exactly n - 1 requirements.
+        assert_eq!(
+            read.skill_requirements.len() as i64,
+            read.version - first_version,
+            "version {} read with the requirements of another version",
+            read.version
+        );
+        reads += 1;
+    }
+    writer.await.unwrap();
 }
 
 type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -1025,6 +1265,8 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         |e| Box::pin(idempotent_customer_and_skill_creation_replays(e)),
         |e| Box::pin(the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once(e)),
         |e| Box::pin(attachments_are_registered_completed_once_listed_expired_and_removed(e)),
+        |e| Box::pin(attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count(e)),
+        |e| Box::pin(an_opportunity_is_read_with_the_requirements_of_its_version(e)),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     for scenario in scenarios {
@@ -1083,6 +1325,9 @@ on_every_backend!(
     concurrent_writers_never_lose_an_update,
     the_outbox_lists_unpublished_events_oldest_first_and_applied_events_once,
     attachments_are_registered_completed_once_listed_expired_and_removed,
+    attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count,
+    concurrent_registrations_never_pass_the_attachment_limit,
+    an_opportunity_is_read_with_the_requirements_of_its_version,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -253,7 +253,14 @@ fn every_function_environment_names_what_its_code_reads() {
                 "{name}: uses the cache but has no table"
             );
         }
-        if ["create-opportunity", "create-customer", "create-skill"].contains(&name.as_str()) {
+        if [
+            "create-opportunity",
+            "create-customer",
+            "create-skill",
+            "presign-upload",
+        ]
+        .contains(&name.as_str())
+        {
             assert!(
                 env.contains("OMS_IDEMPOTENCY_TABLE"),
                 "{name}: honours Idempotency-Key but has no record table"
@@ -285,4 +292,28 @@ fn every_function_crate_links_exactly_the_aws_adapters_its_environment_configure
              (a missing one fails the cold start; an extra one links an SDK the function never uses)"
         );
     }
+}
+
+#[test]
+fn the_status_event_receive_limit_is_the_status_queue_redrive_limit() {
+    let template = template();
+    let resources = &template["Resources"];
+    let redrive = &resources["StatusEventsQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"];
+    let limit = &resources["OpportunityStatusEventsFunction"]["Properties"]["Environment"]["Variables"]["OMS_STATUS_EVENTS_MAX_RECEIVES"];
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    assert!(number(redrive).is_some(), "StatusEventsQueue has no maxReceiveCount");
+    assert_eq!(
+        number(limit),
+        number(redrive),
+        "opportunity-status-events parks out-of-order events on the receive the queue would redrive them"
+    );
+    assert_eq!(
+        number(limit),
+        Some(u64::from(oms::consumers::status_events::DEFAULT_MAX_RECEIVES)),
+        "the code's default matches the template"
+    );
 }

@@ -353,6 +353,7 @@ impl Server {
                 Refusal::BadSignature => (StatusCode::FORBIDDEN, "signature_mismatch"),
                 Refusal::Expired => (StatusCode::FORBIDDEN, "url_expired"),
                 Refusal::Mismatch(_) => (StatusCode::BAD_REQUEST, "upload_mismatch"),
+                Refusal::AlreadyExists => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
             };
             let body = json!({
                 "type": format!("/problems/{code}"), "title": "Refused", "status": status.as_u16(),

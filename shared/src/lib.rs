@@ -8,7 +8,7 @@
 //!   run by the RDS Data API in AWS, by SQLite locally and by PostgreSQL in the tests.
 //! - [`auth`]: the caller from Cognito claims, and a JWT verifier for the local server.
 //! - [`http`], [`handlers`], [`routes`]: API Gateway requests in, problem documents or JSON out.
-//! - [`runtime`], [`telemetry`]: running a handler as a Lambda function.
+//! - [`runtime`], [`telemetry`], [`metrics`]: running a handler as a Lambda function.
 //! - [`openapi`]: the OpenAPI 3.1 description, generated from the code.
 
 pub mod adapters;
@@ -18,6 +18,7 @@ pub mod consumers;
 pub mod domain;
 pub mod handlers;
 pub mod http;
+pub mod metrics;
 pub mod openapi;
 pub mod ports;
 pub mod routes;

@@ -311,13 +311,13 @@ fn doc(function: &str) -> Option<Doc> {
             if_match: false,
         },
         "presign-upload" => Doc {
-            summary: "Register an upload; returns a presigned PUT valid 15 minutes",
+            summary: "Register an upload (at most 50 attachments and 1 GiB per opportunity; 409 attachment_limit_reached); returns a single-use presigned PUT valid 15 minutes",
             tag: "attachments",
             body: Some(("RegisterAttachmentRequest", JSON)),
             success: ("201", Some("RegisteredAttachment")),
             errors: &["400", "401", "403", "404", "409", "415", "422"],
             query: &[],
-            idempotent: false,
+            idempotent: true,
             if_match: false,
         },
         "list-attachments" => Doc {

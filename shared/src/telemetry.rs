@@ -19,6 +19,7 @@ pub fn filter_from(value: Option<&str>) -> Targets {
 
 /// Installs the JSON subscriber once; `RUST_LOG` overrides the `info` default.
 pub fn init(function: &'static str) {
+    crate::metrics::set_function(function);
     let filter = filter_from(std::env::var("RUST_LOG").ok().as_deref());
     let installed = tracing_subscriber::registry()
         .with(

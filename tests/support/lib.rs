@@ -687,7 +687,7 @@ pub mod attachment_fixtures {
             completed_at: None,
         };
         app.attachments
-            .register(&attachment, &super::fixture_event(OPPORTUNITY, 1))
+            .register(&attachment, &super::fixture_event(OPPORTUNITY, 1), None)
             .await
             .expect("register");
         attachment

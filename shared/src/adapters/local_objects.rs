@@ -41,6 +41,10 @@ pub enum Refusal {
     /// The body or headers differ from what the URL binds.
     #[error("{0}")]
     Mismatch(String),
+    /// An object exists under the key: an upload URL writes once (as S3 answers a conditional
+    /// `If-None-Match: *` PUT with 412 PreconditionFailed).
+    #[error("an object was already uploaded with this URL; an upload URL can be used once")]
+    AlreadyExists,
 }
 
 fn error(e: impl std::fmt::Display) -> ObjectStoreError {
@@ -157,12 +161,21 @@ impl LocalObjectStore {
             size_bytes: body.len() as i64,
             sha256: actual.clone(),
         };
-        let written = path
-            .parent()
+        path.parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|_| std::fs::write(&path, body))
+            .map_err(|e| Refusal::Mismatch(format!("could not store the object: {e}")))?;
+        // Created only if absent, atomically: of two uploads to one key, exactly one wins.
+        let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(Refusal::AlreadyExists),
+            Err(e) => return Err(Refusal::Mismatch(format!("could not store the object: {e}"))),
+        };
+        let written = std::io::Write::write_all(&mut file, body)
             .and_then(|_| std::fs::write(meta_path(&path), serde_json::to_vec(&meta).unwrap_or_default()));
-        written.map_err(|e| Refusal::Mismatch(format!("could not store the object: {e}")))?;
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&path);
+            return Err(Refusal::Mismatch(format!("could not store the object: {e}")));
+        }
         Ok(ObjectFacts {
             size_bytes: meta.size_bytes,
             content_type: Some(meta.content_type),
@@ -225,6 +238,8 @@ impl ObjectStore for LocalObjectStore {
         let mut headers = BTreeMap::new();
         headers.insert("content-type".to_owned(), terms.content_type.clone());
         headers.insert("content-length".to_owned(), length);
+        // As S3's conditional write; the local store refuses a second upload whether sent or not.
+        headers.insert("if-none-match".to_owned(), "*".to_owned());
         Ok(SignedRequest {
             url,
             method: "PUT",
@@ -365,6 +380,45 @@ mod tests {
         assert_eq!(
             store.serve_download("attachments/a/b", &query_of(&download.url)),
             Err(Refusal::Expired)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_upload_url_writes_once_and_a_second_put_is_a_precondition_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalObjectStore::new(dir.path(), "http://127.0.0.1:1", b"secret".to_vec());
+        let terms = UploadTerms {
+            content_type: "text/plain".into(),
+            size_bytes: 2,
+            sha256: None,
+        };
+        let signed = store
+            .presign_upload("attachments/a/b", &terms, Duration::minutes(15))
+            .await
+            .unwrap();
+        assert_eq!(signed.headers["if-none-match"], "*");
+        let query = query_of(&signed.url);
+        assert!(
+            store
+                .accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi")
+                .is_ok()
+        );
+        assert_eq!(
+            store.accept_upload("attachments/a/b", &query, Some("text/plain"), b"yo"),
+            Err(Refusal::AlreadyExists),
+            "the still-valid URL cannot replace the object"
+        );
+        assert_eq!(
+            store.head("attachments/a/b").await.unwrap().unwrap().sha256,
+            Some(hex::encode(Sha256::digest(b"hi"))),
+            "the first upload is kept"
+        );
+        store.delete("attachments/a/b").await.unwrap();
+        assert!(
+            store
+                .accept_upload("attachments/a/b", &query, Some("text/plain"), b"hi")
+                .is_ok(),
+            "once deleted (a rejected upload), the key is free again, as in S3"
         );
     }
 

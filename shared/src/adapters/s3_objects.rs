@@ -1,5 +1,6 @@
 //! Attachments in S3: presigned PUTs bound to the registered type, length and checksum, with
-//! SSE-KMS requested; presigned GETs; HEAD with checksums; DELETE.
+//! SSE-KMS requested and `If-None-Match: *` (single use); presigned GETs; HEAD with checksums;
+//! DELETE.
 
 use std::collections::BTreeMap;
 
@@ -91,7 +92,11 @@ impl ObjectStore for S3ObjectStore {
             .content_type(&terms.content_type)
             .content_length(terms.size_bytes)
             .server_side_encryption(ServerSideEncryption::AwsKms)
-            .set_ssekms_key_id(self.kms_key_id.clone());
+            .set_ssekms_key_id(self.kms_key_id.clone())
+            // A conditional write: S3 refuses (412 PreconditionFailed) a second PUT to the key, so
+            // the URL uploads once and can never replace a verified attachment. The header is
+            // signed, so a client cannot leave it out.
+            .if_none_match("*");
         if let Some(hex) = &terms.sha256 {
             let bytes = hex::decode(hex).map_err(error)?;
             put = put.checksum_sha256(STANDARD.encode(bytes));

@@ -1,7 +1,9 @@
 //! `attachment-complete` (S3 ObjectCreated events) and `expire-uploads` (schedule): an uploaded
 //! object becomes `available` when its size, type and checksum match the registration, and is
 //! `rejected` (and deleted) otherwise; registrations whose upload never came are rejected once
-//! their URL lapsed. Both are idempotent: only a pending attachment changes.
+//! their URL lapsed. An object that arrives for a rejected, deleted or unknown registration is
+//! deleted, and a verified object replaced by a mismatching one is rejected and deleted. Both
+//! are idempotent: each attachment changes status at most once per state.
 
 use aws_lambda_events::event::s3::S3Event;
 use serde::Serialize;
@@ -30,20 +32,21 @@ pub enum Completion {
     AlreadyDone,
     /// No object yet.
     NoObject,
+    /// The registration was rejected (its URL lapsed, or its upload mismatched) before this
+    /// object arrived: the object is deleted, not kept.
+    LateObjectDeleted,
+    /// The object of an attachment already verified `available` was replaced by one that does
+    /// not match the registration: the attachment is rejected and the object deleted.
+    ReplacedObjectRejected,
 }
 
 async fn finish(
     app: &App,
     attachment: &Attachment,
+    from: AttachmentStatus,
     status: AttachmentStatus,
     reason: Option<&str>,
 ) -> Result<bool, String> {
-    let version = app
-        .opportunities
-        .get(attachment.opportunity_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .map_or(0, |o| o.version);
     let mut done = attachment.clone();
     done.status = status;
     let event_type = if status == AttachmentStatus::Available {
@@ -51,22 +54,32 @@ async fn finish(
     } else {
         "AttachmentRejected"
     };
-    let event = attachment_event(app, event_type, &done, version);
-    let changed = app
+    let event = attachment_event(app, event_type, &done);
+    let stamped = app
         .attachments
-        .complete(attachment.id, status, reason, app.clock.now(), &event)
+        .complete(attachment.id, from, status, reason, app.clock.now(), &event)
         .await
         .map_err(|e| e.to_string())?;
-    if changed {
-        after_attachment_change(app, event).await;
+    match stamped {
+        Some(stamped) => {
+            after_attachment_change(app, stamped).await;
+            Ok(true)
+        }
+        None => Ok(false),
     }
-    Ok(changed)
 }
 
-/// Checks the stored object against a pending attachment and records the outcome.
+/// Checks the stored object against an attachment and records the outcome: a pending one
+/// becomes available or rejected; an object arriving for a rejected registration is deleted;
+/// an available one whose object no longer matches (replaced after its verification) is
+/// rejected and its object deleted, so a download never serves unverified bytes.
 pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, String> {
-    if attachment.status != AttachmentStatus::Pending {
-        return Ok(Completion::AlreadyDone);
+    if attachment.status == AttachmentStatus::Rejected {
+        app.objects
+            .delete(&attachment.object_key)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(Completion::LateObjectDeleted);
     }
     let Some(facts) = app
         .objects
@@ -74,17 +87,61 @@ pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, 
         .await
         .map_err(|e| e.to_string())?
     else {
-        return Ok(Completion::NoObject);
-    };
-    match attachment.mismatch(&facts) {
-        None => Ok(if finish(app, attachment, AttachmentStatus::Available, None).await? {
-            Completion::Available
+        return Ok(if attachment.status == AttachmentStatus::Pending {
+            Completion::NoObject
         } else {
             Completion::AlreadyDone
-        }),
-        Some(reason) => {
+        });
+    };
+    let mismatch = attachment.mismatch(&facts);
+    match (attachment.status, mismatch) {
+        (AttachmentStatus::Available, None) => Ok(Completion::AlreadyDone),
+        (AttachmentStatus::Available, Some(reason)) => {
+            let reason = format!("the verified object was replaced by a different upload ({reason})");
+            tracing::error!(attachment = %attachment.id, reason, "verified attachment replaced; rejecting it");
+            let changed = finish(
+                app,
+                attachment,
+                AttachmentStatus::Available,
+                AttachmentStatus::Rejected,
+                Some(&reason),
+            )
+            .await?;
+            app.objects
+                .delete(&attachment.object_key)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(if changed {
+                Completion::ReplacedObjectRejected
+            } else {
+                Completion::AlreadyDone
+            })
+        }
+        (_, None) => Ok(
+            if finish(
+                app,
+                attachment,
+                AttachmentStatus::Pending,
+                AttachmentStatus::Available,
+                None,
+            )
+            .await?
+            {
+                Completion::Available
+            } else {
+                Completion::AlreadyDone
+            },
+        ),
+        (_, Some(reason)) => {
             tracing::warn!(attachment = %attachment.id, reason, "upload rejected");
-            let changed = finish(app, attachment, AttachmentStatus::Rejected, Some(&reason)).await?;
+            let changed = finish(
+                app,
+                attachment,
+                AttachmentStatus::Pending,
+                AttachmentStatus::Rejected,
+                Some(&reason),
+            )
+            .await?;
             app.objects
                 .delete(&attachment.object_key)
                 .await
@@ -119,12 +176,13 @@ pub async fn handle(app: &App, event: S3Event) -> Result<serde_json::Value, Stri
         };
         let outcome = match app.attachments.attachment(attachment_id).await {
             Err(error) => Err(error.to_string()),
-            Ok(Some(attachment)) => complete(app, &attachment)
+            // A record under another key is not this object's: the object is an orphan.
+            Ok(Some(attachment)) if attachment.object_key == key => complete(app, &attachment)
                 .await
                 .map(|c| serde_json::json!({ "key": key, "outcome": c })),
             // No record: the attachment was deleted (or never registered). The record is always
             // committed before its upload URL is handed out, so this object is an orphan.
-            Ok(None) => app
+            Ok(_) => app
                 .objects
                 .delete(&key)
                 .await
@@ -175,6 +233,7 @@ pub async fn expire_uploads(app: &App, _event: serde_json::Value) -> Result<serd
                 if finish(
                     app,
                     attachment,
+                    AttachmentStatus::Pending,
                     AttachmentStatus::Rejected,
                     Some("no upload arrived before the upload URL expired"),
                 )
@@ -184,7 +243,7 @@ pub async fn expire_uploads(app: &App, _event: serde_json::Value) -> Result<serd
                 }
             }
             Completion::Available | Completion::Rejected => report.completed += 1,
-            Completion::AlreadyDone => {}
+            Completion::AlreadyDone | Completion::LateObjectDeleted | Completion::ReplacedObjectRejected => {}
         }
     }
     serde_json::to_value(report).map_err(|e| e.to_string())

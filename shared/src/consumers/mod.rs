@@ -14,8 +14,9 @@ use crate::app::App;
 use crate::domain::events::ChangeEvent;
 
 /// After a commit: put the new state in the cache (conditional on its version) and publish the
-/// events, marking them sent. Failures are logged, never returned: the data is committed, the
-/// cache entry expires or is invalidated, and the relay publishes what was left in the outbox.
+/// events, marking them sent. Failures are not the client's: the data is committed, the cache
+/// entry expires or is invalidated, and the relay publishes what was left in the outbox. A
+/// publish failure is still an ERROR line and an `OutboxPublishFailures` metric, so that it alarms.
 pub async fn after_commit(app: &App, cache_entry: Option<(String, i64, String, Duration)>, events: &[ChangeEvent]) {
     if let Some((key, version, body, ttl)) = cache_entry
         && let Err(error) = app.cache.put(&key, version, &body, ttl).await
@@ -25,23 +26,56 @@ pub async fn after_commit(app: &App, cache_entry: Option<(String, i64, String, D
     publish(app, events).await;
 }
 
-/// Publishes events and marks the accepted ones as sent.
-pub async fn publish(app: &App, events: &[ChangeEvent]) -> usize {
+/// What one publish did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Events the queue accepted (and that are marked sent).
+    pub sent: usize,
+    /// Events a delivering publisher refused or could not take; they stay in the outbox.
+    pub failed: usize,
+}
+
+/// Publishes events and marks the accepted ones as sent. Events a delivering publisher did not
+/// accept are logged as an ERROR and counted in the `OutboxPublishFailures` metric; a process
+/// without a queue ([`crate::ports::events::OutboxOnly`]) leaves them to the relay silently.
+pub async fn publish(app: &App, events: &[ChangeEvent]) -> Published {
     if events.is_empty() {
-        return 0;
+        return Published::default();
     }
-    match app.publisher.publish(events).await {
-        Ok(published) if published.is_empty() => 0,
+    let published = match app.publisher.publish(events).await {
         Ok(published) => {
-            if let Err(error) = app.outbox.mark_published(&published, app.clock.now()).await {
+            if !published.is_empty()
+                && let Err(error) = app.outbox.mark_published(&published, app.clock.now()).await
+            {
                 tracing::warn!(%error, "published events could not be marked; the relay may send them again (consumers deduplicate)");
             }
             published.len()
         }
         Err(error) => {
-            tracing::warn!(%error, "publishing failed; the events stay in the outbox for the relay");
+            if app.publisher.delivers() {
+                tracing::error!(%error, events = events.len(), "publishing failed; the events stay in the outbox for the relay");
+            }
             0
         }
+    };
+    let failed = if app.publisher.delivers() {
+        events.len().saturating_sub(published)
+    } else {
+        0
+    };
+    if failed > 0 {
+        if published > 0 {
+            tracing::error!(
+                failed,
+                sent = published,
+                "some events were not accepted; they stay in the outbox for the relay"
+            );
+        }
+        crate::metrics::outbox_publish_failures(failed as u64);
+    }
+    Published {
+        sent: published,
+        failed,
     }
 }
 

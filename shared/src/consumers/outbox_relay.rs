@@ -18,6 +18,8 @@ pub struct RelayReport {
     pub found: usize,
     /// Events published now.
     pub published: usize,
+    /// Events the queue did not take (they stay in the outbox).
+    pub failed: usize,
 }
 
 /// Publishes what the outbox holds, oldest first.
@@ -29,10 +31,11 @@ pub async fn relay(app: &App) -> Result<RelayReport, String> {
             break;
         }
         report.found += pending.len();
-        let sent = publish(app, &pending).await;
-        report.published += sent;
-        if sent < pending.len() {
-            break; // the queue refuses; try again at the next schedule
+        let outcome = publish(app, &pending).await;
+        report.published += outcome.sent;
+        report.failed += outcome.failed;
+        if outcome.sent < pending.len() {
+            break; // the queue refuses (or there is none); try again at the next schedule
         }
     }
     if report.found > 0 {
@@ -41,8 +44,16 @@ pub async fn relay(app: &App) -> Result<RelayReport, String> {
     Ok(report)
 }
 
-/// The scheduled entry point: the EventBridge event's content does not matter.
+/// The scheduled entry point: the EventBridge event's content does not matter. After publishing
+/// what it could, the invocation fails when any event could not be published, so that the
+/// function's `Errors` metric (and its alarm) fires instead of the outbox filling up silently.
 pub async fn handle(app: &App, _event: serde_json::Value) -> Result<serde_json::Value, String> {
     let report = relay(app).await?;
+    if report.failed > 0 {
+        return Err(format!(
+            "{} of {} outbox events could not be published ({} published); they stay in the outbox",
+            report.failed, report.found, report.published
+        ));
+    }
     serde_json::to_value(report).map_err(|e| e.to_string())
 }

@@ -2,7 +2,10 @@
 //! (Matching in Progress, Matches Found, Architect Selected, Completed), with the same legal
 //! transition checks and history records as the API. Each event is applied once (its id is
 //! recorded in the same transaction); malformed, unknown, illegal or stale events are logged and
-//! parked in the dead-letter queue at once instead of being retried.
+//! parked in the dead-letter queue at once instead of being retried. A standard queue reorders:
+//! an event that arrives before the one it follows (`matches_found` while the opportunity is
+//! still `submitted`) returns to the queue until its predecessor has been applied, and is parked
+//! only on its last receive (`OMS_STATUS_EVENTS_MAX_RECEIVES`, the queue's `maxReceiveCount`).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
@@ -14,7 +17,7 @@ use super::{after_commit, batch_response};
 use crate::app::App;
 use crate::domain::events::ChangeEvent;
 use crate::domain::history::{Change, HistoryEntry};
-use crate::domain::lifecycle::{Action, Status, next_status};
+use crate::domain::lifecycle::{Action, Status, may_apply_later, next_status};
 use crate::ports::store::{OpportunityUpdate, StoreError};
 
 /// A status change from the matching or selection service.
@@ -44,6 +47,20 @@ enum Outcome {
     Rejected(String),
     /// May succeed later: return it to the queue.
     Retry(String),
+    /// Arrived before the event it follows: return it to the queue until its receives are spent.
+    OutOfOrder(String),
+}
+
+/// The status-events queue's `maxReceiveCount` when `OMS_STATUS_EVENTS_MAX_RECEIVES` is unset.
+pub const DEFAULT_MAX_RECEIVES: u32 = 5;
+
+/// How many times the queue delivers a message before its redrive policy moves it
+/// (`OMS_STATUS_EVENTS_MAX_RECEIVES`; the template sets the queue's `maxReceiveCount`).
+pub fn max_receives() -> u32 {
+    crate::app::env_var("OMS_STATUS_EVENTS_MAX_RECEIVES")
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_RECEIVES)
 }
 
 fn action_for(status: Status) -> Option<Action> {
@@ -79,6 +96,13 @@ async fn apply(app: &App, body: &str) -> Outcome {
             Ok(to) => to,
             Err(error) if current.status == event.status => {
                 return Outcome::Rejected(format!("stale: already {}: {error}", current.status.as_str()));
+            }
+            Err(_) if may_apply_later(current.status, current.status_before_cancel, event.status) => {
+                return Outcome::OutOfOrder(format!(
+                    "out of order: {} cannot follow {} yet; waiting for the event it follows",
+                    event.status.as_str(),
+                    current.status.as_str()
+                ));
             }
             Err(error) => return Outcome::Rejected(format!("illegal: {error}")),
         };
@@ -126,8 +150,35 @@ async fn apply(app: &App, body: &str) -> Outcome {
     Outcome::Retry("the opportunity kept changing concurrently".into())
 }
 
-/// Handles one SQS batch of status events.
+/// Handles one SQS batch of status events, with the receive limit from the environment.
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    handle_with_receive_limit(app, event, max_receives()).await
+}
+
+/// How often this message was received (SQS's `ApproximateReceiveCount`; 1 when absent).
+fn receive_count(record: &aws_lambda_events::event::sqs::SqsMessage) -> u32 {
+    record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(1)
+}
+
+async fn park(app: &App, id: &str, body: &str, reason: &str, failed: &mut Vec<String>) {
+    tracing::warn!(
+        message_id = id,
+        reason,
+        "status event rejected; parking it in the dead-letter queue"
+    );
+    if let Err(error) = app.dead_letters.park(body, reason).await {
+        tracing::error!(%error, message_id = id, "parking failed; the message returns to the queue");
+        failed.push(id.to_owned());
+    }
+}
+
+/// Handles one SQS batch of status events; a message received `max_receives` times that still
+/// waits for its predecessor is parked instead of returned.
+pub async fn handle_with_receive_limit(app: &App, event: SqsEvent, max_receives: u32) -> SqsBatchResponse {
     let mut failed = Vec::new();
     for record in &event.records {
         let id = record.message_id.clone().unwrap_or_default();
@@ -135,14 +186,14 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
         match apply(app, body).await {
             Outcome::Applied => tracing::info!(message_id = id, "status event applied"),
             Outcome::Duplicate => tracing::info!(message_id = id, "status event already applied"),
-            Outcome::Rejected(reason) => {
-                tracing::warn!(
-                    message_id = id,
-                    reason,
-                    "status event rejected; parking it in the dead-letter queue"
-                );
-                if let Err(error) = app.dead_letters.park(body, &reason).await {
-                    tracing::error!(%error, message_id = id, "parking failed; the message returns to the queue");
+            Outcome::Rejected(reason) => park(app, &id, body, &reason, &mut failed).await,
+            Outcome::OutOfOrder(reason) => {
+                let received = receive_count(record);
+                if received >= max_receives {
+                    let reason = format!("{reason}; still not applicable after {received} receives");
+                    park(app, &id, body, &reason, &mut failed).await;
+                } else {
+                    tracing::info!(message_id = id, reason, received, "status event returns to the queue");
                     failed.push(id);
                 }
             }

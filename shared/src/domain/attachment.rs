@@ -12,6 +12,11 @@ use super::validation::FieldErrors;
 pub const MAX_SIZE_BYTES: i64 = 104_857_600;
 /// Longest file name kept, in characters.
 pub const FILE_NAME_MAX: usize = 200;
+/// Most attachments an opportunity holds at once (pending and available; rejected ones do not
+/// count).
+pub const MAX_ATTACHMENTS_PER_OPPORTUNITY: i64 = 50;
+/// Most bytes an opportunity's pending and available attachments add up to: 1 GiB.
+pub const MAX_TOTAL_BYTES_PER_OPPORTUNITY: i64 = 1_073_741_824;
 /// How long an upload URL is valid.
 pub const UPLOAD_URL_TTL: Duration = Duration::minutes(15);
 /// How long a download URL is valid.
@@ -119,12 +124,31 @@ pub fn attachment_id_of(key: &str) -> Option<(Uuid, Uuid)> {
     }
 }
 
-/// Keeps the last path segment, drops control and reserved characters, collapses spaces and
-/// limits the length (keeping the extension).
+/// Whether a character is invisible and reorders or hides what is shown: bidirectional
+/// embeddings, overrides, isolates and marks (a name like `invoice\u{202E}fdp.exe` displays as
+/// `invoiceexe.pdf`), zero-width characters, joiners and the byte-order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Keeps the last path segment, drops control (Unicode Cc) and reserved characters (as spaces)
+/// and invisible format characters (bidirectional controls, zero-width characters: removed),
+/// collapses spaces and limits the length (keeping the extension).
 pub fn sanitise_file_name(raw: &str) -> Result<String, String> {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
+        .filter(|c| !is_invisible_format(*c))
         .map(|c| {
             if c.is_control() || "<>:\"|?*\u{7f}".contains(c) {
                 ' '
@@ -152,6 +176,22 @@ pub fn sanitise_file_name(raw: &str) -> Result<String, String> {
         "{}{extension}",
         stem.chars().take(keep).collect::<String>().trim_end()
     ))
+}
+
+/// Why one more attachment of `size_bytes` would exceed the opportunity's limits, given the
+/// `count` and `total_bytes` of its pending and available attachments.
+pub fn exceeds_limits(count: i64, total_bytes: i64, size_bytes: i64) -> Option<String> {
+    if count >= MAX_ATTACHMENTS_PER_OPPORTUNITY {
+        return Some(format!(
+            "an opportunity holds at most {MAX_ATTACHMENTS_PER_OPPORTUNITY} attachments (pending and available); delete one first"
+        ));
+    }
+    match total_bytes.checked_add(size_bytes) {
+        Some(total) if total <= MAX_TOTAL_BYTES_PER_OPPORTUNITY => None,
+        _ => Some(format!(
+            "an opportunity's attachments add up to at most {MAX_TOTAL_BYTES_PER_OPPORTUNITY} bytes (1 GiB); {total_bytes} are used"
+        )),
+    }
 }
 
 /// A validated upload registration.
@@ -283,6 +323,48 @@ mod tests {
         let kept = sanitise_file_name(&long).unwrap();
         assert_eq!(kept.chars().count(), FILE_NAME_MAX);
         assert!(kept.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn file_names_lose_bidirectional_overrides_and_zero_width_characters() {
+        // Displayed as "invoiceexe.pdf" by a bidi-aware viewer; it is an .exe.
+        assert_eq!(sanitise_file_name("invoice\u{202E}fdp.exe").unwrap(), "invoicefdp.exe");
+        for hidden in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200E}',
+            '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+        ] {
+            assert_eq!(
+                sanitise_file_name(&format!("Q3{hidden} report.pdf")).unwrap(),
+                "Q3 report.pdf",
+                "U+{:04X}",
+                hidden as u32
+            );
+        }
+        // C0 and C1 controls, tabs and newlines become spaces, then collapse.
+        assert_eq!(
+            sanitise_file_name("a\u{1b}[31mred\u{9b}\tb\r\nc.txt").unwrap(),
+            "a [31mred b c.txt"
+        );
+        assert!(
+            sanitise_file_name("\u{202E}\u{200B}").is_err(),
+            "nothing visible is left"
+        );
+        // Ordinary non-ASCII letters stay.
+        assert_eq!(sanitise_file_name("Übersicht 東京.pdf").unwrap(), "Übersicht 東京.pdf");
+    }
+
+    #[test]
+    fn attachment_limits_count_attachments_and_bytes_per_opportunity() {
+        assert_eq!(exceeds_limits(0, 0, MAX_SIZE_BYTES), None);
+        assert_eq!(exceeds_limits(MAX_ATTACHMENTS_PER_OPPORTUNITY - 1, 0, 1), None);
+        assert!(exceeds_limits(MAX_ATTACHMENTS_PER_OPPORTUNITY, 0, 1).is_some());
+        assert_eq!(
+            exceeds_limits(9, MAX_TOTAL_BYTES_PER_OPPORTUNITY - MAX_SIZE_BYTES, MAX_SIZE_BYTES),
+            None,
+            "exactly 1 GiB fits"
+        );
+        assert!(exceeds_limits(10, MAX_TOTAL_BYTES_PER_OPPORTUNITY - MAX_SIZE_BYTES, MAX_SIZE_BYTES + 1).is_some());
+        assert!(exceeds_limits(1, i64::MAX, 1).is_some(), "no overflow");
     }
 
     #[test]

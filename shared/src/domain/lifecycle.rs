@@ -161,6 +161,38 @@ pub fn reactivate(
     Ok(previous)
 }
 
+/// Where a status stands on the forward path (draft 0 .. completed 5); `None` for cancelled.
+fn forward_rank(status: Status) -> Option<usize> {
+    match status {
+        Status::Cancelled => None,
+        other => Status::ALL.iter().position(|s| *s == other),
+    }
+}
+
+/// Whether an event setting `target` that does not apply to `current` now may apply later: the
+/// opportunity is still before `target`'s predecessor on the forward path (events of a standard
+/// queue arrive out of order, so the one it follows may still come), or it is cancelled in such a
+/// status and may be reactivated. `false` when it can never apply: the opportunity is at or past
+/// `target`, completed, or `target` is not a forward status.
+pub fn may_apply_later(current: Status, status_before_cancel: Option<Status>, target: Status) -> bool {
+    let (Some(target_rank), from) = (
+        forward_rank(target),
+        match current {
+            Status::Cancelled => status_before_cancel,
+            other => Some(other),
+        },
+    ) else {
+        return false;
+    };
+    // While cancelled, even the very next step waits (for the reactivation); otherwise the next
+    // step would have applied now, so only a later one waits.
+    let waits = if current == Status::Cancelled { 1 } else { 2 };
+    match from.and_then(forward_rank) {
+        Some(rank) => from != Some(Status::Completed) && rank + waits <= target_rank,
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +288,45 @@ mod tests {
                 serde_json::json!(status.as_str())
             );
         }
+    }
+
+    #[test]
+    fn an_event_may_apply_later_only_while_the_opportunity_is_before_its_predecessor() {
+        // Every (current, target) pair: later when the target is two or more steps ahead.
+        let forward = [
+            S::Draft,
+            S::Submitted,
+            S::MatchingInProgress,
+            S::MatchesFound,
+            S::ArchitectSelected,
+            S::Completed,
+        ];
+        for (i, current) in forward.iter().enumerate() {
+            for (j, target) in forward.iter().enumerate() {
+                let expected = *current != S::Completed && j >= i + 2;
+                assert_eq!(
+                    may_apply_later(*current, None, *target),
+                    expected,
+                    "{current:?} -> {target:?}"
+                );
+            }
+            assert!(
+                !may_apply_later(*current, None, S::Cancelled),
+                "cancel is never an event"
+            );
+            assert!(!may_apply_later(*current, None, S::Draft));
+        }
+        // The next step applies now, not later; behind or equal never applies.
+        assert!(!may_apply_later(S::Submitted, None, S::MatchingInProgress));
+        assert!(!may_apply_later(S::MatchesFound, None, S::MatchingInProgress));
+        // A cancelled opportunity may come back (reactivation) in the status it was cancelled in.
+        assert!(may_apply_later(S::Cancelled, Some(S::Submitted), S::MatchesFound));
+        assert!(may_apply_later(S::Cancelled, Some(S::Submitted), S::MatchingInProgress));
+        assert!(!may_apply_later(
+            S::Cancelled,
+            Some(S::MatchesFound),
+            S::MatchingInProgress
+        ));
+        assert!(!may_apply_later(S::Cancelled, None, S::MatchesFound));
     }
 }

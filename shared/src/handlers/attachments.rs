@@ -19,10 +19,15 @@ use crate::domain::events::ChangeEvent;
 use crate::domain::lifecycle::Status;
 use crate::http::ApiError;
 use crate::http::cursor::{Page, malformed, parse_limit, position};
-use crate::http::request::{json_body, only_query_params, opportunity_manager, path_id, query};
-use crate::http::response::{json, with_header};
+use crate::http::request::{
+    idempotency_key, json_body, only_query_params, opportunity_manager, path_id, query, request_fingerprint,
+};
+use crate::http::response::{json, replay, to_stored, with_header};
 use crate::ports::cache::opportunity_key;
 use crate::ports::objects::{SignedRequest, UploadTerms};
+use crate::ports::store::{StoredResponse, WithEvent};
+
+use super::idempotent::{self, Once};
 
 /// `POST /v1/opportunities/{id}/attachments`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -118,7 +123,7 @@ impl From<SignedRequest> for SignedUrl {
 pub struct RegisteredAttachment {
     /// The pending attachment.
     pub attachment: AttachmentView,
-    /// Where and how to upload it (valid 15 minutes).
+    /// Where and how to upload it: once (a second upload is refused with 412), within 15 minutes.
     pub upload: SignedUrl,
 }
 
@@ -133,13 +138,14 @@ pub struct AttachmentWithDownload {
     pub download: Option<SignedUrl>,
 }
 
-/// An attachment change event: it makes the opportunity's cached view stale.
-pub fn attachment_event(app: &App, event_type: &str, a: &Attachment, opportunity_version: i64) -> ChangeEvent {
+/// An attachment change event: it makes the opportunity's cached view stale. The store stamps
+/// it with the opportunity version the change produces (every attachment change counts one up).
+pub fn attachment_event(app: &App, event_type: &str, a: &Attachment) -> ChangeEvent {
     ChangeEvent {
         id: app.ids.new_id(),
         event_type: event_type.to_owned(),
         aggregate_id: a.opportunity_id,
-        aggregate_version: opportunity_version,
+        aggregate_version: 0,
         occurred_at: app.clock.now(),
         detail: json!({ "attachment_id": a.id, "status": a.status }),
     }
@@ -169,11 +175,33 @@ fn object_store_error(e: crate::ports::objects::ObjectStoreError) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
-/// `POST /v1/opportunities/{id}/attachments`: registers a pending upload and signs its URL.
+/// The attachment id of a keyed registration: derived from the caller, the opportunity and the
+/// key, so a retry whose first attempt committed but lost its idempotency record finds it.
+fn keyed_id(caller: &str, opportunity_id: Uuid, key: &str) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("attachment\n{caller}\n{opportunity_id}\n{key}").as_bytes(),
+    )
+}
+
+fn registered_response(attachment: &Attachment, upload: &SignedUrl) -> StoredResponse {
+    to_stored(
+        StatusCode::CREATED,
+        &RegisteredAttachment {
+            attachment: AttachmentView::of(attachment),
+            upload: upload.clone(),
+        },
+        vec![("location".into(), format!("/v1/attachments/{}", attachment.id))],
+    )
+}
+
+/// `POST /v1/opportunities/{id}/attachments`: registers a pending upload and signs its URL,
+/// within the opportunity's limits; honours `Idempotency-Key` like the creates.
 pub async fn register(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let caller = opportunity_manager(&request)?;
     let opportunity_id = path_id(&request, "id")?;
     let (body, mut errors): (RegisterAttachmentRequest, _) = json_body(&request)?;
+    let key = idempotency_key(&request)?;
     let registration = match Registration::parse(
         body.file_name.as_deref(),
         body.content_type.as_deref(),
@@ -198,18 +226,22 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
         });
     }
     let now = app.clock.now();
-    let id = app.ids.new_id();
-    let key = object_key(opportunity_id, id);
+    let id = match &key {
+        Some(key) => keyed_id(&caller.id, opportunity_id, key),
+        None => app.ids.new_id(),
+    };
+    let object = object_key(opportunity_id, id);
     let terms = UploadTerms {
         content_type: registration.content_type.clone(),
         size_bytes: registration.size_bytes,
         sha256: registration.sha256.clone(),
     };
-    let upload = app
+    let upload: SignedUrl = app
         .objects
-        .presign_upload(&key, &terms, UPLOAD_URL_TTL)
+        .presign_upload(&object, &terms, UPLOAD_URL_TTL)
         .await
-        .map_err(object_store_error)?;
+        .map_err(object_store_error)?
+        .into();
     let attachment = Attachment {
         id,
         opportunity_id,
@@ -218,24 +250,69 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
         content_type: registration.content_type,
         size_bytes: registration.size_bytes,
         sha256: registration.sha256,
-        object_key: key,
+        object_key: object,
         status: AttachmentStatus::Pending,
         rejection_reason: None,
         created_at: now,
         upload_expires_at: upload.expires_at,
         completed_at: None,
     };
-    let event = attachment_event(app, "AttachmentRegistered", &attachment, opportunity.version);
-    app.attachments.register(&attachment, &event).await?;
-    after_attachment_change(app, event).await;
-    let response = json(
-        StatusCode::CREATED,
-        &RegisteredAttachment {
-            attachment: AttachmentView::of(&attachment),
-            upload: upload.into(),
-        },
-    )?;
-    Ok(with_header(response, "location", &format!("/v1/attachments/{id}")))
+    let event = attachment_event(app, "AttachmentRegistered", &attachment);
+    let render = |(a, _): &WithEvent<Attachment>| registered_response(a, &upload);
+    let fingerprint = request_fingerprint(&request);
+    let once = idempotent::Request {
+        caller: &caller.id,
+        key: key.as_deref(),
+        fingerprint: &fingerprint,
+        now,
+    };
+    let created = idempotent::create_once(app, once, &render, |claim| {
+        app.attachments.register(&attachment, &event, claim)
+    })
+    .await;
+    let created = match created {
+        // A keyed retry whose first attempt committed but could not record its response: the id
+        // comes from the key, so the record exists; answer with it and a fresh upload URL.
+        Err(ApiError::Conflict {
+            code: "already_exists", ..
+        }) if key.is_some() => {
+            let existing = accessible_attachment(app, &caller, id).await?;
+            let upload: SignedUrl = app
+                .objects
+                .presign_upload(
+                    &existing.object_key,
+                    &UploadTerms {
+                        content_type: existing.content_type.clone(),
+                        size_bytes: existing.size_bytes,
+                        sha256: existing.sha256.clone(),
+                    },
+                    UPLOAD_URL_TTL,
+                )
+                .await
+                .map_err(object_store_error)?
+                .into();
+            return Ok(replay(registered_response(&existing, &upload)));
+        }
+        other => other?,
+    };
+    match created {
+        Once::Created((attachment, stamped)) => {
+            after_attachment_change(app, stamped).await;
+            let response = json(
+                StatusCode::CREATED,
+                &RegisteredAttachment {
+                    attachment: AttachmentView::of(&attachment),
+                    upload,
+                },
+            )?;
+            Ok(with_header(
+                response,
+                "location",
+                &format!("/v1/attachments/{}", attachment.id),
+            ))
+        }
+        Once::Replayed(response) => Ok(response),
+    }
 }
 
 /// `GET /v1/opportunities/{id}/attachments`.
@@ -297,14 +374,9 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let attachment = accessible_attachment(app, &caller, id).await?;
-    let version = app
-        .opportunities
-        .get(attachment.opportunity_id)
-        .await?
-        .map_or(0, |o| o.version);
-    let event = attachment_event(app, "AttachmentDeleted", &attachment, version);
-    if app.attachments.remove(id, &event).await? {
-        after_attachment_change(app, event).await;
+    let event = attachment_event(app, "AttachmentDeleted", &attachment);
+    if let Some(stamped) = app.attachments.remove(id, &event).await? {
+        after_attachment_change(app, stamped).await;
     }
     // A late upload event for the deleted record finds no record and deletes the object again.
     if let Err(error) = app.objects.delete(&attachment.object_key).await {

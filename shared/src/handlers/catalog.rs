@@ -19,6 +19,7 @@ use crate::http::request::{
 };
 use crate::http::response::{json, to_stored, with_header};
 use crate::ports::cache::{SKILLS_CATALOG_KEY, SKILLS_CATALOG_TTL};
+use crate::ports::store::WithEvent;
 
 /// `GET /v1/customers`: by name, optionally filtered by `q`.
 pub async fn list_customers(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
@@ -48,7 +49,7 @@ pub async fn get_customer(app: &App, request: Request) -> Result<Response<Body>,
     caller(&request)?;
     let id = path_id(&request, "id")?;
     only_query_params(&request, &[])?;
-    match app.customers.get(id).await? {
+    match app.customers.customer(id).await? {
         Some(customer) => json(StatusCode::OK, &customer),
         None => Err(ApiError::NotFound(format!("no customer {id}"))),
     }
@@ -117,23 +118,13 @@ fn catalog_event(
     }
 }
 
-/// The catalog's version: the creation time (µs) of its newest skill. Skills are never deleted,
-/// so it only grows, and a `SkillCreated` event carries the catalog version it produced.
-fn catalog_version(skills: &[Skill]) -> i64 {
-    skills
-        .iter()
-        .map(|s| (s.created_at.unix_timestamp_nanos() / 1_000) as i64)
-        .max()
-        .unwrap_or(0)
-}
-
+/// A `SkillCreated` event; the store stamps it with the catalog version the creation produced.
 fn skill_event(app: &App, skill: &Skill) -> ChangeEvent {
-    let version = catalog_version(std::slice::from_ref(skill));
     catalog_event(
         app,
         "SkillCreated",
         skill.id,
-        version,
+        0,
         skill.created_at,
         serde_json::json!({ "name": skill.name }),
     )
@@ -149,6 +140,9 @@ async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "cache unavailable; reading the catalog from the database"),
     }
+    // The version is read before the skills: what is read is at least that version, never older,
+    // so the entry can only be refreshed by a newer catalog change, not left stale by one.
+    let version = app.skills.catalog_version().await?;
     // 100 skills of the longest legal name and description stay well under the Data API's 1 MiB
     // per response (500 did not).
     const PAGE: i64 = 100;
@@ -168,7 +162,7 @@ async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
     if let Ok(body) = serde_json::to_string(&skills)
         && let Err(error) = app
             .cache
-            .put(SKILLS_CATALOG_KEY, catalog_version(&skills), &body, SKILLS_CATALOG_TTL)
+            .put(SKILLS_CATALOG_KEY, version, &body, SKILLS_CATALOG_TTL)
             .await
     {
         tracing::warn!(%error, "could not fill the skills catalog cache");
@@ -243,10 +237,9 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         created_at: now,
     };
     let location = |s: &Skill| format!("/v1/skills/{}", s.id);
-    let render = |s: &Skill| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
+    let render = |(s, _): &WithEvent<Skill>| to_stored(StatusCode::CREATED, s, vec![("location".into(), location(s))]);
     let fingerprint = request_fingerprint(&request);
     let event = skill_event(app, &skill);
-    let events = vec![event.clone()];
     let once = idempotent::Request {
         caller: &caller.id,
         key: key.as_deref(),
@@ -255,8 +248,8 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
     };
     let created = idempotent::create_once(app, once, &render, |claim| app.skills.create(skill, event, claim));
     match created.await? {
-        Once::Created(s) => {
-            after_commit(app, None, &events).await;
+        Once::Created((s, stamped)) => {
+            after_commit(app, None, &[stamped]).await;
             Ok(with_header(json(StatusCode::CREATED, &s)?, "location", &location(&s)))
         }
         Once::Replayed(response) => Ok(response),

@@ -199,6 +199,10 @@ impl From<StoreError> for ApiError {
                 ApiError::field(field, format!("no such {what}"))
             }
             StoreError::IdempotencyMismatch => ApiError::IdempotencyKeyReused,
+            StoreError::AttachmentLimit(detail) => ApiError::Conflict {
+                code: "attachment_limit_reached",
+                detail,
+            },
             StoreError::AlreadyApplied => ApiError::Conflict {
                 code: "already_applied",
                 detail: "this change was already applied".into(),

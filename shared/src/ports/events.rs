@@ -16,6 +16,12 @@ pub struct PublishError(pub String);
 pub trait EventPublisher: Send + Sync {
     /// Publishes the events; returns the ids that were accepted (the rest stay in the outbox).
     async fn publish(&self, events: &[ChangeEvent]) -> Result<Vec<Uuid>, PublishError>;
+
+    /// Whether this publisher delivers at all: events it does not accept are failures to alarm
+    /// on. Only [`OutboxOnly`] (no queue configured) answers `false`.
+    fn delivers(&self) -> bool {
+        true
+    }
 }
 
 /// Leaves events in the outbox for the relay: for processes without a queue configured.
@@ -26,6 +32,10 @@ pub struct OutboxOnly;
 impl EventPublisher for OutboxOnly {
     async fn publish(&self, _events: &[ChangeEvent]) -> Result<Vec<Uuid>, PublishError> {
         Ok(Vec::new())
+    }
+
+    fn delivers(&self) -> bool {
+        false
     }
 }
 

@@ -38,6 +38,9 @@ pub enum StoreError {
     /// The idempotency key was used before with another request.
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
+    /// The opportunity already holds as many attachments (or bytes) as it may.
+    #[error("{0}")]
+    AttachmentLimit(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -53,6 +56,10 @@ pub struct StoredResponse {
     /// The JSON body.
     pub body: String,
 }
+
+/// A write with its change event, the event stamped with the version the write produced (an
+/// opportunity's after an attachment change, the catalog's after a new skill).
+pub type WithEvent<T> = (T, ChangeEvent);
 
 /// Claims an idempotency key in the same transaction as the creation it guards.
 pub struct IdempotencyClaim<'a, T> {
@@ -235,7 +242,7 @@ pub trait OpportunityStore: Send + Sync {
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
     /// One customer.
-    async fn get(&self, id: Uuid) -> Result<Option<Customer>, StoreError>;
+    async fn customer(&self, id: Uuid) -> Result<Option<Customer>, StoreError>;
     /// A page of customers ordered by name, optionally filtered by a name substring.
     async fn list(
         &self,
@@ -260,13 +267,17 @@ pub trait SkillStore: Send + Sync {
     async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError>;
     /// The skills with these ids (unknown ids are left out).
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError>;
-    /// Adds a skill; the name must be new.
+    /// Adds a skill; the name must be new. The catalog's version counts up in the same
+    /// transaction, and the event carries the version it produced.
     async fn create(
         &self,
         skill: Skill,
         event: ChangeEvent,
-        idempotency: Option<IdempotencyClaim<'_, Skill>>,
-    ) -> Result<Created<Skill>, StoreError>;
+        idempotency: Option<IdempotencyClaim<'_, WithEvent<Skill>>>,
+    ) -> Result<Created<WithEvent<Skill>>, StoreError>;
+    /// The catalog's version: a database counter every catalog change increases (the cache
+    /// version of the whole catalog).
+    async fn catalog_version(&self) -> Result<i64, StoreError>;
 }
 
 /// The transactional outbox: change events committed with their change, published after.
@@ -280,15 +291,19 @@ pub trait OutboxStore: Send + Sync {
     async fn was_applied(&self, event_id: Uuid) -> Result<bool, StoreError>;
 }
 
-/// Attachments of opportunities.
+/// Attachments of opportunities. Every change counts up the opportunity's version in its
+/// transaction (the opportunity's view lists its attachments), and the change event carries the
+/// version it produced.
 #[async_trait]
 pub trait AttachmentStore: Send + Sync {
-    /// Records a pending attachment and its event.
+    /// Records a pending attachment and its event, within the opportunity's limits
+    /// ([`StoreError::AttachmentLimit`]), with the idempotency record when given.
     async fn register(
         &self,
         attachment: &crate::domain::attachment::Attachment,
         event: &ChangeEvent,
-    ) -> Result<(), StoreError>;
+        idempotency: Option<IdempotencyClaim<'_, WithEvent<crate::domain::attachment::Attachment>>>,
+    ) -> Result<Created<WithEvent<crate::domain::attachment::Attachment>>, StoreError>;
     /// One attachment.
     async fn attachment(&self, id: Uuid) -> Result<Option<crate::domain::attachment::Attachment>, StoreError>;
     /// An opportunity's attachments, oldest first, after a (created_at, id) position (up to `limit + 1`).
@@ -298,17 +313,19 @@ pub trait AttachmentStore: Send + Sync {
         after: Option<(OffsetDateTime, Uuid)>,
         limit: i64,
     ) -> Result<Vec<crate::domain::attachment::Attachment>, StoreError>;
-    /// Moves a pending attachment to `status`; `false` when it was no longer pending.
+    /// Moves an attachment from `from` to `to`; the stamped event, or `None` when it was no
+    /// longer in `from`.
     async fn complete(
         &self,
         id: Uuid,
-        status: crate::domain::attachment::AttachmentStatus,
+        from: crate::domain::attachment::AttachmentStatus,
+        to: crate::domain::attachment::AttachmentStatus,
         reason: Option<&str>,
         at: OffsetDateTime,
         event: &ChangeEvent,
-    ) -> Result<bool, StoreError>;
-    /// Deletes the record; `false` when it was already gone.
-    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<bool, StoreError>;
+    ) -> Result<Option<ChangeEvent>, StoreError>;
+    /// Deletes the record; the stamped event, or `None` when it was already gone.
+    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<Option<ChangeEvent>, StoreError>;
     /// Pending attachments whose upload URL lapsed before `before`.
     async fn expired_uploads(
         &self,

@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0004_money_minor_units.sql"),
         sqlite: include_str!("../../migrations/sqlite/0004_money_minor_units.sql"),
     },
+    Migration {
+        version: 5,
+        name: "catalog_versions",
+        postgres: include_str!("../../migrations/postgres/0005_catalog_versions.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0005_catalog_versions.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";

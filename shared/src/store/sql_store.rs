@@ -18,7 +18,7 @@ use crate::params;
 use crate::ports::store::{
     Created, CustomerChoice, CustomerStore, HistoryPage, IdempotencyClaim, NewOpportunity, OpportunityQuery,
     OpportunityStore, OpportunitySummary, OpportunityUpdate, OutboxStore, SkillStore, SortKey, SortPosition,
-    StoreError, StoredResponse,
+    StoreError, StoredResponse, WithEvent,
 };
 use crate::sql::value::DATE_FORMAT;
 
@@ -34,7 +34,11 @@ pub const NO_START_DATE: Date = time::macros::date!(9999 - 12 - 31);
 #[derive(Clone)]
 pub struct SqlStore {
     executor: Arc<dyn SqlExecutor>,
+    optimistic_reads: usize,
 }
+
+/// Optimistic reads of an opportunity before it is read under its row lock.
+const OPTIMISTIC_READS: usize = 3;
 
 /// A record whose name must be unique: how to insert it and how to find the one that has its name.
 struct Named<'a> {
@@ -62,16 +66,39 @@ async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> 
     }
 }
 
+/// How a transaction's work wants it to end when it succeeds.
+enum Ending<T> {
+    /// Keep what it wrote.
+    Commit(T),
+    /// It turned out to have nothing to keep (a bump with no change, a read under lock).
+    Discard(T),
+}
+
+/// [`finish`] for work that may also succeed by discarding what it did.
+async fn settle<T>(tx: Box<dyn SqlTransaction>, work: Result<Ending<T>, StoreError>) -> Result<T, StoreError> {
+    match work {
+        Ok(Ending::Commit(value)) => finish(tx, Ok(value)).await,
+        Ok(Ending::Discard(value)) => {
+            tx.rollback().await?;
+            Ok(value)
+        }
+        Err(error) => finish(tx, Err(error)).await,
+    }
+}
+
 impl SqlStore {
     /// Inserts a uniquely named record (customer, skill) with its event and, when given, its
     /// idempotency record, in one transaction.
+    /// `counter`, when given, is the version the record's creation counts up (the catalog's);
+    /// the event is stamped with the value it reached. `value` builds the result from the event.
     async fn create_named<T>(
         &self,
         at: OffsetDateTime,
         named: Named<'_>,
         event: &ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, T>>,
-        value: T,
+        counter: Option<&'static str>,
+        value: impl FnOnce(ChangeEvent) -> T + Send,
     ) -> Result<Created<T>, StoreError> {
         let mut tx = self.executor.begin().await?;
         let work = async {
@@ -88,7 +115,14 @@ impl SqlStore {
                     existing_id,
                 });
             }
-            insert_event(tx.as_mut(), event).await?;
+            let mut event = event.clone();
+            if let Some(counter) = counter {
+                event.aggregate_version = bump_version(tx.as_mut(), counter, &[])
+                    .await?
+                    .ok_or_else(|| DbError::Other("the version counter is missing (run the migrations)".into()))?;
+            }
+            insert_event(tx.as_mut(), &event).await?;
+            let value = value(event);
             if let Some(claim) = &idempotency {
                 complete_key(tx.as_mut(), claim, &value).await?;
             }
@@ -100,7 +134,17 @@ impl SqlStore {
 
     /// Wraps an executor (Data API, PostgreSQL or SQLite).
     pub fn new(executor: Arc<dyn SqlExecutor>) -> Self {
-        SqlStore { executor }
+        SqlStore {
+            executor,
+            optimistic_reads: OPTIMISTIC_READS,
+        }
+    }
+
+    /// The same store trying `attempts` optimistic reads of an opportunity before reading it
+    /// under its row lock (tests use 0 to take the locked path).
+    pub fn with_optimistic_reads(mut self, attempts: usize) -> Self {
+        self.optimistic_reads = attempts;
+        self
     }
 
     /// The executor, for migrations.
@@ -178,6 +222,31 @@ fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) ->
         created_at: row.timestamp("created_at")?,
         updated_at: row.timestamp("updated_at")?,
     })
+}
+
+/// An opportunity read in two statements.
+enum Read {
+    /// Both at one version (`None`: there is no such opportunity).
+    Consistent(Option<Box<Opportunity>>),
+    /// A change landed between the two.
+    Changed,
+}
+
+fn consistent(rows: &[Row], requirement_rows: &[Row]) -> Result<Read, StoreError> {
+    let (Some(row), Some(first)) = (rows.first(), requirement_rows.first()) else {
+        // Opportunities are never deleted: none in either statement means none at all.
+        return Ok(Read::Consistent(None));
+    };
+    if first.int("opportunity_version")? != row.int("version")? {
+        return Ok(Read::Changed);
+    }
+    let requirements = requirement_rows
+        .iter()
+        .filter(|r| !matches!(r.opt_text("category"), Ok(None)))
+        .map(requirement_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let opportunity = opportunity_from_row(row, requirements)?;
+    Ok(Read::Consistent(Some(Box::new(opportunity))))
 }
 
 fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
@@ -308,6 +377,31 @@ async fn insert_history(
     Ok(())
 }
 
+/// Counts a version up (`UPDATE ... RETURNING version`): the new value, `None` without the row.
+async fn bump_version(
+    tx: &mut dyn SqlTransaction,
+    statement: &'static str,
+    params: &[Param],
+) -> Result<Option<i64>, StoreError> {
+    let rows = tx.query(statement, params).await?;
+    Ok(rows.first().map(|r| r.int("version")).transpose()?)
+}
+
+/// Counts up the opportunity's version for an attachment change and stamps the event with it.
+/// Taken first in every attachment transaction: the row lock orders concurrent changes.
+async fn stamp_opportunity(
+    tx: &mut dyn SqlTransaction,
+    event: &ChangeEvent,
+) -> Result<Option<ChangeEvent>, StoreError> {
+    let Some(version) = bump_version(tx, sql::BUMP_OPPORTUNITY_VERSION, &params!["id" => event.aggregate_id]).await?
+    else {
+        return Ok(None);
+    };
+    let mut stamped = event.clone();
+    stamped.aggregate_version = version;
+    Ok(Some(stamped))
+}
+
 async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
     let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
     tx.execute(
@@ -431,22 +525,42 @@ fn page_after(after: Option<(&str, Uuid)>) -> (bool, String, Uuid) {
 
 #[async_trait]
 impl OpportunityStore for SqlStore {
+    /// The row and its requirements as of one version: two statements (a requirements list would
+    /// repeat the row's 30 KB problem statement per requirement, past the Data API's 1 MB
+    /// response), each one snapshot, the second returning the version it read beside the
+    /// requirements. Every requirements change bumps the version, so equal versions are one
+    /// state. When writers keep changing it in between, it is read inside a transaction holding
+    /// the row's lock, which every change of it needs.
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError> {
-        let rows = self
-            .executor
-            .query(sql::SELECT_OPPORTUNITY, &params!["id" => id])
-            .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let requirements = self
-            .executor
-            .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
-            .await?
-            .iter()
-            .map(requirement_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(opportunity_from_row(row, requirements)?))
+        for _ in 0..self.optimistic_reads {
+            let rows = self
+                .executor
+                .query(sql::SELECT_OPPORTUNITY, &params!["id" => id])
+                .await?;
+            let requirements = self
+                .executor
+                .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
+                .await?;
+            match consistent(&rows, &requirements)? {
+                Read::Consistent(opportunity) => return Ok(opportunity.map(|o| *o)),
+                Read::Changed => continue,
+            }
+        }
+        let mut tx = self.executor.begin().await?;
+        let work = async {
+            tx.execute(sql::LOCK_OPPORTUNITY_ROW, &params!["id" => id]).await?;
+            let rows = tx.query(sql::SELECT_OPPORTUNITY, &params!["id" => id]).await?;
+            let requirements = tx.query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id]).await?;
+            Ok(Ending::Discard((rows, requirements)))
+        }
+        .await;
+        let (rows, requirements) = settle(tx, work).await?;
+        match consistent(&rows, &requirements)? {
+            Read::Consistent(opportunity) => Ok(opportunity.map(|o| *o)),
+            Read::Changed => Err(StoreError::Db(DbError::Other(format!(
+                "opportunity {id} changed while its row was locked"
+            )))),
+        }
     }
 
     async fn list(&self, q: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError> {
@@ -699,7 +813,7 @@ impl OutboxStore for SqlStore {
 
 #[async_trait]
 impl CustomerStore for SqlStore {
-    async fn get(&self, id: Uuid) -> Result<Option<Customer>, StoreError> {
+    async fn customer(&self, id: Uuid) -> Result<Option<Customer>, StoreError> {
         let rows = self
             .executor
             .query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id])
@@ -752,7 +866,8 @@ impl CustomerStore for SqlStore {
             key: &key,
             what: "customer",
         };
-        self.create_named(customer.created_at, named, &event, idempotency, customer)
+        let at = customer.created_at;
+        self.create_named(at, named, &event, idempotency, None, move |_| customer)
             .await
     }
 }
@@ -798,8 +913,8 @@ impl SkillStore for SqlStore {
         &self,
         skill: Skill,
         event: ChangeEvent,
-        idempotency: Option<IdempotencyClaim<'_, Skill>>,
-    ) -> Result<Created<Skill>, StoreError> {
+        idempotency: Option<IdempotencyClaim<'_, WithEvent<Skill>>>,
+    ) -> Result<Created<WithEvent<Skill>>, StoreError> {
         let key = name_key(&skill.name);
         let insert = params![
             "id" => skill.id,
@@ -815,8 +930,24 @@ impl SkillStore for SqlStore {
             key: &key,
             what: "skill",
         };
-        self.create_named(skill.created_at, named, &event, idempotency, skill)
-            .await
+        let at = skill.created_at;
+        self.create_named(
+            at,
+            named,
+            &event,
+            idempotency,
+            Some(sql::BUMP_CATALOG_VERSION),
+            move |stamped| (skill, stamped),
+        )
+        .await
+    }
+
+    async fn catalog_version(&self) -> Result<i64, StoreError> {
+        let rows = self.executor.query(sql::SELECT_CATALOG_VERSION, &[]).await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| DbError::Other("the catalog version counter is missing (run the migrations)".into()))?;
+        Ok(row.int("version")?)
     }
 }
 
@@ -841,35 +972,78 @@ fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachmen
 
 #[async_trait]
 impl crate::ports::store::AttachmentStore for SqlStore {
-    async fn register(&self, a: &crate::domain::attachment::Attachment, event: &ChangeEvent) -> Result<(), StoreError> {
+    async fn register(
+        &self,
+        a: &crate::domain::attachment::Attachment,
+        event: &ChangeEvent,
+        idempotency: Option<IdempotencyClaim<'_, WithEvent<crate::domain::attachment::Attachment>>>,
+    ) -> Result<Created<WithEvent<crate::domain::attachment::Attachment>>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        let inserted = tx
-            .execute(
-                sql::INSERT_ATTACHMENT,
-                &params![
-                    "id" => a.id,
-                    "opportunity_id" => a.opportunity_id,
-                    "owner_sub" => &a.owner_sub,
-                    "file_name" => &a.file_name,
-                    "content_type" => &a.content_type,
-                    "size_bytes" => a.size_bytes,
-                    "sha256" => a.sha256.clone(),
-                    "object_key" => &a.object_key,
-                    "status" => a.status.as_str(),
-                    "rejection_reason" => a.rejection_reason.clone(),
-                    "created_at" => a.created_at,
-                    "upload_expires_at" => a.upload_expires_at,
-                    "completed_at" => a.completed_at,
-                ],
-            )
-            .await;
-        match inserted {
-            Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("opportunity")),
-            other => other?,
-        };
-        insert_event(tx.as_mut(), event).await?;
-        tx.commit().await?;
-        Ok(())
+        let work = async {
+            if let Some(claim) = &idempotency
+                && let Some(answer) = claim_key(tx.as_mut(), claim, a.created_at).await?
+            {
+                return answer.map(|replay| Ending::Discard(Created::Replay(replay)));
+            }
+            let mut opportunity_event = event.clone();
+            opportunity_event.aggregate_id = a.opportunity_id;
+            let Some(stamped) = stamp_opportunity(tx.as_mut(), &opportunity_event).await? else {
+                return Err(StoreError::UnknownReference("opportunity"));
+            };
+            // The row lock taken above serialises this count with every other attachment change of
+            // the opportunity, so two registrations cannot both take the last place.
+            let counted = tx
+                .query(
+                    sql::COUNT_ACTIVE_ATTACHMENTS,
+                    &params!["opportunity_id" => a.opportunity_id],
+                )
+                .await?;
+            let (count, total_bytes) = match counted.first() {
+                Some(row) => (row.int("attachments")?, row.int("total_bytes")?),
+                None => (0, 0),
+            };
+            if let Some(reason) = crate::domain::attachment::exceeds_limits(count, total_bytes, a.size_bytes) {
+                return Err(StoreError::AttachmentLimit(reason));
+            }
+            let inserted = tx
+                .execute(
+                    sql::INSERT_ATTACHMENT,
+                    &params![
+                        "id" => a.id,
+                        "opportunity_id" => a.opportunity_id,
+                        "owner_sub" => &a.owner_sub,
+                        "file_name" => &a.file_name,
+                        "content_type" => &a.content_type,
+                        "size_bytes" => a.size_bytes,
+                        "sha256" => a.sha256.clone(),
+                        "object_key" => &a.object_key,
+                        "status" => a.status.as_str(),
+                        "rejection_reason" => a.rejection_reason.clone(),
+                        "created_at" => a.created_at,
+                        "upload_expires_at" => a.upload_expires_at,
+                        "completed_at" => a.completed_at,
+                    ],
+                )
+                .await;
+            match inserted {
+                Err(DbError::ForeignKeyViolation(_)) => return Err(StoreError::UnknownReference("opportunity")),
+                Err(DbError::UniqueViolation(_)) => {
+                    return Err(StoreError::Duplicate {
+                        what: "attachment",
+                        existing_id: Some(a.id),
+                    });
+                }
+                other => other?,
+            };
+            insert_event(tx.as_mut(), &stamped).await?;
+            let value = (a.clone(), stamped);
+            if let Some(claim) = &idempotency {
+                complete_key(tx.as_mut(), claim, &value).await?;
+            }
+            Ok(Ending::Commit(Created::New(value)))
+        }
+        .await;
+        settle(tx, work).await
     }
 
     async fn attachment(&self, id: Uuid) -> Result<Option<crate::domain::attachment::Attachment>, StoreError> {
@@ -906,37 +1080,54 @@ impl crate::ports::store::AttachmentStore for SqlStore {
     async fn complete(
         &self,
         id: Uuid,
-        status: crate::domain::attachment::AttachmentStatus,
+        from: crate::domain::attachment::AttachmentStatus,
+        to: crate::domain::attachment::AttachmentStatus,
         reason: Option<&str>,
         at: OffsetDateTime,
         event: &ChangeEvent,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<ChangeEvent>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        let changed = tx
-            .execute(
-                sql::COMPLETE_ATTACHMENT,
-                &params!["status" => status.as_str(), "rejection_reason" => reason, "completed_at" => at, "id" => id],
-            )
-            .await?;
-        if changed != 1 {
-            tx.rollback().await?;
-            return Ok(false);
+        let work = async {
+            let Some(stamped) = stamp_opportunity(tx.as_mut(), event).await? else {
+                return Ok(Ending::Discard(None));
+            };
+            let changed = tx
+                .execute(
+                    sql::COMPLETE_ATTACHMENT,
+                    &params![
+                        "status" => to.as_str(),
+                        "rejection_reason" => reason,
+                        "completed_at" => at,
+                        "id" => id,
+                        "from_status" => from.as_str(),
+                    ],
+                )
+                .await?;
+            if changed != 1 {
+                return Ok(Ending::Discard(None));
+            }
+            insert_event(tx.as_mut(), &stamped).await?;
+            Ok(Ending::Commit(Some(stamped)))
         }
-        insert_event(tx.as_mut(), event).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await;
+        settle(tx, work).await
     }
 
-    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<bool, StoreError> {
+    async fn remove(&self, id: Uuid, event: &ChangeEvent) -> Result<Option<ChangeEvent>, StoreError> {
         let mut tx = self.executor.begin().await?;
-        let changed = tx.execute(sql::DELETE_ATTACHMENT, &params!["id" => id]).await?;
-        if changed != 1 {
-            tx.rollback().await?;
-            return Ok(false);
+        let work = async {
+            let Some(stamped) = stamp_opportunity(tx.as_mut(), event).await? else {
+                return Ok(Ending::Discard(None));
+            };
+            let changed = tx.execute(sql::DELETE_ATTACHMENT, &params!["id" => id]).await?;
+            if changed != 1 {
+                return Ok(Ending::Discard(None));
+            }
+            insert_event(tx.as_mut(), &stamped).await?;
+            Ok(Ending::Commit(Some(stamped)))
         }
-        insert_event(tx.as_mut(), event).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await;
+        settle(tx, work).await
     }
 
     async fn expired_uploads(

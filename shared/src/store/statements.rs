@@ -28,9 +28,22 @@ pub const SELECT_OPPORTUNITY: &str = concat!(
     " FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id"
 );
 
-pub const SELECT_SKILL_REQUIREMENTS: &str = "SELECT r.position, r.skill_id, s.name AS skill_name, r.custom_name, r.category, \
-     r.importance, r.min_proficiency FROM skill_requirements r LEFT JOIN skills s ON s.id = r.skill_id \
-     WHERE r.opportunity_id = :id ORDER BY r.position";
+/// The requirements with the opportunity's version they belong to (every change of them bumps
+/// it): a read whose version equals the row's is one consistent state. No requirements: one row
+/// of NULLs beside the version.
+pub const SELECT_SKILL_REQUIREMENTS: &str = "SELECT o.version AS opportunity_version, r.position, r.skill_id, \
+     s.name AS skill_name, r.custom_name, r.category, r.importance, r.min_proficiency FROM opportunities o \
+     LEFT JOIN skill_requirements r ON r.opportunity_id = o.id LEFT JOIN skills s ON s.id = r.skill_id \
+     WHERE o.id = :id ORDER BY r.position";
+
+/// Takes the opportunity row's lock without changing it (a read that must not interleave with
+/// a writer: every change of the opportunity updates the row first).
+pub const LOCK_OPPORTUNITY_ROW: &str = "UPDATE opportunities SET version = version WHERE id = :id";
+
+/// Counts a change the opportunity's view shows but its row does not hold (an attachment), and
+/// takes the row's lock, so that attachment changes of one opportunity are serialised.
+pub const BUMP_OPPORTUNITY_VERSION: &str =
+    "UPDATE opportunities SET version = version + 1 WHERE id = :id RETURNING version";
 
 pub const INSERT_OPPORTUNITY: &str = "INSERT INTO opportunities (id, owner_sub, customer_id, title, description, priority, \
      priority_rank, arr_amount, arr_currency, start_date, end_date, duration_days, flexible, specific_days, start_date_key, \
@@ -142,6 +155,9 @@ pub const SKILLS_BY_ID_SLOTS: [&str; 50] = [
     "id_26", "id_27", "id_28", "id_29", "id_30", "id_31", "id_32", "id_33", "id_34", "id_35", "id_36", "id_37",
     "id_38", "id_39", "id_40", "id_41", "id_42", "id_43", "id_44", "id_45", "id_46", "id_47", "id_48", "id_49",
 ];
+pub const BUMP_CATALOG_VERSION: &str =
+    "UPDATE catalog_versions SET version = version + 1 WHERE name = 'skills' RETURNING version";
+pub const SELECT_CATALOG_VERSION: &str = "SELECT version FROM catalog_versions WHERE name = 'skills'";
 pub const LIST_SKILLS: &str = "SELECT id, name, name_key, category, description, created_at FROM skills \
      WHERE (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
 
@@ -183,8 +199,12 @@ pub const LIST_ATTACHMENTS: &str = concat!(
     " FROM attachments WHERE opportunity_id = :opportunity_id AND (:first_page OR (created_at, id) > (:after_created_at, :after_id)) \
      ORDER BY created_at, id LIMIT :limit"
 );
+/// The attachments that count against an opportunity's limits (pending and available).
+pub const COUNT_ACTIVE_ATTACHMENTS: &str = "SELECT COUNT(*) AS attachments, \
+     CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) AS total_bytes FROM attachments \
+     WHERE opportunity_id = :opportunity_id AND status IN ('pending', 'available')";
 pub const COMPLETE_ATTACHMENT: &str = "UPDATE attachments SET status = :status, rejection_reason = :rejection_reason, \
-     completed_at = :completed_at WHERE id = :id AND status = 'pending'";
+     completed_at = :completed_at WHERE id = :id AND status = :from_status";
 pub const DELETE_ATTACHMENT: &str = "DELETE FROM attachments WHERE id = :id";
 pub const LIST_EXPIRED_UPLOADS: &str = concat!(
     "SELECT ",
@@ -196,6 +216,8 @@ pub const LIST_EXPIRED_UPLOADS: &str = concat!(
 pub const ALL: &[(&str, &str)] = &[
     ("SELECT_OPPORTUNITY", SELECT_OPPORTUNITY),
     ("SELECT_SKILL_REQUIREMENTS", SELECT_SKILL_REQUIREMENTS),
+    ("LOCK_OPPORTUNITY_ROW", LOCK_OPPORTUNITY_ROW),
+    ("BUMP_OPPORTUNITY_VERSION", BUMP_OPPORTUNITY_VERSION),
     ("INSERT_OPPORTUNITY", INSERT_OPPORTUNITY),
     ("UPDATE_OPPORTUNITY", UPDATE_OPPORTUNITY),
     ("DELETE_SKILL_REQUIREMENTS", DELETE_SKILL_REQUIREMENTS),
@@ -217,6 +239,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("LIST_CUSTOMERS", LIST_CUSTOMERS),
     ("INSERT_SKILL_IF_NEW", INSERT_SKILL_IF_NEW),
     ("SELECT_SKILL_BY_NAME_KEY", SELECT_SKILL_BY_NAME_KEY),
+    ("BUMP_CATALOG_VERSION", BUMP_CATALOG_VERSION),
+    ("SELECT_CATALOG_VERSION", SELECT_CATALOG_VERSION),
     ("LIST_SKILLS", LIST_SKILLS),
     ("SELECT_SKILLS_BY_ID", SELECT_SKILLS_BY_ID),
     ("CLAIM_IDEMPOTENCY_KEY", CLAIM_IDEMPOTENCY_KEY),
@@ -229,6 +253,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("INSERT_ATTACHMENT", INSERT_ATTACHMENT),
     ("SELECT_ATTACHMENT", SELECT_ATTACHMENT),
     ("LIST_ATTACHMENTS", LIST_ATTACHMENTS),
+    ("COUNT_ACTIVE_ATTACHMENTS", COUNT_ACTIVE_ATTACHMENTS),
     ("COMPLETE_ATTACHMENT", COMPLETE_ATTACHMENT),
     ("DELETE_ATTACHMENT", DELETE_ATTACHMENT),
     ("LIST_EXPIRED_UPLOADS", LIST_EXPIRED_UPLOADS),
