@@ -129,3 +129,15 @@ ensure_lambda_tooling() {
   export PATH="$OMS_VENV/bin:$PATH"
   export SAM_CLI_TELEMETRY=0
 }
+
+# Schemathesis and the OpenAPI 3.1 validator (PyPI, pinned), for scripts/fuzz-api.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+ensure_fuzz_tooling() {
+  ensure_venv
+  if ! "$OMS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" \
+    || ! "$OMS_VENV/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$"; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION and openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
+    "$OMS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+  fi
+}

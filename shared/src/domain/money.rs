@@ -163,8 +163,13 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZWG", 2),
 ];
 
+/// Every accepted currency code with its minor units (the OpenAPI description states them).
+pub fn currencies() -> &'static [(&'static str, u32)] {
+    CURRENCIES
+}
+
 /// The largest amount accepted (fits `numeric(16, 2)` with room to spare).
-const MAX_AMOUNT: i64 = 1_000_000_000_000;
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 /// An amount of money in one currency, as the API carries it: `{ "amount": "125000.00", "currency": "EUR" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
