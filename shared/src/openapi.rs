@@ -712,6 +712,7 @@ fn headers() -> Value {
         "ETag": { "description": "The opportunity's version in quotes, for `If-Match`.", "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" } },
         "Location": { "description": "The new resource's path.", "schema": { "type": "string", "format": "uri-reference" } },
         "WWW-Authenticate": { "description": "`Bearer`.", "schema": { "type": "string" } },
+        "Retry-After": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "minimum": 0 } },
         "Cache-Control": { "description": "How long the file may be cached.", "schema": { "type": "string" } },
     })
 }
@@ -891,6 +892,15 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
             problem_response("Well-formed but invalid; `errors` lists every failing field", &codes, &[]),
         );
     }
+    if route.authenticated {
+        responses.insert(
+            "429".into(),
+            json!({
+                "description": "Throttled by API Gateway (at most 1,000 requests a minute per user); retry after `Retry-After` seconds",
+                "headers": { "Retry-After": { "$ref": "#/components/headers/Retry-After" } },
+            }),
+        );
+    }
     responses.insert(
         "500".into(),
         problem_response("Our fault; the details are in the log under the request id", &["internal_error"], &[]),
@@ -898,8 +908,6 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     op.insert("responses".into(), Value::Object(responses));
     if route.authenticated {
         op.insert("security".into(), json!([{ "cognito": [] }]));
-    } else {
-        op.insert("security".into(), json!([]));
     }
     Value::Object(op)
 }
