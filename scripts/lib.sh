@@ -135,8 +135,11 @@ SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 ensure_fuzz_tooling() {
   ensure_venv
-  if ! "$OMS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" \
-    || ! "$OMS_VENV/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $OPENAPI_SPEC_VALIDATOR_VERSION$"; then
+  local have_schemathesis have_validator
+  have_schemathesis="$("$OMS_VENV/bin/schemathesis" --version 2>/dev/null || true)"
+  have_validator="$("$OMS_VENV/bin/pip" show openapi-spec-validator 2>/dev/null || true)"
+  if [[ "$have_schemathesis" != *"version $SCHEMATHESIS_VERSION" ]] \
+    || [[ "$have_validator" != *"Version: $OPENAPI_SPEC_VALIDATOR_VERSION"* ]]; then
     log "installing schemathesis $SCHEMATHESIS_VERSION and openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
     "$OMS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
   fi
