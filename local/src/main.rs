@@ -22,7 +22,6 @@ use oms::adapters::memory_cache::MemoryCache;
 use oms::app::{App, DatabaseConfig};
 use oms::consumers::{cache_invalidation, outbox_relay, status_events};
 
-
 #[derive(Parser)]
 #[command(
     name = "oms-local",

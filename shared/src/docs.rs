@@ -51,7 +51,10 @@ mod tests {
             let (content_type, body) = asset(name).expect(name);
             assert!(content_type.starts_with("text/"), "{name}: {content_type}");
             assert!(body.len() > 1000, "{name}");
-            assert!(DOCS_HTML.contains(&format!("docs/{name}")), "{name} is not used by the page");
+            assert!(
+                DOCS_HTML.contains(&format!("docs/{name}")),
+                "{name} is not used by the page"
+            );
         }
         assert!(asset("../Cargo.toml").is_none());
         assert!(!DOCS_HTML.contains("http://") && !DOCS_HTML.contains("https://") && !DOCS_HTML.contains("//cdn"));

@@ -20,8 +20,8 @@ use crate::domain::history::HistoryItem;
 use crate::domain::lifecycle::Status;
 use crate::domain::money::{MAX_AMOUNT, currencies};
 use crate::domain::opportunity::{
-    DESCRIPTION_MAX, Importance, PROBLEM_STATEMENT_MAX, PROBLEM_STATEMENT_MIN, Priority, Proficiency, SKILL_REQUIREMENTS_MAX,
-    SkillCategory, TIMELINE_MAX_DAYS, TITLE_MAX,
+    DESCRIPTION_MAX, Importance, PROBLEM_STATEMENT_MAX, PROBLEM_STATEMENT_MIN, Priority, Proficiency,
+    SKILL_REQUIREMENTS_MAX, SkillCategory, TIMELINE_MAX_DAYS, TITLE_MAX,
 };
 use crate::handlers::attachments::{AttachmentView, AttachmentWithDownload, RegisteredAttachment};
 use crate::handlers::input::{CUSTOM_SKILL_MAX, REASON_MAX};
@@ -202,7 +202,12 @@ fn date_schemas() -> Vec<(&'static str, Value)> {
 /// The request schemas, exactly as the parsers in `handlers::input` and `domain` accept them.
 fn request_schemas() -> Vec<(&'static str, Value)> {
     let reason = |what: &str| nullable(text(1, REASON_MAX, true, what));
-    let customer_name = text(1, NAME_MAX, false, "A customer name; an existing customer of this name (ignoring case and spacing) is reused, otherwise one is created.");
+    let customer_name = text(
+        1,
+        NAME_MAX,
+        false,
+        "A customer name; an existing customer of this name (ignoring case and spacing) is reused, otherwise one is created.",
+    );
     let timeline_properties = json!({
         "start_date": schema_ref("Date"),
         "end_date": nullable(schema_ref("Date")),
@@ -221,10 +226,17 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
             "description": "Days within the timeline the work must happen on.",
         },
     });
-    let patch_needs_one: Vec<Value> = ["customer", "title", "description", "priority", "annual_recurring_revenue", "timeline"]
-        .iter()
-        .map(|field| json!({ "required": [field] }))
-        .collect();
+    let patch_needs_one: Vec<Value> = [
+        "customer",
+        "title",
+        "description",
+        "priority",
+        "annual_recurring_revenue",
+        "timeline",
+    ]
+    .iter()
+    .map(|field| json!({ "required": [field] }))
+    .collect();
     vec![
         ("MoneyInput", money_input()),
         (
@@ -564,7 +576,11 @@ fn doc(function: &str) -> Option<Doc> {
             success_headers: &["Location", "ETag"],
             conflicts: &["already_exists", "idempotency_in_progress"],
             idempotent: true,
-            ..base("Create a draft opportunity", "opportunities", ("201", Some("OpportunityView")))
+            ..base(
+                "Create a draft opportunity",
+                "opportunities",
+                ("201", Some("OpportunityView")),
+            )
         },
         "list-opportunities" => Doc {
             query: &[
@@ -589,7 +605,10 @@ fn doc(function: &str) -> Option<Doc> {
             ..base("The whole opportunity", "opportunities", view)
         },
         "patch-opportunity" => Doc {
-            body: Some(("OpportunityPatch", &["application/merge-patch+json", "application/json"])),
+            body: Some((
+                "OpportunityPatch",
+                &["application/merge-patch+json", "application/json"],
+            )),
             success_headers: &["ETag"],
             conflicts: MUTATION_CONFLICTS,
             if_match: true,
@@ -631,7 +650,11 @@ fn doc(function: &str) -> Option<Doc> {
         },
         "get-opportunity-history" => Doc {
             query: PAGE,
-            ..base("Status history and field changes", "opportunities", ("200", Some("HistoryPage")))
+            ..base(
+                "Status history and field changes",
+                "opportunities",
+                ("200", Some("HistoryPage")),
+            )
         },
         "presign-upload" => Doc {
             body: Some(("RegisterAttachmentRequest", JSON)),
@@ -645,7 +668,11 @@ fn doc(function: &str) -> Option<Doc> {
         },
         "list-attachments" => Doc {
             query: PAGE,
-            ..base("An opportunity's attachments", "attachments", ("200", Some("AttachmentPage")))
+            ..base(
+                "An opportunity's attachments",
+                "attachments",
+                ("200", Some("AttachmentPage")),
+            )
         },
         "get-attachment" => base(
             "An attachment, with a download URL valid 5 minutes once available",
@@ -659,9 +686,7 @@ fn doc(function: &str) -> Option<Doc> {
 
 /// The query parameters, each defined once.
 fn parameters() -> Value {
-    let query = |name: &str, description: &str, schema: Value| {
-        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
-    };
+    let query = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });
     let search = |description: &str, max: Option<usize>| {
         let pattern = match max {
             Some(max) => format!(
@@ -706,23 +731,30 @@ fn parameters() -> Value {
     })
 }
 
+/// The response headers, each defined once; all but `Retry-After` (API Gateway's) are always sent.
 fn headers() -> Value {
     json!({
-        "x-request-id": { "description": "The request id (API Gateway's); quote it when reporting a problem.", "schema": { "type": "string" } },
-        "ETag": { "description": "The opportunity's version in quotes, for `If-Match`.", "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" } },
-        "Location": { "description": "The new resource's path.", "schema": { "type": "string", "format": "uri-reference" } },
-        "WWW-Authenticate": { "description": "`Bearer`.", "schema": { "type": "string" } },
+        "x-request-id": { "required": true, "description": "The request id (API Gateway's); quote it when reporting a problem.", "schema": { "type": "string", "minLength": 1 } },
+        "ETag": { "required": true, "description": "The opportunity's version in quotes, for `If-Match`.", "schema": { "type": "string", "pattern": "^\"[0-9]+\"$" } },
+        "Location": { "required": true, "description": "The new resource's path.", "schema": { "type": "string", "format": "uri-reference" } },
+        "WWW-Authenticate": { "required": true, "description": "`Bearer`.", "schema": { "type": "string" } },
         "Retry-After": { "description": "Seconds to wait before retrying.", "schema": { "type": "integer", "minimum": 0 } },
-        "Cache-Control": { "description": "How long the file may be cached.", "schema": { "type": "string" } },
+        "Cache-Control": { "required": true, "description": "How long the file may be cached.", "schema": { "type": "string" } },
     })
 }
 
 /// A problem response whose `code` is one of `codes`.
 fn problem_response(description: &str, codes: &[&str], extra_headers: &[&str]) -> Value {
     let mut headers = Map::new();
-    headers.insert("x-request-id".into(), json!({ "$ref": "#/components/headers/x-request-id" }));
+    headers.insert(
+        "x-request-id".into(),
+        json!({ "$ref": "#/components/headers/x-request-id" }),
+    );
     for name in extra_headers {
-        headers.insert((*name).into(), json!({ "$ref": format!("#/components/headers/{name}") }));
+        headers.insert(
+            (*name).into(),
+            json!({ "$ref": format!("#/components/headers/{name}") }),
+        );
     }
     json!({
         "description": description,
@@ -791,9 +823,15 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     let mut responses = Map::new();
     let (status, schema) = doc.success;
     let mut success_headers = Map::new();
-    success_headers.insert("x-request-id".into(), json!({ "$ref": "#/components/headers/x-request-id" }));
+    success_headers.insert(
+        "x-request-id".into(),
+        json!({ "$ref": "#/components/headers/x-request-id" }),
+    );
     for name in doc.success_headers {
-        success_headers.insert((*name).into(), json!({ "$ref": format!("#/components/headers/{name}") }));
+        success_headers.insert(
+            (*name).into(),
+            json!({ "$ref": format!("#/components/headers/{name}") }),
+        );
     }
     let mut success = json!({ "description": "Success", "headers": success_headers });
     match (route.function, schema) {
@@ -838,20 +876,32 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     if !bad_request.is_empty() {
         responses.insert(
             "400".into(),
-            problem_response("The request cannot be read: malformed JSON, a bad parameter or header, an empty body", &bad_request, &[]),
+            problem_response(
+                "The request cannot be read: malformed JSON, a bad parameter or header, an empty body",
+                &bad_request,
+                &[],
+            ),
         );
     }
     if route.authenticated {
         responses.insert(
             "401".into(),
-            problem_response("Missing, malformed, expired or foreign token", &["unauthenticated"], &["WWW-Authenticate"]),
+            problem_response(
+                "Missing, malformed, expired or foreign token",
+                &["unauthenticated"],
+                &["WWW-Authenticate"],
+            ),
         );
     }
     if matches!(doc.role, "managers" | "admin") {
         responses.insert(
             "403".into(),
             problem_response(
-                if doc.role == "admin" { "Only Admins may do this" } else { "Only Sales Managers and Admins work with opportunities" },
+                if doc.role == "admin" {
+                    "Only Admins may do this"
+                } else {
+                    "Only Sales Managers and Admins work with opportunities"
+                },
                 &["forbidden"],
                 &[],
             ),
@@ -870,7 +920,10 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
         );
     }
     if doc.if_match {
-        responses.insert("412".into(), problem_response("If-Match names a stale version", &["stale_version"], &[]));
+        responses.insert(
+            "412".into(),
+            problem_response("If-Match names a stale version", &["stale_version"], &[]),
+        );
     }
     if doc.body.is_some() {
         responses.insert(
@@ -889,7 +942,11 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
         }
         responses.insert(
             "422".into(),
-            problem_response("Well-formed but invalid; `errors` lists every failing field", &codes, &[]),
+            problem_response(
+                "Well-formed but invalid; `errors` lists every failing field",
+                &codes,
+                &[],
+            ),
         );
     }
     if route.authenticated {
@@ -903,7 +960,11 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     }
     responses.insert(
         "500".into(),
-        problem_response("Our fault; the details are in the log under the request id", &["internal_error"], &[]),
+        problem_response(
+            "Our fault; the details are in the log under the request id",
+            &["internal_error"],
+            &[],
+        ),
     );
     op.insert("responses".into(), Value::Object(responses));
     if route.authenticated {
@@ -1062,8 +1123,29 @@ mod tests {
     #[test]
     fn text_patterns_accept_exactly_what_parse_text_accepts() {
         let inputs = [
-            "", " ", "   ", "a", "ab", "abc", "abcd", "  abc  ", "a c", "\u{b}ab", "ab\u{b}", "a\u{1}c", "a\nc",
-            "a\tc", "\n\na\n", "a\u{0}", "\u{0}", "\u{2003}a\u{2003}", "\u{85}a", "a\u{85}b", "\u{feff}", "é", "日本語",
+            "",
+            " ",
+            "   ",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "  abc  ",
+            "a c",
+            "\u{b}ab",
+            "ab\u{b}",
+            "a\u{1}c",
+            "a\nc",
+            "a\tc",
+            "\n\na\n",
+            "a\u{0}",
+            "\u{0}",
+            "\u{2003}a\u{2003}",
+            "\u{85}a",
+            "a\u{85}b",
+            "\u{feff}",
+            "é",
+            "日本語",
         ];
         for multiline in [false, true] {
             let pattern = pattern_of(&text(1, 3, multiline, ""));
@@ -1087,8 +1169,24 @@ mod tests {
         for (currency, units) in [("JPY", 0), ("EUR", 2), ("KWD", 3)] {
             let pattern = regex_lite::Regex::new(&amount_pattern(units)).unwrap();
             for amount in [
-                "0", "5", "007", "5.", ".5", "5.1", "5.12", "5.123", "5.1234", "-1", "1e5", "1000000000000", "1000000000000.00",
-                "1000000000000.01", "1000000000001", "999999999999.999", "", " 5",
+                "0",
+                "5",
+                "007",
+                "5.",
+                ".5",
+                "5.1",
+                "5.12",
+                "5.123",
+                "5.1234",
+                "-1",
+                "1e5",
+                "1000000000000",
+                "1000000000000.00",
+                "1000000000000.01",
+                "1000000000001",
+                "999999999999.999",
+                "",
+                " 5",
             ] {
                 assert_eq!(
                     pattern.is_match(amount),
@@ -1102,7 +1200,10 @@ mod tests {
     #[test]
     fn amount_patterns_bound_the_fraction_digits_and_the_maximum() {
         assert_eq!(amount_pattern(0), r"^0*(\d{1,12}|1000000000000)$");
-        assert_eq!(amount_pattern(2), r"^0*(\d{1,12}(\.\d{1,2})?|1000000000000(\.0{1,2})?)$");
+        assert_eq!(
+            amount_pattern(2),
+            r"^0*(\d{1,12}(\.\d{1,2})?|1000000000000(\.0{1,2})?)$"
+        );
     }
 
     #[test]

@@ -46,12 +46,20 @@ fn static_response(content_type: &'static str, cache_control: &'static str, body
 
 /// `GET /openapi.json`: the committed description, no auth.
 pub async fn openapi(_app: &App, _request: Request) -> Result<Response<Body>, ApiError> {
-    Ok(static_response("application/json", "no-cache", crate::docs::OPENAPI_JSON))
+    Ok(static_response(
+        "application/json",
+        "no-cache",
+        crate::docs::OPENAPI_JSON,
+    ))
 }
 
 /// `GET /docs`: the Swagger UI page, no auth.
 pub async fn docs(_app: &App, _request: Request) -> Result<Response<Body>, ApiError> {
-    Ok(static_response("text/html; charset=utf-8", "no-cache", crate::docs::DOCS_HTML))
+    Ok(static_response(
+        "text/html; charset=utf-8",
+        "no-cache",
+        crate::docs::DOCS_HTML,
+    ))
 }
 
 /// `GET /docs/{asset}`: a vendored Swagger UI file, no auth.
