@@ -1037,7 +1037,7 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": {
             "title": "Opportunity Management API",
-            "version": env!("CARGO_PKG_VERSION"),
+            "version": "1.0.0",
             "description": "Sales Managers register customer opportunities so that a Solution Architect with the right skills can be matched to them. Errors are RFC 9457 problem documents with a stable `code`. Every request but `/health`, `/openapi.json` and `/docs` needs `Authorization: Bearer <Cognito ID or access token>`; every response carries `x-request-id`. Dates and timestamps are supported from 1900-01-01 through 9998-12-31.",
         },
         "servers": [{ "url": "/", "description": "This deployment (API Gateway adds the stage in front)" }],
