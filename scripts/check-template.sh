@@ -158,7 +158,7 @@ EVENT_FUNCTIONS = {
 # every write route publishes change events (shared/src/consumers/mod.rs, after_commit), and all
 # but the two catalog creations also write the cache through; of the reads only get-opportunity,
 # list-skills and get-skill use the cache (shared/src/handlers).
-# The three creations that honour Idempotency-Key (handlers calling idempotent::create_once) keep
+# The four creations that honour Idempotency-Key (handlers calling idempotent::create_once) keep
 # their records in the cache table (shared/src/adapters/dynamodb_idempotency.rs).
 CACHE = "OMS_CACHE_TABLE"
 IDEMPOTENCY = "OMS_IDEMPOTENCY_TABLE"
@@ -166,7 +166,7 @@ CHANGES = "OMS_CHANGE_EVENTS_QUEUE_URL"
 PARKING = "OMS_DEAD_LETTER_QUEUE_URL"
 CACHE_READERS = {"get-opportunity", "list-skills", "get-skill"}
 PUBLISH_ONLY = {"create-customer", "create-skill"}  # after_commit(app, None, ...): no cache entry
-IDEMPOTENCY_USERS = {"create-opportunity", "create-customer", "create-skill"}
+IDEMPOTENCY_USERS = {"create-opportunity", "create-customer", "create-skill", "presign-upload"}
 EXPECTED_ENV = {
     "cache-invalidation": {CACHE},
     "opportunity-status-events": {CACHE, CHANGES, PARKING},

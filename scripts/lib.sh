@@ -131,3 +131,42 @@ ensure_lambda_tooling() {
   export PATH="$OMS_VENV/bin:$PATH"
   export SAM_CLI_TELEMETRY=0
 }
+
+# Schemathesis and the OpenAPI 3.1 validator (PyPI, pinned), for scripts/fuzz-api, in a virtualenv of
+# their own on the newest CPython 3.12+ the machine has: CPython 3.11.7's ast.parse raises "AST
+# constructor recursion depth mismatch" inside Hypothesis during Schemathesis' coverage phase.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+OMS_FUZZ_VENV="${OMS_FUZZ_VENV:-$PWD/.venv-fuzz}"
+fuzz_python() {
+  local candidate
+  for candidate in python3.13 python3.12; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import venv' >/dev/null 2>&1; then
+      command -v "$candidate"
+      return
+    fi
+  done
+  for candidate in $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]* 2>/dev/null | sort -V -r); do
+    if [ -x "$candidate/bin/python3" ]; then
+      echo "$candidate/bin/python3"
+      return
+    fi
+  done
+  command -v python3
+}
+ensure_fuzz_tooling() {
+  if [ ! -x "$OMS_FUZZ_VENV/bin/python" ]; then
+    local python
+    python="$(fuzz_python)"
+    log "creating the fuzzing virtualenv $OMS_FUZZ_VENV ($("$python" --version))"
+    "$python" -m venv "$OMS_FUZZ_VENV"
+  fi
+  local have_schemathesis have_validator
+  have_schemathesis="$("$OMS_FUZZ_VENV/bin/schemathesis" --version 2>/dev/null || true)"
+  have_validator="$("$OMS_FUZZ_VENV/bin/pip" show openapi-spec-validator 2>/dev/null || true)"
+  if [[ "$have_schemathesis" != *"version $SCHEMATHESIS_VERSION" ]] \
+    || [[ "$have_validator" != *"Version: $OPENAPI_SPEC_VALIDATOR_VERSION"* ]]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION and openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
+    "$OMS_FUZZ_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+  fi
+}

@@ -1301,3 +1301,61 @@ async fn attachments_upload_straight_to_the_store_and_are_checked_by_the_object_
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_docs_page_and_its_swagger_ui_files_are_served_without_a_token_from_this_origin() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let page = client.get(server.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("SwaggerUIBundle"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the page loads nothing from elsewhere"
+    );
+    for (asset, content_type) in [
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+    ] {
+        assert!(
+            html.contains(&format!("docs/{asset}")),
+            "{asset} is not used by the page"
+        );
+        let response = client.get(server.url(&format!("/docs/{asset}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type)
+        );
+        assert_eq!(response.headers()["cache-control"], "public, max-age=86400");
+        assert!(response.bytes().await.unwrap().len() > 100_000, "{asset}");
+    }
+    problem(
+        client.get(server.url("/docs/secret.txt")).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let description: Value = client
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        description,
+        serde_json::from_str::<Value>(&oms::openapi::to_pretty_json()).unwrap()
+    );
+    server.stop().await;
+}

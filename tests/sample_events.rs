@@ -21,6 +21,9 @@ fn sample(function: &str) -> Value {
 /// Each function's sample, what it needs, and the status it must answer with.
 const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("health", Fixture::Catalog, 200),
+    ("get-openapi", Fixture::Catalog, 200),
+    ("get-docs", Fixture::Catalog, 200),
+    ("get-docs-asset", Fixture::Catalog, 200),
     ("get-me", Fixture::Catalog, 200),
     ("list-customers", Fixture::Catalog, 200),
     ("get-customer", Fixture::Catalog, 200),
@@ -109,11 +112,23 @@ async fn every_sample_event_runs_through_its_handler() {
             headers["access-control-expose-headers"][0], "ETag, Location, x-request-id",
             "{function}: exposed headers"
         );
-        let body: Value = response["body"]
-            .as_str()
-            .filter(|b| !b.is_empty())
-            .map_or(Value::Null, |b| serde_json::from_str(b).expect("JSON body"));
+        let content_type = headers["content-type"][0].as_str().unwrap_or_default().to_owned();
+        let text = response["body"].as_str().unwrap_or_default().to_owned();
+        let body: Value = match content_type.contains("json") && !text.is_empty() {
+            true => serde_json::from_str(&text).expect("JSON body"),
+            false => Value::Null,
+        };
         match *function {
+            "get-openapi" => assert_eq!(body["openapi"], "3.1.0"),
+            "get-docs" => {
+                assert!(content_type.starts_with("text/html"), "{content_type}");
+                assert!(text.contains("SwaggerUIBundle"));
+            }
+            "get-docs-asset" => {
+                assert!(content_type.starts_with("text/css"), "{content_type}");
+                assert_eq!(headers["cache-control"][0], oms::docs::ASSET_CACHE_CONTROL);
+                assert!(text.contains(".swagger-ui"));
+            }
             "get-me" => assert_eq!(body["id"], SALES_MANAGER),
             "list-customers" => assert_eq!(body["items"][0]["name"], "Contoso"),
             "get-customer" => assert_eq!(body["name"], "Contoso"),

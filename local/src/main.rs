@@ -23,9 +23,6 @@ use oms::adapters::memory_cache::MemoryCache;
 use oms::app::{App, DatabaseConfig};
 use oms::consumers::{cache_invalidation, outbox_relay, status_events};
 
-/// The human docs page; it renders `/openapi.json` in the browser, offline.
-pub const DOCS_HTML: &str = include_str!("docs.html");
-
 #[derive(Parser)]
 #[command(
     name = "oms-local",
@@ -212,7 +209,6 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         status_events,
         verifier: issuer.verifier()?,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
-        openapi: oms::openapi::to_pretty_json(),
         objects,
     });
     eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs)");

@@ -39,8 +39,6 @@ pub struct Server {
     pub verifier: JwtVerifier,
     /// `/.well-known/jwks.json`.
     pub jwks: String,
-    /// `/openapi.json`.
-    pub openapi: String,
     /// The change-event queue (SQS locally).
     pub change_events: Arc<oms::adapters::local_queue::LocalQueue>,
     /// The status-event queue the matching and selection services write to.
@@ -163,12 +161,6 @@ impl Server {
         let method = request.method().as_str().to_owned();
         let path = request.uri().path().to_owned();
         match (method.as_str(), path.as_str()) {
-            ("GET", "/openapi.json") => {
-                return plain(StatusCode::OK, "application/json", self.openapi.clone());
-            }
-            ("GET", "/docs") => {
-                return plain(StatusCode::OK, "text/html; charset=utf-8", crate::DOCS_HTML);
-            }
             ("GET", "/.well-known/jwks.json") => {
                 return plain(StatusCode::OK, "application/json", self.jwks.clone());
             }

@@ -15,6 +15,7 @@ pub mod adapters;
 pub mod app;
 pub mod auth;
 pub mod consumers;
+pub mod docs;
 pub mod domain;
 pub mod handlers;
 pub mod http;

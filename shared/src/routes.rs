@@ -51,6 +51,9 @@ macro_rules! route {
 /// Every endpoint of the API.
 pub const ROUTES: &[Route] = &[
     route!("health", "GET", "/health", false, platform::health),
+    route!("get-openapi", "GET", "/openapi.json", false, platform::openapi),
+    route!("get-docs", "GET", "/docs", false, platform::docs),
+    route!("get-docs-asset", "GET", "/docs/{asset}", false, platform::docs_asset),
     route!("get-me", "GET", "/v1/me", true, platform::me),
     route!("list-customers", "GET", "/v1/customers", true, catalog::list_customers),
     route!(

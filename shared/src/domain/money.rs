@@ -168,8 +168,13 @@ pub fn minor_units(currency: &str) -> Option<u32> {
     CURRENCIES.iter().find(|(c, _)| *c == currency).map(|(_, units)| *units)
 }
 
+/// Every accepted currency code with its minor units (the OpenAPI description states them).
+pub fn currencies() -> &'static [(&'static str, u32)] {
+    CURRENCIES
+}
+
 /// The largest amount accepted (fits `numeric(16, 2)` with room to spare).
-const MAX_AMOUNT: i64 = 1_000_000_000_000;
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 /// An amount of money in one currency, as the API carries it: `{ "amount": "125000.00", "currency": "EUR" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

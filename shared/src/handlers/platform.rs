@@ -1,6 +1,7 @@
-//! `GET /health` and `GET /v1/me`.
+//! `GET /health`, `GET /v1/me` and the published description: `GET /openapi.json`, `GET /docs`
+//! and `GET /docs/{asset}`.
 
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,4 +34,41 @@ pub async fn health(_app: &App, _request: Request) -> Result<Response<Body>, Api
 /// `GET /v1/me`: the caller's profile from the verified token.
 pub async fn me(_app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     json(StatusCode::OK, &caller(&request)?)
+}
+
+fn static_response(content_type: &'static str, cache_control: &'static str, body: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body.to_owned()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    response
+}
+
+/// `GET /openapi.json`: the committed description, no auth.
+pub async fn openapi(_app: &App, _request: Request) -> Result<Response<Body>, ApiError> {
+    Ok(static_response(
+        "application/json",
+        "no-cache",
+        crate::docs::OPENAPI_JSON,
+    ))
+}
+
+/// `GET /docs`: the Swagger UI page, no auth.
+pub async fn docs(_app: &App, _request: Request) -> Result<Response<Body>, ApiError> {
+    Ok(static_response(
+        "text/html; charset=utf-8",
+        "no-cache",
+        crate::docs::DOCS_HTML,
+    ))
+}
+
+/// `GET /docs/{asset}`: a vendored Swagger UI file, no auth.
+pub async fn docs_asset(_app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    use lambda_http::RequestExt;
+    let params = request.path_parameters();
+    let name = params.first("asset").unwrap_or_default();
+    match crate::docs::asset(name) {
+        Some((content_type, body)) => Ok(static_response(content_type, crate::docs::ASSET_CACHE_CONTROL, body)),
+        None => Err(ApiError::NotFound(format!("no documentation file {name:?}"))),
+    }
 }

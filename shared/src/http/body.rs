@@ -39,6 +39,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, FieldErrors),
 /// cannot be read in `errors`. `None` only when the value as a whole cannot be read.
 pub fn read_value<T: DeserializeOwned>(mut value: Value, prefix: &str, errors: &mut FieldErrors) -> Option<T> {
     remove_nul_strings(&mut value, prefix, errors);
+    integral_numbers_as_integers(&mut value);
     // Each round takes one node out of the value, so this ends; the bound is a safety net.
     let rounds = count_nodes(&value).saturating_add(1);
     for _ in 0..rounds {
@@ -227,6 +228,26 @@ fn remove_nul_strings(value: &mut Value, path: &str, errors: &mut FieldErrors) {
     }
 }
 
+/// JSON has one number type: `156.0` is the integer 156 (JSON Schema's `integer` says so too), so
+/// an integral number written with a fraction or an exponent reads as an integer.
+fn integral_numbers_as_integers(value: &mut Value) {
+    // Integers from here on are exact in an f64 (2^53); beyond that `156.0` was not exact anyway.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
 fn count_nodes(value: &Value) -> usize {
     match value {
         Value::Object(map) => map.values().map(count_nodes).sum::<usize>().saturating_add(1),
@@ -282,6 +303,17 @@ mod tests {
                 ("title".to_owned(), "must be a string".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn integral_numbers_written_with_a_fraction_are_integers() {
+        let (parsed, errors): (Create, _) = parse_body(br#"{"count": 156.0}"#).unwrap();
+        assert_eq!(parsed.count, Some(156));
+        assert!(errors.is_empty());
+        let (parsed, errors): (Create, _) = parse_body(br#"{"count": 1e2}"#).unwrap();
+        assert_eq!((parsed.count, errors.is_empty()), (Some(100), true));
+        let (parsed, errors): (Create, _) = parse_body(br#"{"count": 1.5}"#).unwrap();
+        assert_eq!((parsed.count, errors.into_vec().len()), (None, 1));
     }
 
     #[test]

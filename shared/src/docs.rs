@@ -1,0 +1,62 @@
+//! The published description and its documentation page: `GET /openapi.json`, `GET /docs` (Swagger
+//! UI, vendored under `vendor/swagger-ui/`, never loaded from a CDN) and `GET /docs/{asset}`.
+//! Served without a token, in AWS by their own functions and locally by the same handlers.
+
+/// The committed description (a test keeps it equal to what [`crate::openapi`] generates).
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+
+/// The documentation page: Swagger UI on `openapi.json`, with "try it out" on this deployment.
+pub const DOCS_HTML: &str = include_str!("docs.html");
+
+/// The files of the page, by the name `GET /docs/{asset}` takes.
+pub const ASSET_NAMES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css"];
+
+/// How long browsers may keep an asset (they change only with the vendored version).
+pub const ASSET_CACHE_CONTROL: &str = "public, max-age=86400";
+
+/// The content type and bytes of an asset. Only the function that serves them (and the local
+/// server) is built with the `docs-assets` feature, so the 1.9 MB stay out of every other binary.
+pub fn asset(name: &str) -> Option<(&'static str, &'static str)> {
+    assets().iter().find(|(n, _, _)| *n == name).map(|(_, t, b)| (*t, *b))
+}
+
+#[cfg(feature = "docs-assets")]
+fn assets() -> &'static [(&'static str, &'static str, &'static str)] {
+    &[
+        (
+            "swagger-ui-bundle.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../vendor/swagger-ui/swagger-ui-bundle.js"),
+        ),
+        (
+            "swagger-ui.css",
+            "text/css; charset=utf-8",
+            include_str!("../../vendor/swagger-ui/swagger-ui.css"),
+        ),
+    ]
+}
+
+#[cfg(not(feature = "docs-assets"))]
+fn assets() -> &'static [(&'static str, &'static str, &'static str)] {
+    &[]
+}
+
+#[cfg(all(test, feature = "docs-assets"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_name_is_served_and_the_page_loads_nothing_from_elsewhere() {
+        for name in ASSET_NAMES {
+            let (content_type, body) = asset(name).expect(name);
+            assert!(content_type.starts_with("text/"), "{name}: {content_type}");
+            assert!(body.len() > 1000, "{name}");
+            assert!(
+                DOCS_HTML.contains(&format!("docs/{name}")),
+                "{name} is not used by the page"
+            );
+        }
+        assert!(asset("../Cargo.toml").is_none());
+        assert!(!DOCS_HTML.contains("http://") && !DOCS_HTML.contains("https://") && !DOCS_HTML.contains("//cdn"));
+    }
+}
