@@ -2,7 +2,7 @@
 //! table ([`crate::routes::ROUTES`]), response schemas from the response types themselves
 //! (`utoipa`), request schemas from the parse rules they must state exactly (the limits are the
 //! domain's constants). The committed `openapi.json` is checked against this by a test;
-//! regenerate it with `cargo run -p oms-local -- openapi > openapi.json`.
+//! regenerate it with `oms-local openapi` (see the README: write to another file, then move it).
 //!
 //! The request structs keep `Option` fields so that every failing field is reported at once;
 //! their schemas here say what the parsers accept, so a client generated from the description
@@ -1073,9 +1073,25 @@ pub fn document() -> Value {
 
 /// The document as pretty JSON with a trailing newline (the committed form).
 pub fn to_pretty_json() -> String {
-    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    let document = serde_json::to_value(document()).map(keys_in_order).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Every object's keys in alphabetical order. serde_json keeps insertion order when any crate of
+/// the build enables its `preserve_order` feature and sorts otherwise, so without this the text
+/// would depend on which crates were built together.
+fn keys_in_order(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut members: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(members.into_iter().map(|(k, v)| (k, keys_in_order(v))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(keys_in_order).collect()),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -1242,7 +1258,7 @@ mod tests {
         let generated = to_pretty_json();
         assert!(
             committed == generated,
-            "openapi.json is out of date: run `cargo run -p oms-local -- openapi > openapi.json` and commit it"
+            "openapi.json is out of date: regenerate it with `oms-local openapi` (README, \"The API description\") and commit it"
         );
     }
 }
