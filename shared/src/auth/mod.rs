@@ -1,12 +1,15 @@
 //! Who is calling, and what they may do.
 //!
-//! In AWS the REST API's Cognito authorizer has verified the token before the function runs; the
-//! function reads the verified claims from `requestContext.authorizer.claims` and the groups from
-//! the verified token itself ([`Caller::from_request`]), and accepts only its own app clients and
-//! token kinds ([`ClientPolicy`]).
-//! [`jwt::JwtVerifier`] checks a token itself: the local server uses it as the authorizer, and a
-//! function can use it as defence in depth.
+//! In AWS the API's Lambda TOKEN authorizer ([`authorizer`], the `authorizer` function) has
+//! verified the token before the function runs; the function reads the verified claims from
+//! `requestContext.authorizer.claims` (a JSON string from that authorizer, an object in the
+//! Cognito authorizer's shape) and the groups from the verified token itself
+//! ([`Caller::from_request`]), and accepts only its own app clients and token kinds
+//! ([`ClientPolicy`], defence in depth). [`jwt::JwtVerifier`] checks a token itself: the
+//! authorizer and the local server use it.
 
+#[cfg(feature = "jwt-verifier")]
+pub mod authorizer;
 #[cfg(feature = "jwt-verifier")]
 pub mod jwt;
 
