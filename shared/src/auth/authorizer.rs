@@ -202,7 +202,9 @@ impl Authorizer {
 /// the Lambda runtime loop. A refusal is the function's error `Unauthorized`, as API Gateway
 /// expects.
 pub async fn run_authorizer_function() -> Result<(), lambda_runtime::Error> {
-    crate::telemetry::init("authorizer");
+    // Refusals are handler errors, which lambda_runtime logs at ERROR; a panic aborts (release
+    // profile) and is logged by `telemetry::log_panics` instead.
+    crate::telemetry::init_without("authorizer", &["lambda_runtime::layers::panic"]);
     let config = AuthorizerConfig::from_vars(|name| std::env::var(name).ok())?;
     let keys = KeySource::Url(config.jwks_url());
     let authorizer: &'static Authorizer = Box::leak(Box::new(Authorizer::for_pool(&config, keys)));
