@@ -465,7 +465,10 @@ async fn the_authorizer_sample_allows_the_app_clients_id_and_access_tokens_and_r
             "refresh token",
             pool::token("refresh", SAMPLE_APP_CLIENT, 300, "test-signing-key.pem"),
         ),
-        ("expired", pool::token("id", SAMPLE_APP_CLIENT, -60, "test-signing-key.pem")),
+        (
+            "expired",
+            pool::token("id", SAMPLE_APP_CLIENT, -60, "test-signing-key.pem"),
+        ),
         (
             "bad signature",
             pool::token("id", SAMPLE_APP_CLIENT, 300, "other-signing-key.pem"),

@@ -346,7 +346,10 @@ fn the_api_authorizes_with_the_lambda_token_authorizer_function_of_the_user_pool
     );
     let functions = functions(&template);
     let function = &functions["authorizer"];
-    assert!(function["Properties"]["Events"].is_null(), "API Gateway invokes it, no event does");
+    assert!(
+        function["Properties"]["Events"].is_null(),
+        "API Gateway invokes it, no event does"
+    );
     assert!(function["Properties"]["Policies"].is_null(), "it touches no data");
     let env = environment(&template, function);
     for variable in [

@@ -49,7 +49,9 @@ impl AuthorizerConfig {
         let pool_id_ok = user_pool_id.split_once('_').is_some_and(|(region, id)| {
             !region.is_empty()
                 && !id.is_empty()
-                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && id.bytes().all(|b| b.is_ascii_alphanumeric())
         });
         if !pool_id_ok {
@@ -83,7 +85,10 @@ impl AuthorizerConfig {
 
     /// The pool's `iss`.
     pub fn issuer(&self) -> String {
-        format!("https://cognito-idp.{}.amazonaws.com/{}", self.region, self.user_pool_id)
+        format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            self.region, self.user_pool_id
+        )
     }
 
     /// The pool's signing keys.
@@ -210,7 +215,8 @@ pub async fn run_authorizer_function() -> Result<(), lambda_runtime::Error> {
     let authorizer: &'static Authorizer = Box::leak(Box::new(Authorizer::for_pool(&config, keys)));
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<ApiGatewayCustomAuthorizerRequest>| async move {
-            let span = tracing::info_span!("invocation", function = "authorizer", request_id = %event.context.request_id);
+            let span =
+                tracing::info_span!("invocation", function = "authorizer", request_id = %event.context.request_id);
             authorizer
                 .authorize(event.payload)
                 .instrument(span)
@@ -302,7 +308,9 @@ mod tests {
             );
             let context = answer["context"].as_object().unwrap();
             assert!(
-                context.values().all(|v| v.is_string() || v.is_number() || v.is_boolean()),
+                context
+                    .values()
+                    .all(|v| v.is_string() || v.is_number() || v.is_boolean()),
                 "API Gateway takes only scalar context values: {context:?}"
             );
             assert_eq!(context["sub"], "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f");
@@ -327,8 +335,14 @@ mod tests {
             Authorizer::for_pool(&config, KeySource::Static(JwkSet { keys: vec![jwk] }))
         };
         let cases = [
-            ("foreign app client (id)", format!("Bearer {}", token("id", "another-app", 300))),
-            ("foreign app client (access)", format!("Bearer {}", token("access", "another-app", 300))),
+            (
+                "foreign app client (id)",
+                format!("Bearer {}", token("id", "another-app", 300)),
+            ),
+            (
+                "foreign app client (access)",
+                format!("Bearer {}", token("access", "another-app", 300)),
+            ),
             ("refresh token", format!("Bearer {}", token("refresh", CLIENT, 300))),
             ("expired", format!("Bearer {}", token("id", CLIENT, -1))),
             (
@@ -340,7 +354,11 @@ mod tests {
             ("empty", String::new()),
         ];
         for (name, header) in cases {
-            assert_eq!(authorizer().authorize(event(&header)).await.unwrap_err(), UNAUTHORIZED, "{name}");
+            assert_eq!(
+                authorizer().authorize(event(&header)).await.unwrap_err(),
+                UNAUTHORIZED,
+                "{name}"
+            );
         }
         let good = format!("Bearer {}", token("id", CLIENT, 300));
         assert_eq!(
@@ -361,14 +379,20 @@ mod tests {
             Some("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*")
         );
         assert_eq!(api_wide_arn("arn:aws:lambda:eu-west-1:123456789012:function:x"), None);
-        assert_eq!(api_wide_arn("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"), None);
+        assert_eq!(
+            api_wide_arn("arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"),
+            None
+        );
         assert_eq!(api_wide_arn("nonsense"), None);
     }
 
     #[test]
     fn the_configuration_names_the_pool_its_clients_and_token_kinds() {
         let config = config();
-        assert_eq!(config.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E");
+        assert_eq!(
+            config.issuer(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E"
+        );
         assert_eq!(
             config.jwks_url(),
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E/.well-known/jwks.json"
