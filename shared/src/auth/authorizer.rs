@@ -25,6 +25,10 @@ use super::jwt::{JwtVerifier, KeySource, TokenPolicy, bearer_token};
 
 /// The error string API Gateway turns into a 401 when a TOKEN authorizer returns it.
 pub const UNAUTHORIZED: &str = "Unauthorized";
+/// The error when the pool's keys cannot be fetched: any error but [`UNAUTHORIZED`] is a 500
+/// (`AUTHORIZER_FAILURE`) from API Gateway, so a Cognito outage does not tell callers that their
+/// valid tokens are bad.
+pub const UNAVAILABLE: &str = "the user pool's signing keys are unavailable";
 
 /// Where the authorizer finds the user pool and what it accepts, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +174,8 @@ impl Authorizer {
     }
 
     /// Answers a TOKEN authorizer event: an Allow policy on the whole stage with the verified
-    /// claims, or `Err(UNAUTHORIZED)` (logged with the reason, never the token).
+    /// claims, `Err(UNAUTHORIZED)` (logged with the reason, never the token), or
+    /// `Err(UNAVAILABLE)` when the pool's keys cannot be fetched (logged as an ERROR line).
     pub async fn authorize(
         &self,
         request: ApiGatewayCustomAuthorizerRequest,
@@ -182,6 +187,10 @@ impl Authorizer {
         };
         let grant = match self.grant(request.authorization_token.as_deref()).await {
             Ok(grant) => grant,
+            Err(AuthError::KeysUnavailable(why)) => {
+                tracing::error!(cause = %why, "cannot check tokens: the user pool's signing keys are unavailable");
+                return Err(UNAVAILABLE);
+            }
             Err(refused) => {
                 tracing::info!(reason = %refused, "token refused");
                 return Err(UNAUTHORIZED);
@@ -369,6 +378,24 @@ mod tests {
         let mut no_arn = event(&good);
         no_arn.method_arn = None;
         assert_eq!(authorizer().authorize(no_arn).await.unwrap_err(), UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn keys_that_cannot_be_fetched_are_the_services_failure_not_an_unauthorized_caller() {
+        // Nothing listens on port 1 of the loopback: the fetch fails at once, without a network.
+        let authorizer = Authorizer::for_pool(&config(), KeySource::Url("http://127.0.0.1:1/jwks.json".into()));
+        let header = format!("Bearer {}", token("id", CLIENT, 300));
+        assert_eq!(authorizer.authorize(event(&header)).await.unwrap_err(), UNAVAILABLE);
+        assert_eq!(
+            authorizer.authorize(event(&header)).await.unwrap_err(),
+            UNAVAILABLE,
+            "still unavailable while the refetch waits"
+        );
+        assert_eq!(
+            authorizer.authorize(event("Bearer not.a.jwt")).await.unwrap_err(),
+            UNAUTHORIZED,
+            "a malformed token is refused without any key"
+        );
     }
 
     #[test]

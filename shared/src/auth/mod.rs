@@ -31,6 +31,10 @@ pub enum AuthError {
     /// Credentials that do not check out (malformed, expired, bad signature, wrong audience...).
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// The issuer's signing keys could not be fetched: nothing is known about the token, so this
+    /// is the service's failure (a 500), not the caller's.
+    #[error("the signing keys are unavailable: {0}")]
+    KeysUnavailable(String),
 }
 
 /// The authenticated caller.
