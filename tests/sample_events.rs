@@ -1,5 +1,6 @@
-//! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with Cognito
-//! claims). Each runs through its function's handler, by the same `lambda_http` adapter the
+//! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with the Lambda
+//! authorizer's context; `events/auth/` also in the Cognito authorizer's shape, the TOKEN
+//! authorizer's own event). Each runs through its function's handler, by the same `lambda_http` adapter the
 //! Lambda runtime uses, on a database prepared with what the request needs.
 
 use std::sync::Arc;
@@ -71,11 +72,17 @@ fn every_function_has_a_sample_and_an_expectation() {
         assert_eq!(event["resource"], route.path, "{}: resource", route.function);
         assert_eq!(event["httpMethod"], route.method, "{}: method", route.function);
         if route.authenticated {
-            assert!(
-                event["requestContext"]["authorizer"]["claims"]["sub"].is_string(),
-                "{}: no Cognito claims",
+            // The Lambda authorizer's context: the verified claims as one JSON string.
+            let authorizer = &event["requestContext"]["authorizer"];
+            let claims: Value = serde_json::from_str(authorizer["claims"].as_str().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{}: claims are not a JSON string: {e}", route.function));
+            assert!(claims["sub"].is_string(), "{}: no sub in the claims", route.function);
+            assert_eq!(
+                authorizer["principalId"], claims["sub"],
+                "{}: principalId",
                 route.function
             );
+            assert_eq!(authorizer["sub"], claims["sub"], "{}: sub", route.function);
         }
     }
 }
