@@ -1,7 +1,7 @@
 //! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with the Lambda
-//! authorizer's context; `events/auth/` also in the Cognito authorizer's shape, the TOKEN
-//! authorizer's own event). Each runs through its function's handler, by the same `lambda_http` adapter the
-//! Lambda runtime uses, on a database prepared with what the request needs.
+//! authorizer's context; `events/auth/` also in the Cognito authorizer's shape; the TOKEN
+//! authorizer's own event). Each runs through its function's handler, by the same `lambda_http`
+//! adapter the Lambda runtime uses, on a database prepared with what the request needs.
 
 use std::sync::Arc;
 
