@@ -169,10 +169,11 @@ fn check_binding(claims: &Map<String, Value>, payload: &Map<String, Value>) -> R
 
 /// Which app clients and token kinds the functions accept, from the authorizer's claims.
 ///
-/// In AWS the REST API's Cognito authorizer accepts any valid token of the user pool, from any of
-/// its app clients; this narrows it to the ones this API is for: `OMS_COGNITO_APP_CLIENT_IDS`
-/// (comma-separated; the `aud` of ID tokens, the `client_id` of access tokens) and
-/// `OMS_COGNITO_TOKEN_USES` (`id`, `access` or both; refresh tokens never).
+/// The API's Lambda authorizer already accepts only these ([`authorizer`]); the functions check
+/// again (defence in depth: a Cognito user-pool authorizer, or a misconfigured one, would pass a
+/// token of any app client of the pool): `OMS_COGNITO_APP_CLIENT_IDS` (comma-separated; the `aud`
+/// of ID tokens, the `client_id` of access tokens) and `OMS_COGNITO_TOKEN_USES` (`id`, `access` or
+/// both; refresh tokens never).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientPolicy {
     /// Accepted app client ids; empty accepts any (only outside AWS: a Data API configuration
