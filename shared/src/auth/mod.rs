@@ -1,6 +1,6 @@
 //! Who is calling, and what they may do.
 //!
-//! In AWS the API's Lambda TOKEN authorizer ([`authorizer`], the `authorizer` function) has
+//! In AWS the API's Lambda TOKEN authorizer (`auth::authorizer`, the `authorizer` function) has
 //! verified the token before the function runs; the function reads the verified claims from
 //! `requestContext.authorizer.claims` (a JSON string from that authorizer, an object in the
 //! Cognito authorizer's shape) and the groups from the verified token itself
@@ -169,7 +169,7 @@ fn check_binding(claims: &Map<String, Value>, payload: &Map<String, Value>) -> R
 
 /// Which app clients and token kinds the functions accept, from the authorizer's claims.
 ///
-/// The API's Lambda authorizer already accepts only these ([`authorizer`]); the functions check
+/// The API's Lambda authorizer already accepts only these (`auth::authorizer`); the functions check
 /// again (defence in depth: a Cognito user-pool authorizer, or a misconfigured one, would pass a
 /// token of any app client of the pool): `OMS_COGNITO_APP_CLIENT_IDS` (comma-separated; the `aud`
 /// of ID tokens, the `client_id` of access tokens) and `OMS_COGNITO_TOKEN_USES` (`id`, `access` or
