@@ -8,7 +8,8 @@
 # 1. consistency: template.yaml against the crates under functions/ (each one deployed), the
 #    route table in shared/src/routes.rs (HTTP functions, API CORS methods, latency alarms), the
 #    event sources of the five event functions (SQS, SQS, Schedule, S3, Schedule; the S3 one with
-#    retries and an alarmed on-failure queue), the variables each function needs (database
+#    retries and an alarmed on-failure queue), the Lambda TOKEN authorizer (the Api's default
+#    authorizer, no events, no permissions), the variables each function needs (database
 #    everywhere; cache table, idempotency table, queue URLs and attachments bucket where the code
 #    uses them) with matching permissions (S3 only on the attachments/ prefix and only the object
 #    operations the code performs), the attachments bucket's CORS for browser uploads, alarms,
@@ -390,9 +391,42 @@ for function, (kind, source) in EVENT_FUNCTIONS.items():
         else:
             failure_queues[destination[0]] = logical_id
 
+# The API's Lambda TOKEN authorizer: neither a route nor an event consumer. It is the Api's default
+# authorizer (Authorization header, results cached by token), has no event and no permissions
+# (it touches no data; SAM adds the invoke permission for API Gateway) and knows its user pool.
+AUTHORIZERS = {"authorizer": "TokenAuthorizer"}
+api_auth = resources.get("Api", {}).get("Properties", {}).get("Auth", {})
+for function, name in AUTHORIZERS.items():
+    if function not in functions:
+        problems.append(f"authorizer function {function}: not in the template")
+        continue
+    logical_id, properties = functions[function]
+    spec = api_auth.get("Authorizers", {}).get(name, {})
+    if api_auth.get("DefaultAuthorizer") != name:
+        problems.append(f"Api: Auth.DefaultAuthorizer must be {name} (the {function} function)")
+    if getatt(spec.get("FunctionArn")) != (logical_id, "Arn"):
+        problems.append(f"Api: authorizer {name} must run {logical_id} (FunctionArn: !GetAtt {logical_id}.Arn)")
+    if spec.get("FunctionPayloadType") != "TOKEN":
+        problems.append(f"Api: authorizer {name} must be FunctionPayloadType TOKEN")
+    identity = spec.get("Identity", {})
+    if identity.get("Header") != "Authorization":
+        problems.append(f"Api: authorizer {name} must read the Authorization header")
+    if not 0 <= int(identity.get("ReauthorizeEvery", 300)) <= 300:
+        problems.append(f"Api: authorizer {name}: ReauthorizeEvery above 300 s keeps revoked tokens longer than documented")
+    if properties.get("Events"):
+        problems.append(f"{logical_id}: the authorizer has no events (API Gateway invokes it)")
+    if properties.get("Policies"):
+        problems.append(f"{logical_id}: the authorizer needs no permissions (no database, no data)")
+    env = merged_env(properties)
+    for variable in ("OMS_COGNITO_USER_POOL_ID", "OMS_COGNITO_REGION", "OMS_COGNITO_APP_CLIENT_IDS", "OMS_COGNITO_TOKEN_USES"):
+        if not env.get(variable):
+            problems.append(f"{logical_id}: environment variable {variable} is missing")
+for other in set(api_auth.get("Authorizers", {})) - set(AUTHORIZERS.values()):
+    problems.append(f"Api: authorizer {other} is not one of this script's AUTHORIZERS")
+
 for function in functions:
-    if function not in routes and function not in EVENT_FUNCTIONS:
-        problems.append(f"function {function}: neither in shared/src/routes.rs nor an event function of this script")
+    if function not in routes and function not in EVENT_FUNCTIONS and function not in AUTHORIZERS:
+        problems.append(f"function {function}: neither in shared/src/routes.rs, an event function nor an authorizer of this script")
 
 # --- cache, idempotency, queue and bucket variables against the permissions ---------------------
 # Each variable must point at the stack's resource, and a function may only be allowed what its

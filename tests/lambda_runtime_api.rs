@@ -122,3 +122,35 @@ async fn the_create_and_get_binaries_serve_invocations_through_the_runtime_api()
     assert_eq!(missing.body["statusCode"], 404);
     get.kill().await.ok();
 }
+
+/// The authorizer binary under the Runtime API: configured from the environment at init, it
+/// answers a token it cannot accept with the function error `Unauthorized`, the message API
+/// Gateway turns into a 401, and keeps serving. (The tokens are refused before any key is
+/// needed, so no JWKS is fetched.)
+#[tokio::test]
+async fn the_authorizer_binary_answers_unacceptable_tokens_with_unauthorized() {
+    let mut api = RuntimeApi::start().await;
+    let mut authorizer = Command::new(oms_tests::built_binary("authorizer"))
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "authorizer")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("OMS_COGNITO_USER_POOL_ID", "eu-west-1_Ab12Cd34E")
+        .env("OMS_COGNITO_APP_CLIENT_IDS", "4f2k9h3j5l7n1p3r5t7v9x1z3b")
+        .env("OMS_COGNITO_TOKEN_USES", "id,access")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the authorizer binary");
+    for (id, token) in [("auth-1", "Bearer not.a.jwt"), ("auth-2", "Basic dXNlcjpwYXNz")] {
+        let mut event = sample("authorizer");
+        event["authorizationToken"] = Value::String(token.into());
+        api.invoke(id, &event).await;
+        let outcome = next_outcome(&mut api).await;
+        assert_eq!((outcome.request_id.as_str(), outcome.kind.as_str()), (id, "error"));
+        assert_eq!(outcome.body["errorMessage"], "Unauthorized", "{:?}", outcome.body);
+    }
+    authorizer.kill().await.ok();
+}

@@ -1,6 +1,7 @@
-//! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with Cognito
-//! claims). Each runs through its function's handler, by the same `lambda_http` adapter the
-//! Lambda runtime uses, on a database prepared with what the request needs.
+//! Every sample in `events/` is a payload AWS really sends (API Gateway REST proxy with the Lambda
+//! authorizer's context; `events/auth/` also in the Cognito authorizer's shape; the TOKEN
+//! authorizer's own event). Each runs through its function's handler, by the same `lambda_http`
+//! adapter the Lambda runtime uses, on a database prepared with what the request needs.
 
 use std::sync::Arc;
 
@@ -71,11 +72,17 @@ fn every_function_has_a_sample_and_an_expectation() {
         assert_eq!(event["resource"], route.path, "{}: resource", route.function);
         assert_eq!(event["httpMethod"], route.method, "{}: method", route.function);
         if route.authenticated {
-            assert!(
-                event["requestContext"]["authorizer"]["claims"]["sub"].is_string(),
-                "{}: no Cognito claims",
+            // The Lambda authorizer's context: the verified claims as one JSON string.
+            let authorizer = &event["requestContext"]["authorizer"];
+            let claims: Value = serde_json::from_str(authorizer["claims"].as_str().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{}: claims are not a JSON string: {e}", route.function));
+            assert!(claims["sub"].is_string(), "{}: no sub in the claims", route.function);
+            assert_eq!(
+                authorizer["principalId"], claims["sub"],
+                "{}: principalId",
                 route.function
             );
+            assert_eq!(authorizer["sub"], claims["sub"], "{}: sub", route.function);
         }
     }
 }
@@ -189,6 +196,8 @@ const AUTH_SAMPLES: &[(&str, &str, u16, &str)] = &[
     ),
     // Claims of an Admin beside the token of someone else.
     ("token-of-another-caller", "create-skill", 401, "unauthenticated"),
+    // The Lambda authorizer's context: the verified claims as one JSON string.
+    ("lambda-authorizer-access-token", "get-me", 200, ""),
 ];
 
 #[tokio::test]
@@ -350,4 +359,133 @@ async fn the_s3_sample_completes_known_uploads_and_clears_orphans() {
         .await
         .expect("expiry");
     assert_eq!(expiry["checked"], 0);
+}
+
+/// Tokens of the samples' user pool, signed with the test key the authorizer is given.
+mod pool {
+    use jsonwebtoken::jwk::{Jwk, JwkSet};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::json;
+
+    pub const POOL: &str = "eu-west-1_Ab12Cd34E";
+
+    fn key(name: &str) -> EncodingKey {
+        let path = oms_tests::workspace_root().join("shared/src/auth/testdata").join(name);
+        EncodingKey::from_rsa_pem(&std::fs::read(path).expect("test key")).expect("RSA key")
+    }
+
+    pub fn jwks() -> JwkSet {
+        let mut jwk = Jwk::from_encoding_key(&key("test-signing-key.pem"), Algorithm::RS256).expect("JWK");
+        jwk.common.key_id = Some("pool-key".into());
+        JwkSet { keys: vec![jwk] }
+    }
+
+    /// A token of `token_use` for `client`, expiring in `expires_in` seconds, signed by `key_file`.
+    pub fn token(token_use: &str, client: &str, expires_in: i64, key_file: &str) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut claims = json!({
+            "sub": oms_tests::fixtures::SALES_MANAGER,
+            "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+            "token_use": token_use,
+            "cognito:groups": ["SalesManager"],
+            "email": "dana@example.com",
+            "iat": now,
+            "exp": now + expires_in,
+            "jti": uuid::Uuid::new_v4().to_string(),
+        });
+        claims[if token_use == "access" { "client_id" } else { "aud" }] = json!(client);
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("pool-key".into());
+        jsonwebtoken::encode(&header, &claims, &key(key_file)).expect("signed")
+    }
+}
+
+/// `events/authorizer.json` (API Gateway's TOKEN authorizer event) with each kind of token: the
+/// app client's ID and access tokens are allowed on the whole stage with their claims in the
+/// context, and that context, as API Gateway passes it on, lets the caller through get-me; a
+/// foreign app client, a refresh token, an expired token and a bad signature are `Unauthorized`.
+#[tokio::test]
+async fn the_authorizer_sample_allows_the_app_clients_id_and_access_tokens_and_refuses_the_rest() {
+    use oms::auth::authorizer::{Authorizer, AuthorizerConfig, UNAUTHORIZED};
+    use oms::auth::jwt::KeySource;
+
+    let config = AuthorizerConfig::from_vars(|name| match name {
+        "OMS_COGNITO_USER_POOL_ID" => Some(pool::POOL.to_owned()),
+        "OMS_COGNITO_APP_CLIENT_IDS" => Some(SAMPLE_APP_CLIENT.to_owned()),
+        "OMS_COGNITO_TOKEN_USES" => Some("id,access".to_owned()),
+        _ => None,
+    })
+    .expect("configuration");
+    let authorizer = Authorizer::for_pool(&config, KeySource::Static(pool::jwks()));
+    let with_token = |token: &str| {
+        let mut event = sample("authorizer");
+        assert_eq!(event["type"], "TOKEN");
+        event["authorizationToken"] = Value::String(format!("Bearer {token}"));
+        serde_json::from_value(event).expect("a TOKEN authorizer event")
+    };
+    for kind in ["id", "access"] {
+        let token = pool::token(kind, SAMPLE_APP_CLIENT, 300, "test-signing-key.pem");
+        let response = authorizer
+            .authorize(with_token(&token))
+            .await
+            .unwrap_or_else(|e| panic!("{kind} token refused: {e}"));
+        let answer = serde_json::to_value(&response).expect("JSON");
+        assert_eq!(answer["principalId"], SALES_MANAGER, "{kind}");
+        assert_eq!(answer["policyDocument"]["Statement"][0]["Effect"], "Allow", "{kind}");
+        assert_eq!(
+            answer["policyDocument"]["Statement"][0]["Resource"][0],
+            "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*",
+            "{kind}: the whole stage, so a cached answer fits every route"
+        );
+        let claims: Value =
+            serde_json::from_str(answer["context"]["claims"].as_str().expect("claims as a string")).expect("JSON");
+        assert_eq!(claims["token_use"], kind);
+        assert_eq!(answer["context"]["sub"], SALES_MANAGER);
+
+        // What API Gateway then sends the function: the context plus the principal.
+        let mut event = sample("get-me");
+        let mut context = answer["context"].clone();
+        context["principalId"] = answer["principalId"].clone();
+        event["requestContext"]["authorizer"] = context;
+        event["headers"]["Authorization"] = Value::String(format!("Bearer {token}"));
+        event["multiValueHeaders"]["Authorization"] = serde_json::json!([format!("Bearer {token}")]);
+        let (executor, _dir) = oms_tests::sqlite_executor().await;
+        let app = as_deployed(App::over_sql(executor));
+        let proxy = oms::runtime::invoke_api_gateway_event(by_function("get-me").expect("route"), &app, event)
+            .await
+            .expect("a proxy response");
+        assert_eq!(proxy["statusCode"], 200, "{kind}: {proxy}");
+        let body: Value = serde_json::from_str(proxy["body"].as_str().expect("body")).expect("JSON");
+        assert_eq!(body["id"], SALES_MANAGER, "{kind}");
+        assert_eq!(body["groups"], serde_json::json!(["SalesManager"]), "{kind}");
+    }
+    let refused = [
+        (
+            "foreign app client",
+            pool::token("id", "another-app-client", 300, "test-signing-key.pem"),
+        ),
+        (
+            "foreign app client (access)",
+            pool::token("access", "another-app-client", 300, "test-signing-key.pem"),
+        ),
+        (
+            "refresh token",
+            pool::token("refresh", SAMPLE_APP_CLIENT, 300, "test-signing-key.pem"),
+        ),
+        (
+            "expired",
+            pool::token("id", SAMPLE_APP_CLIENT, -60, "test-signing-key.pem"),
+        ),
+        (
+            "bad signature",
+            pool::token("id", SAMPLE_APP_CLIENT, 300, "other-signing-key.pem"),
+        ),
+    ];
+    for (name, token) in refused {
+        assert_eq!(
+            authorizer.authorize(with_token(&token)).await.err(),
+            Some(UNAUTHORIZED),
+            "{name}"
+        );
+    }
 }

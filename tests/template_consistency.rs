@@ -321,3 +321,50 @@ fn the_status_event_receive_limit_is_the_status_queue_redrive_limit() {
         "the code's default matches the template"
     );
 }
+
+#[test]
+fn the_api_authorizes_with_the_lambda_token_authorizer_function_of_the_user_pool() {
+    let template = template();
+    let auth = &template["Resources"]["Api"]["Properties"]["Auth"];
+    let default = auth["DefaultAuthorizer"].as_str().expect("a default authorizer");
+    let authorizer = &auth["Authorizers"][default];
+    assert_eq!(authorizer["FunctionPayloadType"].as_str(), Some("TOKEN"));
+    assert!(
+        format!("{:?}", authorizer["FunctionArn"]).contains("AuthorizerFunction"),
+        "the authorizer runs AuthorizerFunction: {:?}",
+        authorizer["FunctionArn"]
+    );
+    assert_eq!(authorizer["Identity"]["Header"].as_str(), Some("Authorization"));
+    assert_eq!(
+        authorizer["Identity"]["ReauthorizeEvery"].as_u64(),
+        Some(300),
+        "the cache TTL the README documents"
+    );
+    assert!(
+        authorizer["UserPoolArn"].is_null(),
+        "not a Cognito authorizer: it cannot take both ID and access tokens"
+    );
+    let functions = functions(&template);
+    let function = &functions["authorizer"];
+    assert!(
+        function["Properties"]["Events"].is_null(),
+        "API Gateway invokes it, no event does"
+    );
+    assert!(function["Properties"]["Policies"].is_null(), "it touches no data");
+    let env = environment(&template, function);
+    for variable in [
+        "OMS_COGNITO_USER_POOL_ID",
+        "OMS_COGNITO_REGION",
+        "OMS_COGNITO_APP_CLIENT_IDS",
+        "OMS_COGNITO_TOKEN_USES",
+    ] {
+        assert!(env.contains(variable), "authorizer: {variable} is missing");
+    }
+    let uses = &template["Globals"]["Function"]["Environment"]["Variables"]["OMS_COGNITO_TOKEN_USES"];
+    let policy = oms::auth::ClientPolicy::parse(Some("app"), uses.as_str()).expect("token uses");
+    assert_eq!(
+        policy.token_uses,
+        vec!["id", "access"],
+        "the functions accept what the authorizer lets through"
+    );
+}

@@ -203,11 +203,13 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
     if seeded > 0 {
         tracing::info!(seeded, "seeded the skills catalog");
     }
+    let verifier = issuer.verifier()?;
     let server = Arc::new(server::Server {
         app,
         change_events,
         status_events,
-        verifier: issuer.verifier()?,
+        authorizer: oms::auth::authorizer::Authorizer::new(verifier.clone()),
+        verifier,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
         objects,
     });

@@ -1,8 +1,9 @@
 //! The local stand-in for API Gateway and its Cognito authorizer.
 //!
-//! For each HTTP request it matches the route table, verifies the bearer token as the Cognito
-//! authorizer would, builds the exact REST proxy event AWS would send (path and query parameters,
-//! headers, a request context with the request id and the authorizer's claims) and runs it
+//! For each HTTP request it matches the route table, runs the API's Lambda TOKEN authorizer code
+//! ([`oms::auth::authorizer`], over this server's issuer), builds the exact REST proxy event AWS
+//! would send (path and query parameters, headers, a request context with the request id and
+//! the authorizer's context: `principalId`, `sub` and `claims` as one JSON string) and runs it
 //! through the same handler and the same `lambda_http` adapter the Lambda function runs.
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use oms::app::App;
+use oms::auth::authorizer::Authorizer;
 use oms::auth::jwt::{JwtVerifier, bearer_token};
 use oms::http::ApiError;
 use oms::routes::{Match, match_route};
@@ -35,8 +37,10 @@ const STAGE: &str = "local";
 pub struct Server {
     /// The application (the same ports the functions build).
     pub app: App,
-    /// The authorizer.
+    /// The token checks of the development endpoints.
     pub verifier: JwtVerifier,
+    /// The API's authorizer (the Lambda TOKEN authorizer's library code over `verifier`).
+    pub authorizer: Authorizer,
     /// `/.well-known/jwks.json`.
     pub jwks: String,
     /// The change-event queue (SQS locally).
@@ -94,26 +98,6 @@ fn preflight() -> HttpResponse {
     );
     headers.insert("access-control-max-age", HeaderValue::from_static("600"));
     response
-}
-
-/// Claims as the REST API's Cognito authorizer passes them: every value a string, groups joined
-/// by commas.
-fn authorizer_claims(claims: &Map<String, Value>) -> Map<String, Value> {
-    claims
-        .iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(","),
-                other => other.to_string(),
-            };
-            (k.clone(), Value::String(text))
-        })
-        .collect()
 }
 
 fn query_maps(query: Option<&str>) -> (Value, Value) {
@@ -210,14 +194,12 @@ impl Server {
                 return problem(ApiError::NotFound(format!("no resource at {path}")), request_id);
             }
         };
-        let claims = if route.authenticated {
+        // As API Gateway runs the Lambda TOKEN authorizer: the same library authorizer, over this
+        // server's issuer; its context becomes `requestContext.authorizer`.
+        let grant = if route.authenticated {
             let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
-            let verified = match bearer_token(header) {
-                Ok(token) => self.verifier.verify(token).await,
-                Err(e) => Err(e),
-            };
-            match verified {
-                Ok(claims) => Some(authorizer_claims(&claims)),
+            match self.authorizer.grant(header).await {
+                Ok(grant) => Some(grant),
                 Err(error) => return problem(error.into(), request_id),
             }
         } else {
@@ -256,8 +238,10 @@ impl Server {
         };
         let now = time::OffsetDateTime::now_utc();
         let mut authorizer = Map::new();
-        if let Some(claims) = claims {
-            authorizer.insert("claims".into(), Value::Object(claims));
+        if let Some(grant) = grant {
+            authorizer = grant.context;
+            authorizer.insert("principalId".into(), json!(grant.principal_id));
+            authorizer.insert("integrationLatency".into(), json!(0));
         }
         let event = json!({
             "resource": route.path,

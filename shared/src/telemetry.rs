@@ -19,8 +19,18 @@ pub fn filter_from(value: Option<&str>) -> Targets {
 
 /// Installs the JSON subscriber once; `RUST_LOG` overrides the `info` default.
 pub fn init(function: &'static str) {
+    init_without(function, &[]);
+}
+
+/// [`init`], with the events of `silenced` targets dropped: the authorizer's refusals are handler
+/// errors, which `lambda_runtime` logs at ERROR (its panic layer), and would otherwise count as
+/// ERROR lines (the `ErrorLogLines` alarm) though they are 401s, logged by the authorizer at INFO.
+pub fn init_without(function: &'static str, silenced: &[&'static str]) {
     crate::metrics::set_function(function);
-    let filter = filter_from(std::env::var("RUST_LOG").ok().as_deref());
+    let filter = silenced.iter().fold(
+        filter_from(std::env::var("RUST_LOG").ok().as_deref()),
+        |filter, target| filter.with_target(*target, LevelFilter::OFF),
+    );
     let installed = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

@@ -78,6 +78,8 @@ pub fn features_needed(environment: &BTreeSet<String>) -> BTreeSet<String> {
             "OMS_CACHE_TABLE" | "OMS_IDEMPOTENCY_TABLE" => Some("dynamodb"),
             "OMS_CHANGE_EVENTS_QUEUE_URL" | "OMS_DEAD_LETTER_QUEUE_URL" => Some("sqs"),
             "OMS_ATTACHMENTS_BUCKET" => Some("s3"),
+            // The authorizer verifies tokens against the user pool's JWKS.
+            "OMS_COGNITO_USER_POOL_ID" => Some("jwt-verifier"),
             _ => None,
         })
         .map(str::to_owned)

@@ -91,7 +91,12 @@ impl JwtVerifier {
             return Ok(key.clone());
         }
         if cache.fetched_at.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
-            return Err(AuthError::Invalid("unknown signing key".into()));
+            // Keys never fetched (the last try failed): the service's failure, not the token's.
+            return Err(if cache.keys.is_empty() {
+                AuthError::KeysUnavailable("the last fetch failed; retried within a minute".into())
+            } else {
+                AuthError::Invalid("unknown signing key".into())
+            });
         }
         cache.fetched_at = Some(Instant::now());
         let set: JwkSet = http
@@ -99,10 +104,10 @@ impl JwtVerifier {
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| AuthError::Invalid(format!("could not fetch signing keys: {e}")))?
+            .map_err(|e| AuthError::KeysUnavailable(format!("could not fetch {url}: {e}")))?
             .json()
             .await
-            .map_err(|e| AuthError::Invalid(format!("malformed signing keys: {e}")))?;
+            .map_err(|e| AuthError::KeysUnavailable(format!("malformed key set at {url}: {e}")))?;
         cache.keys = keys_of(&set);
         cache
             .keys

@@ -1,12 +1,15 @@
 //! Who is calling, and what they may do.
 //!
-//! In AWS the REST API's Cognito authorizer has verified the token before the function runs; the
-//! function reads the verified claims from `requestContext.authorizer.claims` and the groups from
-//! the verified token itself ([`Caller::from_request`]), and accepts only its own app clients and
-//! token kinds ([`ClientPolicy`]).
-//! [`jwt::JwtVerifier`] checks a token itself: the local server uses it as the authorizer, and a
-//! function can use it as defence in depth.
+//! In AWS the API's Lambda TOKEN authorizer (`auth::authorizer`, the `authorizer` function) has
+//! verified the token before the function runs; the function reads the verified claims from
+//! `requestContext.authorizer.claims` (a JSON string from that authorizer, an object in the
+//! Cognito authorizer's shape) and the groups from the verified token itself
+//! ([`Caller::from_request`]), and accepts only its own app clients and token kinds
+//! ([`ClientPolicy`], defence in depth). [`jwt::JwtVerifier`] checks a token itself: the
+//! authorizer and the local server use it.
 
+#[cfg(feature = "jwt-verifier")]
+pub mod authorizer;
 #[cfg(feature = "jwt-verifier")]
 pub mod jwt;
 
@@ -28,6 +31,10 @@ pub enum AuthError {
     /// Credentials that do not check out (malformed, expired, bad signature, wrong audience...).
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// The issuer's signing keys could not be fetched: nothing is known about the token, so this
+    /// is the service's failure (a 500), not the caller's.
+    #[error("the signing keys are unavailable: {0}")]
+    KeysUnavailable(String),
 }
 
 /// The authenticated caller.
@@ -162,10 +169,11 @@ fn check_binding(claims: &Map<String, Value>, payload: &Map<String, Value>) -> R
 
 /// Which app clients and token kinds the functions accept, from the authorizer's claims.
 ///
-/// In AWS the REST API's Cognito authorizer accepts any valid token of the user pool, from any of
-/// its app clients; this narrows it to the ones this API is for: `OMS_COGNITO_APP_CLIENT_IDS`
-/// (comma-separated; the `aud` of ID tokens, the `client_id` of access tokens) and
-/// `OMS_COGNITO_TOKEN_USES` (`id`, `access` or both; refresh tokens never).
+/// The API's Lambda authorizer already accepts only these (`auth::authorizer`); the functions check
+/// again (defence in depth: a Cognito user-pool authorizer, or a misconfigured one, would pass a
+/// token of any app client of the pool): `OMS_COGNITO_APP_CLIENT_IDS` (comma-separated; the `aud`
+/// of ID tokens, the `client_id` of access tokens) and `OMS_COGNITO_TOKEN_USES` (`id`, `access` or
+/// both; refresh tokens never).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientPolicy {
     /// Accepted app client ids; empty accepts any (only outside AWS: a Data API configuration

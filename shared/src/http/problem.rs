@@ -214,7 +214,10 @@ impl From<StoreError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
-        ApiError::Unauthenticated(error.to_string())
+        match error {
+            AuthError::KeysUnavailable(_) => ApiError::Internal(error.to_string()),
+            _ => ApiError::Unauthenticated(error.to_string()),
+        }
     }
 }
 

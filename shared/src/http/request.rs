@@ -22,21 +22,33 @@ pub fn request_id(request: &Request) -> Option<String> {
     }
 }
 
-/// The claims the Cognito authorizer put in the request context.
-pub fn authorizer_claims(request: &Request) -> Option<&serde_json::Map<String, serde_json::Value>> {
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(context)) => {
-            context.authorizer.fields.get("claims").and_then(|c| c.as_object())
-        }
+/// The claims the authorizer put in the request context, `requestContext.authorizer.claims`:
+/// one JSON string from the API's Lambda authorizer (context values must be scalars), an object
+/// in the Cognito authorizer's shape (the older samples, tests). `None` when there are none or
+/// the string is not a JSON object.
+pub fn authorizer_claims(request: &Request) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let Some(RequestContext::ApiGatewayV1(context)) = request.request_context_ref() else {
+        return None;
+    };
+    match context.authorizer.fields.get("claims")? {
+        serde_json::Value::Object(claims) => Some(claims.clone()),
+        serde_json::Value::String(text) => match serde_json::from_str(text).ok()? {
+            serde_json::Value::Object(claims) => Some(claims),
+            _ => None,
+        },
         _ => None,
     }
 }
 
-/// The caller, from the claims the Cognito authorizer put in the request context and the token
-/// it verified (the groups rule: [`Caller::from_request`]).
+/// The caller, from the claims the authorizer put in the request context and the token it
+/// verified (the groups rule: [`Caller::from_request`]).
 pub fn caller(request: &Request) -> Result<Caller, ApiError> {
     let claims = authorizer_claims(request)
         .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    caller_with(request, &claims)
+}
+
+fn caller_with(request: &Request, claims: &serde_json::Map<String, serde_json::Value>) -> Result<Caller, ApiError> {
     let authorization = request
         .headers()
         .get_all(header::AUTHORIZATION)
@@ -50,10 +62,10 @@ pub fn caller(request: &Request) -> Result<Caller, ApiError> {
 /// The caller of an authenticated route, refused unless the token is of a kind and an app
 /// client the API accepts ([`crate::auth::ClientPolicy`]).
 pub fn accepted_caller(request: &Request, clients: &crate::auth::ClientPolicy) -> Result<Caller, ApiError> {
-    let caller = caller(request)?;
-    if let Some(claims) = authorizer_claims(request) {
-        clients.check(claims)?;
-    }
+    let claims = authorizer_claims(request)
+        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
+    let caller = caller_with(request, &claims)?;
+    clients.check(&claims)?;
     Ok(caller)
 }
 
