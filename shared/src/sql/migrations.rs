@@ -69,6 +69,24 @@ fn statements(ddl: &'static str) -> impl Iterator<Item = &'static str> {
 /// Applies every migration the database has not seen, each in its own transaction. Returns the
 /// versions applied.
 pub async fn migrate(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
+    // Several processes may migrate one fresh database at once (a server and `oms-local migrate`
+    // on a new data folder); a database that reports a conflict is asked again, and each round
+    // re-reads what is applied, so a retry never applies a version twice.
+    const ATTEMPTS: u32 = 8;
+    let mut attempt = 1;
+    loop {
+        match migrate_once(executor).await {
+            Err(DbError::Conflict(reason)) if attempt < ATTEMPTS => {
+                tracing::info!(attempt, %reason, "migration conflicted with another process; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(25 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn migrate_once(executor: &dyn SqlExecutor) -> Result<Vec<i64>, DbError> {
     executor.execute(CREATE_MIGRATIONS_TABLE, &[]).await?;
     let applied: Vec<i64> = executor
         .query(SELECT_APPLIED, &[])

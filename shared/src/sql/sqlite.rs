@@ -39,9 +39,23 @@ impl SqliteExecutor {
         // The busy timeout first: switching a new file to WAL takes a lock that another process
         // opening the same fresh file may hold for a moment.
         connection
-            .execute_batch(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+            .execute_batch("PRAGMA busy_timeout = 10000;")
+            .map_err(map_error)?;
+        // Switching a fresh file to WAL needs a moment alone with it; another process opening the
+        // same new file at that instant makes it answer "busy" at once, busy timeout or not.
+        let mut attempt = 0u64;
+        loop {
+            match connection.execute_batch("PRAGMA journal_mode = WAL;") {
+                Ok(()) => break,
+                Err(error) if attempt < 40 && matches!(map_error_ref(&error), DbError::Conflict(_)) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                }
+                Err(error) => return Err(map_error(error)),
+            }
+        }
+        connection
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(map_error)?;
         // PostgreSQL's lower() folds all of Unicode; SQLite's built-in folds ASCII only.
         connection
@@ -62,7 +76,11 @@ impl SqliteExecutor {
 }
 
 fn map_error(error: rusqlite::Error) -> DbError {
-    match &error {
+    map_error_ref(&error)
+}
+
+fn map_error_ref(error: &rusqlite::Error) -> DbError {
+    match error {
         rusqlite::Error::SqliteFailure(failure, message) => {
             let text = message.clone().unwrap_or_else(|| failure.to_string());
             match (failure.code, failure.extended_code) {
