@@ -4,9 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use oms::adapters::dynamodb_cache::DynamoDbCache;
 use oms::adapters::sqs::{SqsDeadLetters, SqsPublisher};
@@ -18,27 +16,7 @@ use uuid::Uuid;
 
 async fn table(client: &aws_sdk_dynamodb::Client) -> String {
     let name = format!("oms-cache-{}", Uuid::new_v4().simple());
-    client
-        .create_table()
-        .table_name(&name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create table");
+    oms_tests::create_cache_table(client, &name).await;
     name
 }
 

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use oms::ports::store::OutboxStore;
 use oms::sql::SqlExecutor;
 use oms::store::SqlStore;
@@ -95,40 +94,13 @@ impl Moto {
     }
 
     async fn config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.url())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "testing", "testing", None, None, "moto",
-            ))
-            .load()
-            .await
+        oms_tests::moto_config_at(&self.url()).await
     }
 
     /// Creates the cache table and the change-event queue; returns the queue URL.
     async fn create_resources(&self) -> String {
         let config = self.config().await;
-        aws_sdk_dynamodb::Client::new(&config)
-            .create_table()
-            .table_name(TABLE)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .expect("create the cache table");
+        oms_tests::create_cache_table(&aws_sdk_dynamodb::Client::new(&config), TABLE).await;
         aws_sdk_sqs::Client::new(&config)
             .create_queue()
             .queue_name(QUEUE)

@@ -67,19 +67,7 @@ pub async fn postgres_schema_url() -> String {
 
 /// A fresh, migrated PostgreSQL schema of its own (so tests run in parallel without sharing rows).
 pub async fn postgres_executor() -> Arc<dyn SqlExecutor> {
-    let url = postgres_url();
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect to the test PostgreSQL");
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("create schema");
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let scoped = format!("{url}{separator}options=-csearch_path%3D{schema}");
-    let executor = PostgresExecutor::new(&scoped, 8);
+    let executor = PostgresExecutor::new(&postgres_schema_url().await, 8);
     migrations::migrate(&executor).await.expect("migrate postgres");
     Arc::new(executor)
 }
@@ -431,6 +419,11 @@ pub async fn call(app: &oms::app::App, function: &str, event: serde_json::Value)
 pub async fn moto_config() -> aws_config::SdkConfig {
     let url = std::env::var("OMS_TEST_MOTO_URL")
         .expect("OMS_TEST_MOTO_URL is not set: run the suite with scripts/test, which starts moto's server for it");
+    moto_config_at(&url).await
+}
+
+/// An AWS SDK configuration for the moto server at `url`.
+pub async fn moto_config_at(url: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(url)
         .region(aws_config::Region::new("us-east-1"))
@@ -439,6 +432,32 @@ pub async fn moto_config() -> aws_config::SdkConfig {
         ))
         .load()
         .await
+}
+
+/// Creates a cache table as the template defines it (string key `pk`, on demand).
+pub async fn create_cache_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create the cache table");
 }
 
 /// The records the samples in `events/` name, and the states a sample may need them in.

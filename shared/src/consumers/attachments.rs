@@ -99,18 +99,7 @@ pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, 
         (AttachmentStatus::Available, Some(reason)) => {
             let reason = format!("the verified object was replaced by a different upload ({reason})");
             tracing::error!(attachment = %attachment.id, reason, "verified attachment replaced; rejecting it");
-            let changed = finish(
-                app,
-                attachment,
-                AttachmentStatus::Available,
-                AttachmentStatus::Rejected,
-                Some(&reason),
-            )
-            .await?;
-            app.objects
-                .delete(&attachment.object_key)
-                .await
-                .map_err(|e| e.to_string())?;
+            let changed = reject_and_delete(app, attachment, AttachmentStatus::Available, &reason).await?;
             Ok(if changed {
                 Completion::ReplacedObjectRejected
             } else {
@@ -134,18 +123,7 @@ pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, 
         ),
         (_, Some(reason)) => {
             tracing::warn!(attachment = %attachment.id, reason, "upload rejected");
-            let changed = finish(
-                app,
-                attachment,
-                AttachmentStatus::Pending,
-                AttachmentStatus::Rejected,
-                Some(&reason),
-            )
-            .await?;
-            app.objects
-                .delete(&attachment.object_key)
-                .await
-                .map_err(|e| e.to_string())?;
+            let changed = reject_and_delete(app, attachment, AttachmentStatus::Pending, &reason).await?;
             Ok(if changed {
                 Completion::Rejected
             } else {
@@ -153,6 +131,22 @@ pub async fn complete(app: &App, attachment: &Attachment) -> Result<Completion, 
             })
         }
     }
+}
+
+/// Rejects the attachment (from `from`) and deletes its object, which no one may download; true
+/// when this call made the change.
+async fn reject_and_delete(
+    app: &App,
+    attachment: &Attachment,
+    from: AttachmentStatus,
+    reason: &str,
+) -> Result<bool, String> {
+    let changed = finish(app, attachment, from, AttachmentStatus::Rejected, Some(reason)).await?;
+    app.objects
+        .delete(&attachment.object_key)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(changed)
 }
 
 /// Handles an S3 event: each record independently; a transient failure of any record fails the
