@@ -73,7 +73,7 @@ impl<'a> Call<'a> {
         let event = json!({
             "resource": route.path,
             "path": path,
-            "httpMethod": route.method,
+            "httpMethod": route.method.as_str(),
             "headers": headers,
             "queryStringParameters": if single.is_empty() { Value::Null } else { Value::Object(single) },
             "multiValueQueryStringParameters": if multi.is_empty() { Value::Null } else { Value::Object(multi) },
@@ -81,7 +81,7 @@ impl<'a> Call<'a> {
             "body": self.body.map(|b| b.to_string()),
             "isBase64Encoded": false,
             "requestContext": {
-                "stage": "test", "requestId": Uuid::new_v4().to_string(), "httpMethod": route.method,
+                "stage": "test", "requestId": Uuid::new_v4().to_string(), "httpMethod": route.method.as_str(),
                 "resourcePath": route.path,
                 "authorizer": { "claims": { "sub": self.sub, "cognito:groups": self.groups } }
             }

@@ -1,13 +1,16 @@
-//! `template.yaml` against the code: every function crate is exactly one function of the template
-//! (and has a sample event), every API route of the template is a route of the code and of the
-//! OpenAPI description with the same authorizer setting, event functions have their event
-//! sources, every function's environment names what its code reads, and every function crate
-//! links exactly the AWS adapters its environment configures.
+//! `template.yaml` and the function crates against the fleet manifest (`shared/src/fleet/`): the
+//! committed template is what the manifest renders, every function crate is exactly one manifest
+//! function (and has a sample event), every API route of the template is a route of the code and
+//! of the OpenAPI description with the same authorizer setting, event functions have their event
+//! sources, every function's environment names what its code reads, every function crate links
+//! exactly the adapters its needs name, the template has no reference cycle, and samconfig.toml
+//! overrides only parameters the template declares.
 
 use std::collections::BTreeSet;
 
-use oms::routes::ROUTES;
-use oms_tests::template::{crate_features, environment, features_needed, functions, template};
+use oms::fleet::FLEET;
+use oms::routes::routes;
+use oms_tests::template::{crate_features, environment, functions, template};
 use serde_norway::Value;
 
 fn crates() -> BTreeSet<String> {
@@ -84,13 +87,12 @@ fn every_api_route_matches_the_code_and_the_openapi_description() {
     let mut template_routes = BTreeSet::new();
     for (name, resource) in &functions {
         for (method, path, authenticated) in api_events(resource) {
-            let route = ROUTES
-                .iter()
+            let route = routes()
                 .find(|r| r.function == name)
                 .unwrap_or_else(|| panic!("{name} has an API event but no route"));
             assert_eq!(
                 (method.as_str(), path.as_str()),
-                (route.method, route.path),
+                (route.method.as_str(), route.path),
                 "{name}: API event differs from the route table"
             );
             assert_eq!(authenticated, route.authenticated, "{name}: authorizer setting differs");
@@ -104,9 +106,8 @@ fn every_api_route_matches_the_code_and_the_openapi_description() {
             template_routes.insert((method, path));
         }
     }
-    let code_routes: BTreeSet<_> = ROUTES
-        .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+    let code_routes: BTreeSet<_> = routes()
+        .map(|r| (r.method.as_str().to_owned(), r.path.to_owned()))
         .collect();
     assert_eq!(
         template_routes, code_routes,
@@ -281,20 +282,244 @@ fn every_function_environment_names_what_its_code_reads() {
 }
 
 #[test]
-fn every_function_crate_links_exactly_the_aws_adapters_its_environment_configures() {
-    let template = template();
-    for (name, resource) in functions(&template) {
-        let mut needed = features_needed(&environment(&template, &resource));
-        if name == "get-docs-asset" {
-            // The one function that serves the vendored Swagger UI files compiles them in.
-            needed.insert("docs-assets".to_owned());
-        }
-        let enabled = crate_features(&name);
+fn every_function_crate_enables_exactly_the_features_its_needs_name() {
+    for function in FLEET {
+        let needed: BTreeSet<String> = function.features().into_iter().map(str::to_owned).collect();
+        let enabled = crate_features(function.name);
         assert_eq!(
             enabled, needed,
-            "{name}: functions/{name}/Cargo.toml enables oms features {enabled:?} but its template environment needs {needed:?} \
-             (a missing one fails the cold start; an extra one links an SDK the function never uses)"
+            "{0}: functions/{0}/Cargo.toml enables oms features {enabled:?} but its needs in the manifest are {needed:?} \
+             (a missing one fails the cold start; an extra one links an SDK the function never uses)",
+            function.name
         );
+    }
+}
+
+#[test]
+fn the_committed_template_is_what_the_manifest_renders() {
+    let path = oms_tests::workspace_root().join("template.yaml");
+    let committed = std::fs::read_to_string(&path).expect("template.yaml");
+    let rendered = oms::fleet::template::splice(&committed).expect("the fleet markers");
+    assert!(
+        committed == rendered,
+        "template.yaml is not what shared/src/fleet/manifest.rs renders: run `cargo run -p oms-local -- render`"
+    );
+}
+
+#[test]
+fn every_function_crate_is_a_manifest_function_whose_main_runs_its_entry() {
+    let manifest: BTreeSet<String> = FLEET.iter().map(|f| f.name.to_owned()).collect();
+    assert_eq!(crates(), manifest, "functions/ and the manifest differ");
+    for function in FLEET {
+        let main = std::fs::read_to_string(
+            oms_tests::workspace_root()
+                .join("functions")
+                .join(function.name)
+                .join("src/main.rs"),
+        )
+        .expect("main.rs");
+        let entry = format!(
+            "oms::fleet::manifest::{}.run()",
+            function.name.to_uppercase().replace('-', "_")
+        );
+        assert!(main.contains(&entry), "{}: main.rs does not run {entry}", function.name);
+        if let Some(route) = function.route() {
+            assert_eq!(route.function, function.name, "the route names its own function");
+        }
+    }
+}
+
+/// The logical ids a template value refers to: `Ref`, `GetAtt` and the `${...}` of `Sub`.
+fn references(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            match (tag.as_str(), &tagged.value) {
+                ("!Ref", Value::String(id)) => {
+                    found.insert(id.clone());
+                }
+                ("!GetAtt", Value::String(path)) => {
+                    found.insert(path.split('.').next().unwrap_or_default().to_owned());
+                }
+                ("!Sub", sub) => {
+                    let text = match sub {
+                        Value::String(s) => s.clone(),
+                        Value::Sequence(items) => items.first().and_then(Value::as_str).unwrap_or_default().to_owned(),
+                        _ => String::new(),
+                    };
+                    for piece in text.split("${").skip(1) {
+                        let name = piece.split('}').next().unwrap_or_default();
+                        found.insert(name.split('.').next().unwrap_or_default().to_owned());
+                    }
+                    if let Value::Sequence(items) = sub {
+                        for item in items.iter().skip(1) {
+                            references(item, found);
+                        }
+                    }
+                }
+                _ => references(&tagged.value, found),
+            }
+        }
+        Value::Mapping(map) => {
+            for (key, item) in map {
+                if let (Some("Fn::GetAtt" | "Ref"), Some(id)) = (key.as_str(), item.as_str()) {
+                    found.insert(id.split('.').next().unwrap_or_default().to_owned());
+                }
+                references(item, found);
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+/// Neither cfn-lint nor `sam validate` reports a circular dependency that SAM's S3 event creates
+/// (the bucket's notification points at the function): look for cycles with that edge added.
+#[test]
+fn the_template_has_no_reference_cycle_even_with_the_s3_notification_edges() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let ids: BTreeSet<String> = resources.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect();
+    let mut edges: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (key, resource) in resources {
+        let id = key.as_str().unwrap_or_default().to_owned();
+        let mut found = BTreeSet::new();
+        // An S3 event's Bucket is where SAM puts the notification (the edge added below), not a
+        // reference of the function's; a DeploymentPreference becomes a CodeDeploy deployment
+        // group of its own, which refers to the alarms (that refer to the function).
+        let mut own = resource.clone();
+        if let Some(properties) = own["Properties"].as_mapping_mut() {
+            properties.remove("DeploymentPreference");
+        }
+        if let Some(events) = own["Properties"]["Events"].as_mapping_mut() {
+            for event in events.values_mut().filter(|e| e["Type"].as_str() == Some("S3")) {
+                event["Properties"]["Bucket"] = Value::Null;
+            }
+        }
+        references(&own, &mut found);
+        match &resource["DependsOn"] {
+            Value::String(d) => {
+                found.insert(d.clone());
+            }
+            Value::Sequence(items) => found.extend(items.iter().filter_map(|d| d.as_str().map(str::to_owned))),
+            _ => {}
+        }
+        if let Some(events) = resource["Properties"]["Events"].as_mapping() {
+            for event in events.values().filter(|e| e["Type"].as_str() == Some("S3")) {
+                let mut bucket = BTreeSet::new();
+                references(&event["Properties"]["Bucket"], &mut bucket);
+                // SAM puts the notification on the bucket: the bucket depends on the function.
+                for b in bucket {
+                    edges.entry(b).or_default().insert(id.clone());
+                }
+            }
+        }
+        found.retain(|r| ids.contains(r) && *r != id);
+        edges.entry(id).or_default().extend(found);
+    }
+    // Depth-first search with colours: grey on the stack, black done.
+    fn visit(
+        node: &str,
+        edges: &std::collections::BTreeMap<String, BTreeSet<String>>,
+        state: &mut std::collections::BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        state.insert(node.to_owned(), 1);
+        path.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            match state.get(next.as_str()).copied().unwrap_or(0) {
+                1 => {
+                    let from = path.iter().position(|p| p == next).unwrap_or(0);
+                    let mut cycle = path[from..].to_vec();
+                    cycle.push(next.clone());
+                    return Some(cycle);
+                }
+                0 => {
+                    if let Some(cycle) = visit(next, edges, state, path) {
+                        return Some(cycle);
+                    }
+                }
+                _ => {}
+            }
+        }
+        path.pop();
+        state.insert(node.to_owned(), 2);
+        None
+    }
+    let mut state = Default::default();
+    for id in &ids {
+        if let Some(cycle) = visit(id, &edges, &mut state, &mut Vec::new()) {
+            panic!("a reference cycle: {}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn a_reference_cycle_through_an_s3_notification_is_found() {
+    let cyclic: Value = serde_norway::from_str(
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Environment: {Variables: {B: !Ref Bucket}}\n      Events: {Up: {Type: S3, Properties: {Bucket: !Ref Bucket}}}\n",
+    )
+    .expect("yaml");
+    let mut found = BTreeSet::new();
+    references(&cyclic["Resources"]["Fn"], &mut found);
+    assert!(
+        found.contains("Bucket"),
+        "the function refers to the bucket; with the notification edge that is a cycle"
+    );
+}
+
+#[test]
+fn samconfig_overrides_only_parameters_the_template_declares() {
+    let template = template();
+    let parameters = template["Parameters"].as_mapping().expect("Parameters");
+    let samconfig =
+        std::fs::read_to_string(oms_tests::workspace_root().join("samconfig.toml")).expect("samconfig.toml");
+    let mut seen = 0;
+    for line in samconfig.lines().map(str::trim) {
+        let Some(assignment) = line.strip_prefix('"').and_then(|l| l.split('"').next()) else {
+            continue;
+        };
+        let Some((name, _)) = assignment.split_once('=') else {
+            continue;
+        };
+        if name.chars().all(|c| c.is_ascii_alphanumeric())
+            && name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        {
+            seen += 1;
+            assert!(
+                parameters.keys().any(|k| k.as_str() == Some(name)),
+                "samconfig.toml overrides {name}, which template.yaml does not declare"
+            );
+        }
+    }
+    assert!(seen > 0, "samconfig.toml has parameter overrides");
+    // Each stage deploys to eu-west-1 with IAM capability and an uploaded artefact bucket; prod
+    // asks before it changes anything.
+    let mut section = String::new();
+    let mut deploy: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in samconfig.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+        } else if section.ends_with(".deploy.parameters") && line.contains(" = ") {
+            deploy.entry(section.clone()).or_default().push(line.replace(' ', ""));
+        }
+    }
+    for stage in ["dev", "staging", "prod"] {
+        let settings = deploy
+            .get(&format!("{stage}.deploy.parameters"))
+            .expect("a deploy section per stage");
+        for expected in [
+            "region=\"eu-west-1\"",
+            "resolve_s3=true",
+            "capabilities=\"CAPABILITY_IAM\"",
+        ] {
+            assert!(
+                settings.iter().any(|s| s == expected),
+                "samconfig [{stage}]: {expected} is missing"
+            );
+        }
+        let confirm = format!("confirm_changeset={}", stage == "prod");
+        assert!(settings.contains(&confirm), "samconfig [{stage}]: {confirm} is missing");
     }
 }
 

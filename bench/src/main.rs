@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use oms::app::App;
-use oms::routes::ROUTES;
 use oms_tests::fixtures::{Fixture, OPPORTUNITY, prepare};
 use oms_tests::runtime_api::RuntimeApi;
 use serde_json::{Value, json};
@@ -41,19 +40,11 @@ struct Args {
     only: Vec<String>,
 }
 
-const EVENT_FUNCTIONS: &[&str] = &[
-    "cache-invalidation",
-    "opportunity-status-events",
-    "outbox-relay",
-    "attachment-complete",
-    "expire-uploads",
-];
-
 fn functions() -> Vec<&'static str> {
-    ROUTES
+    oms::fleet::FLEET
         .iter()
-        .map(|r| r.function)
-        .chain(EVENT_FUNCTIONS.iter().copied())
+        .filter(|f| f.name != "authorizer")
+        .map(|f| f.name)
         .collect()
 }
 

@@ -85,6 +85,53 @@ enum Command {
     },
     /// Print the OpenAPI description.
     Openapi,
+    /// Render what the fleet manifest (shared/src/fleet/manifest.rs) derives: the fleet section of
+    /// template.yaml and openapi.json, in the repository at `--root` (default: the current
+    /// directory). `--check` only reports whether they are current.
+    Render {
+        /// The repository's root.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Exit non-zero if a file differs from the rendering, writing nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// Writes (or with `check`, compares) the files the manifest renders. The OpenAPI text comes from
+/// the running binary's code, never from a file it compiled in.
+fn render(root: &std::path::Path, check: bool) -> Result<(), String> {
+    let template_path = root.join("template.yaml");
+    let template = std::fs::read_to_string(&template_path).map_err(|e| format!("{}: {e}", template_path.display()))?;
+    let files = [
+        (
+            template_path,
+            template.clone(),
+            oms::fleet::template::splice(&template)?,
+        ),
+        (
+            root.join("openapi.json"),
+            std::fs::read_to_string(root.join("openapi.json")).unwrap_or_default(),
+            oms::openapi::to_pretty_json(),
+        ),
+    ];
+    let mut stale = Vec::new();
+    for (path, current, rendered) in files {
+        if current == rendered {
+            continue;
+        }
+        if check {
+            stale.push(path.display().to_string());
+        } else {
+            std::fs::write(&path, rendered.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("rendered {}", path.display());
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("not current (run `oms-local render`): {}", stale.join(", ")))
+    }
 }
 
 fn database_config(database: Option<String>, data_dir: &std::path::Path) -> Result<DatabaseConfig, String> {
@@ -144,6 +191,7 @@ async fn main() {
             print!("{}", oms::openapi::to_pretty_json());
             Ok(())
         }
+        Command::Render { root, check } => render(&root, check),
     };
     if let Err(error) = result {
         eprintln!("oms-local: {error}");

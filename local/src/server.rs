@@ -142,7 +142,8 @@ impl Server {
     }
 
     async fn route(&self, request: Request<Incoming>, peer: SocketAddr, request_id: &str) -> HttpResponse {
-        let method = request.method().as_str().to_owned();
+        let http_method = request.method().clone();
+        let method = http_method.as_str().to_owned();
         let path = request.uri().path().to_owned();
         match (method.as_str(), path.as_str()) {
             ("GET", "/.well-known/jwks.json") => {
@@ -185,10 +186,11 @@ impl Server {
             }
             _ => {}
         }
-        let (route, path_params) = match match_route(&method, &path) {
+        let (route, path_params) = match match_route(&http_method, &path) {
             Match::Found(route, params) => (route, params),
             Match::WrongMethod(methods) => {
-                return problem(ApiError::MethodNotAllowed(methods.join(", ")), request_id);
+                let allowed: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+                return problem(ApiError::MethodNotAllowed(allowed.join(", ")), request_id);
             }
             Match::NotFound => {
                 return problem(ApiError::NotFound(format!("no resource at {path}")), request_id);

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod consumers;
 pub mod docs;
 pub mod domain;
+pub mod fleet;
 pub mod handlers;
 pub mod http;
 pub mod metrics;

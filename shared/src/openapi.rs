@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 description, generated from the code: paths and methods come from the route
-//! table ([`crate::routes::ROUTES`]), response schemas from the response types themselves
+//! table ([`crate::routes::routes`], from the fleet manifest), response schemas from the response types themselves
 //! (`utoipa`), request schemas from the parse rules they must state exactly (the limits are the
 //! domain's constants). The committed `openapi.json` is checked against this by a test;
 //! regenerate it with `oms-local openapi` (see the README: write to another file, then move it).
@@ -29,7 +29,7 @@ use crate::handlers::platform::Health;
 use crate::handlers::views::{OpportunitySummaryView, OpportunityView};
 use crate::http::cursor::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::http::problem::Problem;
-use crate::routes::ROUTES;
+use crate::routes::routes;
 
 /// A page of opportunity summaries.
 #[derive(Serialize, ToSchema)]
@@ -476,37 +476,46 @@ fn response_schemas() -> Vec<(String, RefOr<Schema>)> {
     all
 }
 
-/// How one operation is documented.
-struct Doc {
-    summary: &'static str,
-    tag: &'static str,
-    body: Option<(&'static str, &'static [&'static str])>,
-    success: (&'static str, Option<&'static str>),
+/// How one operation is documented (each route of the fleet manifest carries one).
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    pub summary: &'static str,
+    pub tag: &'static str,
+    pub body: Option<(&'static str, &'static [&'static str])>,
+    pub success: (&'static str, Option<&'static str>),
     /// Response headers of the success answer besides `x-request-id`.
-    success_headers: &'static [&'static str],
+    pub success_headers: &'static [&'static str],
     /// Query parameters (names under `components/parameters`).
-    query: &'static [&'static str],
+    pub query: &'static [&'static str],
     /// Who may call it: `any` caller, opportunity `managers` (Sales Managers and Admins), `admin`.
-    role: &'static str,
+    pub role: &'static str,
     /// 409 codes.
-    conflicts: &'static [&'static str],
-    idempotent: bool,
-    if_match: bool,
+    pub conflicts: &'static [&'static str],
+    pub idempotent: bool,
+    pub if_match: bool,
     /// 422 without a body (submit: the draft is incomplete).
-    incomplete: bool,
+    pub incomplete: bool,
 }
 
-const JSON: &[&str] = &["application/json"];
-const PAGE: &[&str] = &["limit", "cursor"];
-const MUTATION_CONFLICTS: &[&str] = &["opportunity_closed", "field_locked", "concurrent_modification"];
-const ACTION_CONFLICTS: &[&str] = &[
+/// The JSON media type, for request bodies.
+pub const JSON: &[&str] = &["application/json"];
+/// The paging query parameters.
+pub const PAGE: &[&str] = &["limit", "cursor"];
+/// The 409 codes of a change to an opportunity.
+pub const MUTATION_CONFLICTS: &[&str] = &["opportunity_closed", "field_locked", "concurrent_modification"];
+/// The 409 codes of a lifecycle action.
+pub const ACTION_CONFLICTS: &[&str] = &[
     "illegal_transition",
     "reactivation_window_closed",
     "opportunity_closed",
     "concurrent_modification",
 ];
 
-const fn base(summary: &'static str, tag: &'static str, success: (&'static str, Option<&'static str>)) -> Doc {
+/// The success answer of an operation that returns the whole opportunity.
+pub const VIEW: (&str, Option<&str>) = ("200", Some("OpportunityView"));
+
+/// A documented operation with its summary, tag and success answer; the rest at defaults.
+pub const fn base(summary: &'static str, tag: &'static str, success: (&'static str, Option<&'static str>)) -> Doc {
     Doc {
         summary,
         tag,
@@ -520,181 +529,6 @@ const fn base(summary: &'static str, tag: &'static str, success: (&'static str, 
         if_match: false,
         incomplete: false,
     }
-}
-
-fn doc(function: &str) -> Option<Doc> {
-    let view = ("200", Some("OpportunityView"));
-    Some(match function {
-        "health" => Doc {
-            role: "public",
-            ..base("Liveness", "platform", ("200", Some("Health")))
-        },
-        "get-openapi" => Doc {
-            role: "public",
-            ..base("This OpenAPI description", "platform", ("200", None))
-        },
-        "get-docs" => Doc {
-            role: "public",
-            ..base("The API documentation page (Swagger UI)", "platform", ("200", None))
-        },
-        "get-docs-asset" => Doc {
-            role: "public",
-            ..base("A file of the documentation page", "platform", ("200", None))
-        },
-        "get-me" => Doc {
-            role: "any",
-            ..base("The caller's profile", "platform", ("200", Some("Caller")))
-        },
-        "list-customers" => Doc {
-            role: "any",
-            query: &["customer_q", "limit", "cursor"],
-            ..base("List customers by name", "customers", ("200", Some("CustomerPage")))
-        },
-        "get-customer" => Doc {
-            role: "any",
-            ..base("One customer", "customers", ("200", Some("Customer")))
-        },
-        "create-customer" => Doc {
-            role: "any",
-            body: Some(("CreateCustomerRequest", JSON)),
-            success_headers: &["Location"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
-            idempotent: true,
-            ..base("Add a customer", "customers", ("201", Some("Customer")))
-        },
-        "list-skills" => Doc {
-            role: "any",
-            query: PAGE,
-            ..base("The skills catalog", "skills", ("200", Some("SkillPage")))
-        },
-        "get-skill" => Doc {
-            role: "any",
-            ..base("One catalog skill", "skills", ("200", Some("Skill")))
-        },
-        "create-skill" => Doc {
-            role: "admin",
-            body: Some(("CreateSkillRequest", JSON)),
-            success_headers: &["Location"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
-            idempotent: true,
-            ..base("Add a catalog skill (Admin)", "skills", ("201", Some("Skill")))
-        },
-        "create-opportunity" => Doc {
-            body: Some(("CreateOpportunityRequest", JSON)),
-            success_headers: &["Location", "ETag"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
-            idempotent: true,
-            ..base(
-                "Create a draft opportunity",
-                "opportunities",
-                ("201", Some("OpportunityView")),
-            )
-        },
-        "list-opportunities" => Doc {
-            query: &[
-                "status",
-                "priority",
-                "customer_id",
-                "created_from",
-                "created_to",
-                "opportunity_q",
-                "sort",
-                "limit",
-                "cursor",
-            ],
-            ..base(
-                "List opportunities (Sales Managers: their own; Admins: all)",
-                "opportunities",
-                ("200", Some("OpportunityPage")),
-            )
-        },
-        "get-opportunity" => Doc {
-            success_headers: &["ETag"],
-            ..base("The whole opportunity", "opportunities", view)
-        },
-        "patch-opportunity" => Doc {
-            body: Some((
-                "OpportunityPatch",
-                &["application/merge-patch+json", "application/json"],
-            )),
-            success_headers: &["ETag"],
-            conflicts: MUTATION_CONFLICTS,
-            if_match: true,
-            ..base("Change details and timeline (JSON merge patch)", "opportunities", view)
-        },
-        "put-problem-statement" => Doc {
-            body: Some(("ProblemStatementRequest", JSON)),
-            success_headers: &["ETag"],
-            conflicts: MUTATION_CONFLICTS,
-            if_match: true,
-            ..base("Set the problem statement", "opportunities", view)
-        },
-        "put-skill-requirements" => Doc {
-            body: Some(("SkillRequirementsRequest", JSON)),
-            success_headers: &["ETag"],
-            conflicts: MUTATION_CONFLICTS,
-            if_match: true,
-            ..base("Replace the skill requirements", "opportunities", view)
-        },
-        "submit-opportunity" => Doc {
-            success_headers: &["ETag"],
-            conflicts: ACTION_CONFLICTS,
-            if_match: true,
-            incomplete: true,
-            ..base("Submit a complete draft", "lifecycle", view)
-        },
-        "cancel-opportunity" => Doc {
-            body: Some(("CancelRequest", JSON)),
-            success_headers: &["ETag"],
-            conflicts: ACTION_CONFLICTS,
-            if_match: true,
-            ..base("Cancel (reason required)", "lifecycle", view)
-        },
-        "reactivate-opportunity" => Doc {
-            success_headers: &["ETag"],
-            conflicts: ACTION_CONFLICTS,
-            if_match: true,
-            ..base("Reactivate within 90 days of cancellation", "lifecycle", view)
-        },
-        "get-opportunity-history" => Doc {
-            query: PAGE,
-            ..base(
-                "Status history and field changes",
-                "opportunities",
-                ("200", Some("HistoryPage")),
-            )
-        },
-        "presign-upload" => Doc {
-            body: Some(("RegisterAttachmentRequest", JSON)),
-            success_headers: &["Location"],
-            conflicts: &[
-                "opportunity_closed",
-                "attachment_limit_reached",
-                "idempotency_in_progress",
-            ],
-            idempotent: true,
-            ..base(
-                "Register an upload (at most 50 attachments and 1 GiB per opportunity); returns a single-use presigned PUT valid 15 minutes",
-                "attachments",
-                ("201", Some("RegisteredAttachment")),
-            )
-        },
-        "list-attachments" => Doc {
-            query: PAGE,
-            ..base(
-                "An opportunity's attachments",
-                "attachments",
-                ("200", Some("AttachmentPage")),
-            )
-        },
-        "get-attachment" => base(
-            "An attachment, with a download URL valid 5 minutes once available",
-            "attachments",
-            ("200", Some("AttachmentWithDownload")),
-        ),
-        "delete-attachment" => base("Delete an attachment and its object", "attachments", ("204", None)),
-        _ => return None,
-    })
 }
 
 /// The query parameters, each defined once.
@@ -1000,8 +834,8 @@ fn links(function: &str, schema: Option<&str>) -> Map<String, Value> {
     };
     match schema {
         Some("OpportunityView") => {
-            for route in ROUTES {
-                let Some(doc) = doc(route.function) else { continue };
+            for route in routes() {
+                let doc = route.doc;
                 if route.path.starts_with("/v1/opportunities/{id}") {
                     links.insert(
                         route.function.to_owned(),
@@ -1032,12 +866,9 @@ fn links(function: &str, schema: Option<&str>) -> Map<String, Value> {
 /// Builds the OpenAPI document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for route in ROUTES {
-        let Some(doc) = doc(route.function) else {
-            continue;
-        };
+    for route in routes() {
         let item = paths.entry(route.path).or_insert_with(|| json!({}));
-        item[route.method.to_ascii_lowercase()] = operation(route, &doc);
+        item[route.method.as_str().to_ascii_lowercase()] = operation(route, &route.doc);
     }
     let mut schemas = Map::new();
     for (name, schema) in response_schemas() {
@@ -1082,7 +913,7 @@ pub fn to_pretty_json() -> String {
 /// Every object's keys in alphabetical order. serde_json keeps insertion order when any crate of
 /// the build enables its `preserve_order` feature and sorts otherwise, so without this the text
 /// would depend on which crates were built together.
-fn keys_in_order(value: serde_json::Value) -> serde_json::Value {
+pub(crate) fn keys_in_order(value: serde_json::Value) -> serde_json::Value {
     match value {
         serde_json::Value::Object(map) => {
             let mut members: Vec<(String, serde_json::Value)> = map.into_iter().collect();
@@ -1110,13 +941,6 @@ mod tests {
             }
             Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
             _ => {}
-        }
-    }
-
-    #[test]
-    fn every_route_is_documented() {
-        for route in ROUTES {
-            assert!(doc(route.function).is_some(), "{route:?} has no OpenAPI entry");
         }
     }
 

@@ -231,7 +231,7 @@ async fn invoke(
     let event = json!({
         "resource": route.path,
         "path": path,
-        "httpMethod": route.method,
+        "httpMethod": route.method.as_str(),
         "headers": { "content-type": "application/json" },
         "queryStringParameters": if single.is_empty() { Value::Null } else { Value::Object(single) },
         "multiValueQueryStringParameters": if multi.is_empty() { Value::Null } else { Value::Object(multi) },
@@ -239,7 +239,7 @@ async fn invoke(
         "body": base64::engine::general_purpose::STANDARD.encode(&body),
         "isBase64Encoded": true,
         "requestContext": {
-            "stage": "test", "requestId": "properties", "httpMethod": route.method, "resourcePath": route.path,
+            "stage": "test", "requestId": "properties", "httpMethod": route.method.as_str(), "resourcePath": route.path,
             "authorizer": { "claims": { "sub": "manager-1", "cognito:groups": "SalesManager" } }
         }
     });

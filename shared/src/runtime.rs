@@ -18,7 +18,7 @@ use tracing::Instrument;
 
 use crate::app::App;
 use crate::http::request::{accepted_caller, request_id};
-use crate::routes::{Route, by_function};
+use crate::routes::Route;
 
 static COLD_START: AtomicBool = AtomicBool::new(true);
 
@@ -85,9 +85,8 @@ pub async fn invoke_api_gateway_event(
 
 /// The `main` of every HTTP function: logging, the application (once per cold start), then the
 /// Lambda runtime loop.
-pub async fn run_http_function(function: &'static str) -> Result<(), lambda_http::Error> {
+pub(crate) async fn run_http_function(function: &'static str, route: &'static Route) -> Result<(), lambda_http::Error> {
     crate::telemetry::init(function);
-    let route = by_function(function).ok_or_else(|| format!("no route for function {function}"))?;
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(dispatch(route, app, request).await)
@@ -103,7 +102,7 @@ pub type SqsHandler = for<'a> fn(&'a App, aws_lambda_events::event::sqs::SqsEven
 
 /// The `main` of every SQS-triggered function (report batch item failures must be enabled on the
 /// event source mapping).
-pub async fn run_sqs_function(function: &'static str, handler: SqsHandler) -> Result<(), lambda_http::Error> {
+pub(crate) async fn run_sqs_function(function: &'static str, handler: SqsHandler) -> Result<(), lambda_http::Error> {
     crate::telemetry::init(function);
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_runtime::run(service_fn(
@@ -129,18 +128,13 @@ pub type EventFuture<'a> =
 /// An event handler: the event in, a report out.
 pub type EventHandler<E> = for<'a> fn(&'a App, E) -> EventFuture<'a>;
 
-/// The `main` of every function on an EventBridge schedule.
-pub async fn run_scheduled_function(
-    function: &'static str,
-    handler: EventHandler<serde_json::Value>,
-) -> Result<(), lambda_http::Error> {
-    run_event_function(function, handler).await
-}
-
 /// The `main` of every function triggered by asynchronous events (S3 notifications, schedules).
 /// A failed run is reported as a function error, so that Lambda retries it and the Errors alarm
 /// sees it.
-pub async fn run_event_function<E>(function: &'static str, handler: EventHandler<E>) -> Result<(), lambda_http::Error>
+pub(crate) async fn run_event_function<E>(
+    function: &'static str,
+    handler: EventHandler<E>,
+) -> Result<(), lambda_http::Error>
 where
     E: serde::de::DeserializeOwned + Send + 'static,
 {

@@ -40,6 +40,7 @@ pub fn init_without(function: &'static str, silenced: &[&'static str]) {
                 .with_target(false)
                 .without_time(),
         )
+        .with(ErrorLineMetric)
         .with(filter)
         .try_init()
         .is_ok();
@@ -47,6 +48,18 @@ pub fn init_without(function: &'static str, silenced: &[&'static str]) {
         tracing::debug!(function, "logging initialised");
     }
     log_panics();
+}
+
+/// Counts every ERROR event that passes the filter as the `ErrorLogLines` metric (EMF), which the
+/// fleet-wide alarm watches: one metric for every function, without a metric filter per log group.
+struct ErrorLineMetric;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ErrorLineMetric {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            crate::metrics::error_log_line();
+        }
+    }
 }
 
 /// Makes a panic one structured error line (message, source location and the request span's

@@ -389,13 +389,13 @@ pub fn api_event(
     serde_json::json!({
         "resource": route.path,
         "path": path,
-        "httpMethod": route.method,
+        "httpMethod": route.method.as_str(),
         "headers": { "content-type": "application/json" },
         "pathParameters": path_id.map(|id| serde_json::json!({ "id": id })),
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false,
         "requestContext": {
-            "stage": "test", "requestId": uuid::Uuid::new_v4().to_string(), "httpMethod": route.method, "resourcePath": route.path,
+            "stage": "test", "requestId": uuid::Uuid::new_v4().to_string(), "httpMethod": route.method.as_str(), "resourcePath": route.path,
             "authorizer": { "claims": { "sub": sub, "cognito:groups": groups } }
         }
     })

@@ -2,11 +2,9 @@
 //! pool (signature, issuer, expiry, `token_use`, app client) and allows the whole stage with the
 //! verified claims, or answers `Unauthorized` (a 401).
 //!
-//! Wiring only: the logic is [`oms::auth::authorizer`], run by
-//! [`oms::auth::authorizer::run_authorizer_function`], which reads the pool's configuration once
-//! per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::AUTHORIZER`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    oms::auth::authorizer::run_authorizer_function().await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::AUTHORIZER.run().await
 }

@@ -1,9 +1,8 @@
 //! `POST /v1/opportunities/{id}/cancel`: cancels, with a reason.
 //!
-//! Wiring only: the handler is [`oms::handlers::opportunities::cancel`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::CANCEL_OPPORTUNITY`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("cancel-opportunity").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::CANCEL_OPPORTUNITY.run().await
 }

@@ -1,9 +1,8 @@
 //! `POST /v1/customers`: adds a customer.
 //!
-//! Wiring only: the handler is [`oms::handlers::catalog::create_customer`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::CREATE_CUSTOMER`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("create-customer").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::CREATE_CUSTOMER.run().await
 }

@@ -1,9 +1,8 @@
 //! `POST /v1/opportunities`: creates a draft opportunity.
 //!
-//! Wiring only: the handler is [`oms::handlers::opportunities::create`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::CREATE_OPPORTUNITY`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("create-opportunity").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::CREATE_OPPORTUNITY.run().await
 }

@@ -1,9 +1,8 @@
 //! `GET /v1/customers/{id}`: one customer.
 //!
-//! Wiring only: the handler is [`oms::handlers::catalog::get_customer`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::GET_CUSTOMER`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("get-customer").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::GET_CUSTOMER.run().await
 }

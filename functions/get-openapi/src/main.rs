@@ -1,9 +1,8 @@
 //! `GET /openapi.json`: the API's OpenAPI 3.1 description, no auth.
 //!
-//! Wiring only: the handler is [`oms::handlers::platform::openapi`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::GET_OPENAPI`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("get-openapi").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::GET_OPENAPI.run().await
 }

@@ -1,9 +1,8 @@
 //! `GET /v1/opportunities/{id}`: the whole opportunity.
 //!
-//! Wiring only: the handler is [`oms::handlers::opportunities::get`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::GET_OPPORTUNITY`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("get-opportunity").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::GET_OPPORTUNITY.run().await
 }

@@ -1,9 +1,8 @@
 //! `GET /health`: liveness, no auth.
 //!
-//! Wiring only: the handler is [`oms::handlers::platform::health`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::HEALTH`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("health").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::HEALTH.run().await
 }

@@ -1,9 +1,8 @@
 //! `GET /v1/customers`: customers by name.
 //!
-//! Wiring only: the handler is [`oms::handlers::catalog::list_customers`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::LIST_CUSTOMERS`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("list-customers").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::LIST_CUSTOMERS.run().await
 }

@@ -1,9 +1,8 @@
 //! `POST /v1/opportunities/{id}/attachments`: registers an upload and signs its URL.
 //!
-//! Wiring only: the handler is [`oms::handlers::attachments::register`], run by
-//! [`oms::runtime::run_http_function`], which builds the application once per cold start.
+//! Wiring only: the entry is [`oms::fleet::manifest::PRESIGN_UPLOAD`] (its trigger, handler and needs).
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    oms::runtime::run_http_function("presign-upload").await
+async fn main() -> Result<(), oms::fleet::RunError> {
+    oms::fleet::manifest::PRESIGN_UPLOAD.run().await
 }
