@@ -593,3 +593,29 @@ fn the_api_authorizes_with_the_lambda_token_authorizer_function_of_the_user_pool
         "the functions accept what the authorizer lets through"
     );
 }
+
+#[test]
+fn a_consumed_queue_hides_a_message_for_six_function_timeouts() {
+    // AWS's guidance for SQS event sources: a visibility timeout of at least six times the
+    // function's timeout (plus the batching window), so a retried batch is not redelivered while
+    // it still runs.
+    let template = template();
+    let default_timeout = template["Globals"]["Function"]["Timeout"]
+        .as_u64()
+        .expect("a global timeout");
+    for function in FLEET {
+        let oms::fleet::Trigger::Queue { queue, .. } = &function.trigger else {
+            continue;
+        };
+        let visibility = template["Resources"][queue.resource()]["Properties"]["VisibilityTimeout"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{} has no VisibilityTimeout", queue.resource()));
+        let timeout = function.timeout_seconds.map_or(default_timeout, u64::from);
+        assert!(
+            visibility >= 6 * timeout,
+            "{}: {} hides a message {visibility} s, less than 6 x {timeout} s",
+            function.name,
+            queue.resource()
+        );
+    }
+}

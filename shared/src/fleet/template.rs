@@ -768,8 +768,8 @@ fn render_dashboard(out: &mut String) {
             "query": format!("{} | fields @timestamp, span.function, span.request_id, fields.cause | filter level = 'ERROR' | sort @timestamp desc | limit 50", sources.join(" | "))}}
     ]);
     // Keys in one order whatever serde_json's features (preserve_order is unified in some builds).
-    let body = serde_json::to_string_pretty(&crate::openapi::keys_in_order(json!({ "widgets": widgets })))
-        .unwrap_or_default();
+    let body =
+        serde_json::to_string_pretty(&crate::openapi::keys_in_order(json!({ "widgets": widgets }))).unwrap_or_default();
     let _ = write!(
         out,
         "\n  Dashboard:\n    Type: AWS::CloudWatch::Dashboard\n    Properties:\n      DashboardName: !Sub \"${{AWS::StackName}}-operations\"\n      DashboardBody: !Sub |\n{}\n",
