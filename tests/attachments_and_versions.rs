@@ -237,7 +237,7 @@ async fn an_object_that_arrives_after_its_registration_was_rejected_or_deleted_i
     let expired_id: Uuid = expired["attachment"]["id"].as_str().unwrap().parse().unwrap();
     let event = oms::handlers::attachments::attachment_event(
         &f.app,
-        "AttachmentRejected",
+        oms::domain::events::ChangeKind::AttachmentRejected,
         &f.app.attachments.attachment(expired_id).await.unwrap().unwrap(),
     );
     f.app

@@ -87,7 +87,7 @@ async fn a_missing_table_is_an_error_the_handlers_can_degrade_on() {
 fn event(n: i64) -> ChangeEvent {
     ChangeEvent {
         id: Uuid::now_v7(),
-        event_type: "OpportunityUpdated".into(),
+        event_type: oms::domain::events::ChangeKind::OpportunityUpdated,
         aggregate_id: Uuid::now_v7(),
         aggregate_version: n,
         occurred_at: OffsetDateTime::now_utc(),

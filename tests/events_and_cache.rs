@@ -211,6 +211,7 @@ async fn events_that_could_not_be_published_stay_in_the_outbox_until_the_relay_s
             serde_json::from_str::<ChangeEvent>(r.body.as_deref().unwrap())
                 .unwrap()
                 .event_type
+                .to_string()
         })
         .collect();
     assert_eq!(types, vec!["OpportunityCreated", "OpportunityUpdated"]);

@@ -129,7 +129,7 @@ fn new_opportunity(opportunity: Opportunity, customer: CustomerChoice) -> NewOpp
         },
         event: ChangeEvent {
             id: Uuid::now_v7(),
-            event_type: "OpportunityCreated".into(),
+            event_type: oms::domain::events::ChangeKind::OpportunityCreated,
             aggregate_id: opportunity.id,
             aggregate_version: 1,
             occurred_at: at,
@@ -185,7 +185,7 @@ fn update_of(current: &Opportunity, change: impl FnOnce(&mut Opportunity), at: O
         }],
         events: vec![ChangeEvent {
             id: Uuid::now_v7(),
-            event_type: "OpportunityUpdated".into(),
+            event_type: oms::domain::events::ChangeKind::OpportunityUpdated,
             aggregate_id: current.id,
             aggregate_version: next.version,
             occurred_at: at,
@@ -904,7 +904,7 @@ async fn the_outbox_lists_unpublished_events_oldest_first_and_applied_events_onc
         pending.iter().map(|e| e.aggregate_id).collect::<Vec<_>>(),
         vec![first.id, second.id]
     );
-    assert_eq!(pending[0].event_type, "OpportunityCreated");
+    assert_eq!(pending[0].event_type.as_str(), "OpportunityCreated");
     store.mark_published(&[pending[0].id], now()).await.expect("mark");
     store
         .mark_published(&[pending[0].id], now())

@@ -13,6 +13,7 @@
 
 pub mod adapters;
 pub mod app;
+pub mod application;
 pub mod auth;
 pub mod consumers;
 pub mod docs;

@@ -365,7 +365,7 @@ pub mod runtime_api {
 pub fn fixture_event(aggregate_id: uuid::Uuid, version: i64) -> oms::domain::events::ChangeEvent {
     oms::domain::events::ChangeEvent {
         id: uuid::Uuid::now_v7(),
-        event_type: "Fixture".into(),
+        event_type: oms::domain::events::ChangeKind::OpportunityUpdated,
         aggregate_id,
         aggregate_version: version,
         occurred_at: time::OffsetDateTime::now_utc(),
@@ -567,7 +567,7 @@ pub mod fixtures {
         };
         let event = |o: &Opportunity| ChangeEvent {
             id: Uuid::now_v7(),
-            event_type: "Fixture".into(),
+            event_type: oms::domain::events::ChangeKind::OpportunityUpdated,
             aggregate_id: o.id,
             aggregate_version: o.version,
             occurred_at: now,

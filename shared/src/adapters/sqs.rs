@@ -45,7 +45,7 @@ impl EventPublisher for SqsPublisher {
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_body(body)
-                        .message_attributes("event_type", attribute(&event.event_type)?)
+                        .message_attributes("event_type", attribute(event.event_type.as_str())?)
                         .build()
                         .map_err(|e| PublishError(e.to_string()))?,
                 );

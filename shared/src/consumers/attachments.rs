@@ -11,6 +11,7 @@ use time::Duration;
 
 use crate::app::App;
 use crate::domain::attachment::{Attachment, AttachmentStatus, attachment_id_of};
+use crate::domain::events::ChangeKind;
 use crate::handlers::attachments::{after_attachment_change, attachment_event};
 
 /// Decodes an S3 event key: URL-encoded, with `+` for a space.
@@ -50,9 +51,9 @@ async fn finish(
     let mut done = attachment.clone();
     done.status = status;
     let event_type = if status == AttachmentStatus::Available {
-        "AttachmentAvailable"
+        ChangeKind::AttachmentAvailable
     } else {
-        "AttachmentRejected"
+        ChangeKind::AttachmentRejected
     };
     let event = attachment_event(app, event_type, &done);
     let stamped = app

@@ -18,7 +18,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
             Err(error) => Err(format!("not a change event: {error}")),
             Ok(change) => {
                 let mut result = Ok(());
-                for key in change.cache_keys() {
+                for key in crate::ports::cache::keys_made_stale(&change) {
                     if let Err(error) = app.cache.invalidate(&key, change.aggregate_version).await {
                         result = Err(error.to_string());
                     }

@@ -7,21 +7,20 @@ pub mod cache_invalidation;
 pub mod outbox_relay;
 pub mod status_events;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
-use time::Duration;
-
 use crate::app::App;
 use crate::domain::events::ChangeEvent;
+use crate::ports::cache::WriteThrough;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 
 /// After a commit: put the new state in the cache (conditional on its version) and publish the
 /// events, marking them sent. Failures are not the client's: the data is committed, the cache
 /// entry expires or is invalidated, and the relay publishes what was left in the outbox. A
 /// publish failure is still an ERROR line and an `OutboxPublishFailures` metric, so that it alarms.
-pub async fn after_commit(app: &App, cache_entry: Option<(String, i64, String, Duration)>, events: &[ChangeEvent]) {
-    if let Some((key, version, body, ttl)) = cache_entry
-        && let Err(error) = app.cache.put(&key, version, &body, ttl).await
+pub async fn after_commit(app: &App, cache_entry: Option<WriteThrough>, events: &[ChangeEvent]) {
+    if let Some(entry) = cache_entry
+        && let Err(error) = app.cache.put(&entry.key, entry.version, &entry.body, entry.ttl).await
     {
-        tracing::warn!(%error, key, "write-through to the cache failed; the entry will be invalidated");
+        tracing::warn!(%error, key = entry.key, "write-through to the cache failed; the entry will be invalidated");
     }
     publish(app, events).await;
 }

@@ -13,12 +13,13 @@ use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{after_commit, batch_response};
+use super::batch_response;
 use crate::app::App;
-use crate::domain::events::ChangeEvent;
-use crate::domain::history::{Change, HistoryEntry};
-use crate::domain::lifecycle::{Action, Status, may_apply_later, next_status};
-use crate::ports::store::{OpportunityUpdate, StoreError};
+use crate::application::opportunity_writes::{self, Mutation, OnConflict, WriteError};
+use crate::domain::events::ChangeKind;
+use crate::domain::lifecycle::{Action, Status, may_apply_later};
+use crate::domain::opportunity::Opportunity;
+use crate::ports::store::StoreError;
 
 /// A status change from the matching or selection service.
 #[derive(Debug, Deserialize)]
@@ -86,68 +87,64 @@ async fn apply(app: &App, body: &str) -> Outcome {
         Ok(false) => {}
         Err(error) => return Outcome::Retry(error.to_string()),
     }
-    for _ in 0..3 {
-        let current = match app.opportunities.get(event.opportunity_id).await {
-            Ok(Some(o)) => o,
-            Ok(None) => return Outcome::Rejected(format!("unknown opportunity {}", event.opportunity_id)),
-            Err(error) => return Outcome::Retry(error.to_string()),
-        };
-        let to = match next_status(current.status, action) {
-            Ok(to) => to,
+    // The rule that decides, on each state the write path loads: applied, or why not.
+    let load = || async {
+        match app.opportunities.get(event.opportunity_id).await {
+            Ok(Some(o)) => Ok(o),
+            Ok(None) => Err(Outcome::Rejected(format!(
+                "unknown opportunity {}",
+                event.opportunity_id
+            ))),
+            Err(error) => Err(Outcome::Retry(error.to_string())),
+        }
+    };
+    let compute = |current: &Opportunity, now| {
+        let t = match current.advance(action, now, &event.source, event.reason.clone()) {
+            Ok(t) => t,
             Err(error) if current.status == event.status => {
-                return Outcome::Rejected(format!("stale: already {}: {error}", current.status.as_str()));
+                return Err(Outcome::Rejected(format!(
+                    "stale: already {}: {error}",
+                    current.status.as_str()
+                )));
             }
             Err(_) if may_apply_later(current.status, current.status_before_cancel, event.status) => {
-                return Outcome::OutOfOrder(format!(
+                return Err(Outcome::OutOfOrder(format!(
                     "out of order: {} cannot follow {} yet; waiting for the event it follows",
                     event.status.as_str(),
                     current.status.as_str()
-                ));
+                )));
             }
-            Err(error) => return Outcome::Rejected(format!("illegal: {error}")),
+            Err(error) => return Err(Outcome::Rejected(format!("illegal: {error}"))),
         };
-        let now = app.clock.now().max(current.updated_at);
-        let mut next = current.clone();
-        next.status = to;
-        next.version = current.version + 1;
-        next.updated_at = now;
-        let change = |event_type: &str| ChangeEvent {
-            id: app.ids.new_id(),
-            event_type: event_type.to_owned(),
-            aggregate_id: next.id,
-            aggregate_version: next.version,
-            occurred_at: now,
-            detail: json!({ "status": to, "previous_status": current.status, "source": event.source, "source_event_id": event.event_id }),
-        };
-        let events = vec![change("OpportunityUpdated"), change("OpportunityStatusChanged")];
-        let update = OpportunityUpdate {
-            opportunity: next.clone(),
-            expected_version: current.version,
-            skill_requirements_changed: false,
-            history: vec![HistoryEntry {
-                change: Change::Status {
-                    from: Some(current.status),
-                    to,
-                },
-                at: now,
-                actor: event.source.clone(),
-                reason: event.reason.clone(),
-            }],
-            events: events.clone(),
-            applies_event: Some(event.event_id),
-        };
-        match app.opportunities.update(update).await {
-            Ok(()) => {
-                let entry = crate::handlers::opportunities::cache_entry(app, &next).await;
-                after_commit(app, entry, &events).await;
-                return Outcome::Applied;
-            }
-            Err(StoreError::VersionConflict { .. }) => continue,
-            Err(StoreError::AlreadyApplied) => return Outcome::Duplicate,
-            Err(error) => return Outcome::Retry(error.to_string()),
+        let detail = json!({
+            "status": t.next.status,
+            "previous_status": current.status,
+            "source": event.source,
+            "source_event_id": event.event_id,
+        });
+        Ok(Mutation {
+            events: vec![(ChangeKind::OpportunityStatusChanged, detail)],
+            ..Mutation::of(t.next, vec![t.history])
+        })
+    };
+    let view = |o: Opportunity| async move {
+        let body = crate::handlers::opportunities::view_json(app, &o)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((o, body))
+    };
+    match opportunity_writes::write(app, load, compute, view, OnConflict::Recompute, Some(event.event_id)).await {
+        Ok(_) => Outcome::Applied,
+        Err(WriteError::Refused(outcome)) => outcome,
+        Err(WriteError::Store(StoreError::AlreadyApplied)) => Outcome::Duplicate,
+        Err(WriteError::Store(error)) => Outcome::Retry(error.to_string()),
+        // Committed; only the view for the cache failed: the entry expires or is invalidated.
+        Err(WriteError::View(error)) => {
+            tracing::warn!(%error, "applied, but the cache entry could not be built");
+            Outcome::Applied
         }
+        Err(WriteError::KeptChanging) => Outcome::Retry("the opportunity kept changing concurrently".into()),
     }
-    Outcome::Retry("the opportunity kept changing concurrently".into())
 }
 
 /// Handles one SQS batch of status events, with the receive limit from the environment.

@@ -10,8 +10,8 @@ use uuid::Uuid;
 pub struct ChangeEvent {
     /// Event id: consumers deduplicate by it.
     pub id: Uuid,
-    /// `OpportunityCreated`, `OpportunityUpdated`, `OpportunitySubmitted`, `OpportunityCancelled`, ...
-    pub event_type: String,
+    /// What happened.
+    pub event_type: ChangeKind,
     /// The opportunity (or other aggregate) id.
     pub aggregate_id: Uuid,
     /// The aggregate's version after the change.
@@ -23,12 +23,78 @@ pub struct ChangeEvent {
     pub detail: Value,
 }
 
-impl ChangeEvent {
-    /// The cache keys this event makes stale.
-    pub fn cache_keys(&self) -> Vec<String> {
-        match self.event_type.as_str() {
-            "SkillCreated" => vec![crate::ports::cache::SKILLS_CATALOG_KEY.to_owned()],
-            _ => vec![crate::ports::cache::opportunity_key(self.aggregate_id)],
+/// The kinds of change event. Their names are the wire format (outbox rows, queue messages, the
+/// `event_type` message attribute); a new kind is a new variant, never a new string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChangeKind {
+    /// A draft was created.
+    OpportunityCreated,
+    /// Any committed change to an opportunity (every write emits it, with the new status).
+    OpportunityUpdated,
+    /// Draft to submitted.
+    OpportunitySubmitted,
+    /// Cancelled, with the reason and the status it was cancelled in.
+    OpportunityCancelled,
+    /// Back from cancelled.
+    OpportunityReactivated,
+    /// A status the matching and selection services reported.
+    OpportunityStatusChanged,
+    /// A customer was added.
+    CustomerCreated,
+    /// A catalog skill was added.
+    SkillCreated,
+    /// An upload was registered.
+    AttachmentRegistered,
+    /// An uploaded attachment was checked and is available.
+    AttachmentAvailable,
+    /// An upload was refused (wrong size or checksum, or never completed).
+    AttachmentRejected,
+    /// An attachment was deleted.
+    AttachmentDeleted,
+}
+
+impl ChangeKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::OpportunityCreated => "OpportunityCreated",
+            ChangeKind::OpportunityUpdated => "OpportunityUpdated",
+            ChangeKind::OpportunitySubmitted => "OpportunitySubmitted",
+            ChangeKind::OpportunityCancelled => "OpportunityCancelled",
+            ChangeKind::OpportunityReactivated => "OpportunityReactivated",
+            ChangeKind::OpportunityStatusChanged => "OpportunityStatusChanged",
+            ChangeKind::CustomerCreated => "CustomerCreated",
+            ChangeKind::SkillCreated => "SkillCreated",
+            ChangeKind::AttachmentRegistered => "AttachmentRegistered",
+            ChangeKind::AttachmentAvailable => "AttachmentAvailable",
+            ChangeKind::AttachmentRejected => "AttachmentRejected",
+            ChangeKind::AttachmentDeleted => "AttachmentDeleted",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_serialises_as_its_wire_name() {
+        for kind in [
+            ChangeKind::OpportunityCreated,
+            ChangeKind::SkillCreated,
+            ChangeKind::AttachmentDeleted,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(kind.as_str()));
+            assert_eq!(
+                serde_json::from_value::<ChangeKind>(serde_json::json!(kind.as_str())).unwrap(),
+                kind
+            );
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::domain::attachment::{
     Attachment, AttachmentStatus, DOWNLOAD_URL_TTL, Registration, UPLOAD_URL_TTL, object_key,
 };
-use crate::domain::events::ChangeEvent;
+use crate::domain::events::{ChangeEvent, ChangeKind};
 use crate::domain::lifecycle::Status;
 use crate::http::ApiError;
 use crate::http::cursor::{Page, malformed, parse_limit, position};
@@ -140,10 +140,10 @@ pub struct AttachmentWithDownload {
 
 /// An attachment change event: it makes the opportunity's cached view stale. The store stamps
 /// it with the opportunity version the change produces (every attachment change counts one up).
-pub fn attachment_event(app: &App, event_type: &str, a: &Attachment) -> ChangeEvent {
+pub fn attachment_event(app: &App, event_type: ChangeKind, a: &Attachment) -> ChangeEvent {
     ChangeEvent {
         id: app.ids.new_id(),
-        event_type: event_type.to_owned(),
+        event_type,
         aggregate_id: a.opportunity_id,
         aggregate_version: 0,
         occurred_at: app.clock.now(),
@@ -257,7 +257,7 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
         upload_expires_at: upload.expires_at,
         completed_at: None,
     };
-    let event = attachment_event(app, "AttachmentRegistered", &attachment);
+    let event = attachment_event(app, ChangeKind::AttachmentRegistered, &attachment);
     let render = |(a, _): &WithEvent<Attachment>| registered_response(a, &upload);
     let fingerprint = request_fingerprint(&request);
     let once = idempotent::Request {
@@ -374,7 +374,7 @@ pub async fn delete(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     let attachment = accessible_attachment(app, &caller, id).await?;
-    let event = attachment_event(app, "AttachmentDeleted", &attachment);
+    let event = attachment_event(app, ChangeKind::AttachmentDeleted, &attachment);
     if let Some(stamped) = app.attachments.remove(id, &event).await? {
         after_attachment_change(app, stamped).await;
     }

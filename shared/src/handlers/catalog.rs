@@ -9,7 +9,7 @@ use super::input::{CreateCustomerRequest, CreateSkillRequest};
 use crate::app::App;
 use crate::consumers::after_commit;
 use crate::domain::catalog::{Customer, NAME_MAX, Skill, name_key};
-use crate::domain::events::ChangeEvent;
+use crate::domain::events::{ChangeEvent, ChangeKind};
 use crate::domain::opportunity::SkillCategory;
 use crate::domain::validation::parse_text;
 use crate::http::ApiError;
@@ -75,7 +75,7 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
     let fingerprint = request_fingerprint(&request);
     let event = catalog_event(
         app,
-        "CustomerCreated",
+        ChangeKind::CustomerCreated,
         customer.id,
         1,
         now,
@@ -102,7 +102,7 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
 
 fn catalog_event(
     app: &App,
-    event_type: &str,
+    event_type: ChangeKind,
     id: Uuid,
     version: i64,
     at: time::OffsetDateTime,
@@ -110,7 +110,7 @@ fn catalog_event(
 ) -> ChangeEvent {
     ChangeEvent {
         id: app.ids.new_id(),
-        event_type: event_type.to_owned(),
+        event_type,
         aggregate_id: id,
         aggregate_version: version,
         occurred_at: at,
@@ -122,7 +122,7 @@ fn catalog_event(
 fn skill_event(app: &App, skill: &Skill) -> ChangeEvent {
     catalog_event(
         app,
-        "SkillCreated",
+        ChangeKind::SkillCreated,
         skill.id,
         0,
         skill.created_at,

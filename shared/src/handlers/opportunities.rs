@@ -14,12 +14,13 @@ use super::input::{
 };
 use super::views::{AttachmentSummary, OpportunitySummaryView, OpportunityView};
 use crate::app::App;
+use crate::application::opportunity_writes::{self, Mutation, OnConflict, WriteError};
 use crate::auth::Caller;
 use crate::consumers::after_commit;
 use crate::domain::dates;
-use crate::domain::events::ChangeEvent;
+use crate::domain::events::{ChangeEvent, ChangeKind};
 use crate::domain::history::{self, Change, HistoryEntry};
-use crate::domain::lifecycle::{Action, Status, next_status, reactivate};
+use crate::domain::lifecycle::Status;
 use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
@@ -30,13 +31,10 @@ use crate::http::request::{
     path_id, query, request_fingerprint,
 };
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
-use crate::ports::cache::{OPPORTUNITY_TTL, opportunity_key};
-use crate::ports::store::{NewOpportunity, OpportunityQuery, OpportunityUpdate, SortKey, SortPosition, StoreError};
+use crate::ports::cache::{OPPORTUNITY_TTL, WriteThrough, opportunity_key};
+use crate::ports::store::{NewOpportunity, OpportunityQuery, SortKey, SortPosition};
 use crate::sql::value::DATE_FORMAT;
 use lambda_http::http;
-
-/// How often a change is recomputed when a concurrent writer got there first (no `If-Match`).
-const WRITE_ATTEMPTS: usize = 3;
 
 /// Attachments listed in an opportunity's view.
 const ATTACHMENTS_IN_VIEW: i64 = 100;
@@ -59,7 +57,7 @@ pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiE
 }
 
 /// The view as JSON: built once, it is both the response body and the cache entry.
-async fn view_json(app: &App, o: &Opportunity) -> Result<String, ApiError> {
+pub(crate) async fn view_json(app: &App, o: &Opportunity) -> Result<String, ApiError> {
     serde_json::to_string(&view_of(app, o).await?).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -74,23 +72,19 @@ fn respond_json(o: &Opportunity, body: String, status: StatusCode) -> Response<B
     with_header(response, "etag", &o.etag())
 }
 
-async fn respond_with(app: &App, opportunity: &Opportunity, status: StatusCode) -> Result<Response<Body>, ApiError> {
-    Ok(respond_json(opportunity, view_json(app, opportunity).await?, status))
-}
-
 /// The cache entry of an already rendered view.
-fn entry_of(o: &Opportunity, body: &str) -> (String, i64, String, time::Duration) {
-    (opportunity_key(o.id), o.version, body.to_owned(), OPPORTUNITY_TTL)
+fn entry_of(o: &Opportunity, body: &str) -> WriteThrough {
+    crate::application::opportunity_writes::write_through(o, body)
 }
 
 fn location(opportunity: &Opportunity) -> String {
     format!("/v1/opportunities/{}", opportunity.id)
 }
 
-fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeEvent {
+fn event(app: &App, event_type: ChangeKind, o: &Opportunity, detail: Value) -> ChangeEvent {
     ChangeEvent {
         id: app.ids.new_id(),
-        event_type: event_type.to_owned(),
+        event_type,
         aggregate_id: o.id,
         aggregate_version: o.version,
         occurred_at: o.updated_at,
@@ -99,7 +93,7 @@ fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeE
 }
 
 /// The cache entry of an opportunity: its whole view, at its version.
-pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
+pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<WriteThrough> {
     match view_json(app, o).await {
         Ok(body) => Some(entry_of(o, &body)),
         Err(error) => {
@@ -167,7 +161,7 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let new = NewOpportunity {
         event: event(
             app,
-            "OpportunityCreated",
+            ChangeKind::OpportunityCreated,
             &opportunity,
             json!({ "status": "draft", "owner_id": caller.id }),
         ),
@@ -397,16 +391,9 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
     json_response(StatusCode::OK, &page)
 }
 
-/// The outcome of a change computed from the current state.
-struct Mutation {
-    opportunity: Opportunity,
-    history: Vec<HistoryEntry>,
-    events: Vec<(&'static str, Value)>,
-    skill_requirements_changed: bool,
-}
-
-/// Loads, checks `If-Match`, computes the change and writes it with optimistic concurrency.
-/// Without `If-Match` a concurrent write is retried on the fresh state; with it, it is a 412.
+/// Loads, checks `If-Match`, computes the change and writes it through the one write path
+/// ([`opportunity_writes::write`]). Without `If-Match` a concurrent write is recomputed on the
+/// fresh state; with it, it is a 412.
 async fn mutate<F>(
     app: &App,
     request: &Request,
@@ -417,55 +404,36 @@ async fn mutate<F>(
 where
     F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
 {
-    for _ in 0..WRITE_ATTEMPTS {
+    let load = || async {
         let current = load_accessible(app, caller, id).await?;
         check_if_match(request, &current.etag())?;
-        let now = app.clock.now().max(current.updated_at);
-        let mut mutation = compute(&current, now)?;
-        if mutation.history.is_empty() {
-            return respond_with(app, &current, StatusCode::OK).await;
-        }
-        mutation.opportunity.version = current.version + 1;
-        mutation.opportunity.updated_at = now;
-        let mut events = vec![event(
-            app,
-            "OpportunityUpdated",
-            &mutation.opportunity,
-            json!({ "status": mutation.opportunity.status }),
-        )];
-        events.extend(
-            mutation
-                .events
-                .into_iter()
-                .map(|(t, detail)| event(app, t, &mutation.opportunity, detail)),
-        );
-        let update = OpportunityUpdate {
-            opportunity: mutation.opportunity,
-            expected_version: current.version,
-            skill_requirements_changed: mutation.skill_requirements_changed,
-            history: mutation.history,
-            events: events.clone(),
-            applies_event: None,
+        Ok(current)
+    };
+    let view = |o: Opportunity| async move {
+        // A new customer's name is only known to the database: read the result back.
+        let o = if o.customer.name.is_empty() {
+            load_accessible(app, caller, id).await.map_err(|e| e.to_string())?
+        } else {
+            o
         };
-        let mut written = update.opportunity.clone();
-        match app.opportunities.update(update).await {
-            Ok(()) => {
-                // A new customer's name is only known to the database: read the result back.
-                if written.customer.name.is_empty() {
-                    written = load_accessible(app, caller, id).await?;
-                }
-                let body = view_json(app, &written).await?;
-                after_commit(app, Some(entry_of(&written, &body)), &events).await;
-                return Ok(respond_json(&written, body, StatusCode::OK));
-            }
-            Err(StoreError::VersionConflict { .. }) if !has_if_match(request) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let body = view_json(app, &o).await.map_err(|e| e.to_string())?;
+        Ok((o, body))
+    };
+    let on_conflict = if has_if_match(request) {
+        OnConflict::Fail
+    } else {
+        OnConflict::Recompute
+    };
+    match opportunity_writes::write(app, load, compute, view, on_conflict, None).await {
+        Ok(written) => Ok(respond_json(&written.opportunity, written.view, StatusCode::OK)),
+        Err(WriteError::Refused(error)) => Err(error),
+        Err(WriteError::Store(error)) => Err(error.into()),
+        Err(WriteError::View(error)) => Err(ApiError::Internal(error)),
+        Err(WriteError::KeptChanging) => Err(ApiError::Conflict {
+            code: "concurrent_modification",
+            detail: "the opportunity is being changed concurrently; retry".into(),
+        }),
     }
-    Err(ApiError::Conflict {
-        code: "concurrent_modification",
-        detail: "the opportunity is being changed concurrently; retry".into(),
-    })
 }
 
 fn field_change(
@@ -484,18 +452,6 @@ fn field_change(
     }
 }
 
-fn ensure_open(o: &Opportunity) -> Result<(), ApiError> {
-    if matches!(o.status, Status::Completed | Status::Cancelled) {
-        return Err(ApiError::Conflict {
-            code: "opportunity_closed",
-            detail: format!("a {} opportunity cannot be changed", o.status.as_str()),
-        });
-    }
-    Ok(())
-}
-
-/// Fields that may still change once an architect is selected.
-const CHANGEABLE_AFTER_SELECTION: &[&str] = &["description", "timeline"];
 /// Fields `PATCH` accepts.
 const PATCHABLE: &[&str] = &[
     "customer",
@@ -549,7 +505,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
     }
     let patch = Value::Object(patch);
     mutate(app, &request, &caller, id, |current, now| {
-        ensure_open(current)?;
+        current.ensure_open()?;
         let before = Value::Object(patchable_document(current));
         let mut after = before.clone();
         json_patch::merge(&mut after, &patch);
@@ -615,36 +571,9 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             .filter(|f| before.get(*f) != normalised.get(*f))
             .collect();
         if changed.is_empty() {
-            return Ok(Mutation {
-                opportunity: next,
-                history: Vec::new(),
-                events: Vec::new(),
-                skill_requirements_changed: false,
-            });
+            return Ok(Mutation::of(next, Vec::new()));
         }
-        if current.status != Status::Draft && reason.is_none() {
-            return Err(ApiError::field(
-                "reason",
-                "is required once the opportunity is no longer a draft",
-            ));
-        }
-        if current.status != Status::Draft && changed.contains(&"customer") {
-            return Err(ApiError::Conflict {
-                code: "field_locked",
-                detail: "the customer can only change while the opportunity is a draft".into(),
-            });
-        }
-        if current.status == Status::ArchitectSelected
-            && let Some(locked) = changed.iter().find(|f| !CHANGEABLE_AFTER_SELECTION.contains(f))
-        {
-            return Err(ApiError::Conflict {
-                code: "field_locked",
-                detail: format!(
-                    "{locked} cannot change once an architect is selected (only {})",
-                    CHANGEABLE_AFTER_SELECTION.join(", ")
-                ),
-            });
-        }
+        current.ensure_fields_may_change(&changed, reason.as_deref())?;
         let history = changed
             .iter()
             .map(|f| {
@@ -653,25 +582,9 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
                 field_change(f, old, new, now, &caller.id, &reason)
             })
             .collect();
-        Ok(Mutation {
-            opportunity: next,
-            history,
-            events: Vec::new(),
-            skill_requirements_changed: false,
-        })
+        Ok(Mutation::of(next, history))
     })
     .await
-}
-
-fn ensure_editable_requirements(o: &Opportunity, what: &str) -> Result<(), ApiError> {
-    ensure_open(o)?;
-    if o.status == Status::ArchitectSelected {
-        return Err(ApiError::Conflict {
-            code: "field_locked",
-            detail: format!("the {what} cannot change once an architect is selected"),
-        });
-    }
-    Ok(())
 }
 
 fn optional_reason(errors: &mut FieldErrors, reason: Option<&str>) -> Option<String> {
@@ -689,7 +602,7 @@ pub async fn put_problem_statement(app: &App, request: Request) -> Result<Respon
     let reason = optional_reason(&mut errors, body.reason.as_deref());
     let statement = errors.finish(|| statement).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
-        ensure_editable_requirements(current, "problem statement")?;
+        current.ensure_requirements_editable("problem statement")?;
         let mut next = current.clone();
         next.problem_statement = Some(statement.clone());
         let history = if current.problem_statement.as_ref() == Some(&statement) {
@@ -708,12 +621,7 @@ pub async fn put_problem_statement(app: &App, request: Request) -> Result<Respon
                 &reason,
             )]
         };
-        Ok(Mutation {
-            opportunity: next,
-            history,
-            events: Vec::new(),
-            skill_requirements_changed: false,
-        })
+        Ok(Mutation::of(next, history))
     })
     .await
 }
@@ -745,7 +653,7 @@ pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Respo
     let requirements = parse_skill_requirements(&mut errors, &items, &catalog);
     let requirements = errors.finish(|| Some(requirements)).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
-        ensure_editable_requirements(current, "skill requirements")?;
+        current.ensure_requirements_editable("skill requirements")?;
         let mut next = current.clone();
         next.skill_requirements = requirements.clone();
         let view = |list: &[crate::domain::opportunity::SkillRequirement]| {
@@ -764,22 +672,11 @@ pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Respo
             )]
         };
         Ok(Mutation {
-            opportunity: next,
-            history,
-            events: Vec::new(),
             skill_requirements_changed: true,
+            ..Mutation::of(next, history)
         })
     })
     .await
-}
-
-fn status_change(from: Status, to: Status, at: OffsetDateTime, actor: &str, reason: Option<String>) -> HistoryEntry {
-    HistoryEntry {
-        change: Change::Status { from: Some(from), to },
-        at,
-        actor: actor.into(),
-        reason,
-    }
 }
 
 /// `POST /v1/opportunities/{id}/submit`: draft to submitted, once complete.
@@ -787,21 +684,11 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     mutate(app, &request, &caller, id, |current, now| {
-        let to = next_status(current.status, Action::Submit)?;
-        let gaps = current.submission_gaps();
-        if !gaps.is_empty() {
-            return Err(ApiError::Validation(gaps.into_vec()));
-        }
-        let mut next = current.clone();
-        next.status = to;
+        let t = current.submit(now, &caller.id)?;
+        let detail = json!({ "status": t.next.status, "owner_id": current.owner_sub });
         Ok(Mutation {
-            opportunity: next,
-            history: vec![status_change(current.status, to, now, &caller.id, None)],
-            events: vec![(
-                "OpportunitySubmitted",
-                json!({ "status": to, "owner_id": current.owner_sub }),
-            )],
-            skill_requirements_changed: false,
+            events: vec![(ChangeKind::OpportunitySubmitted, detail)],
+            ..Mutation::of(t.next, vec![t.history])
         })
     })
     .await
@@ -815,19 +702,11 @@ pub async fn cancel(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let reason = parse_reason(&mut errors, body.reason.as_deref());
     let reason = errors.finish(|| reason).map_err(ApiError::Validation)?;
     mutate(app, &request, &caller, id, |current, now| {
-        let to = next_status(current.status, Action::Cancel)?;
-        let mut next = current.clone();
-        next.status = to;
-        next.status_before_cancel = Some(current.status);
-        next.cancelled_at = Some(now);
+        let t = current.cancel(now, &caller.id, reason.clone())?;
+        let detail = json!({ "status": t.next.status, "previous_status": current.status, "reason": reason });
         Ok(Mutation {
-            opportunity: next,
-            history: vec![status_change(current.status, to, now, &caller.id, Some(reason.clone()))],
-            events: vec![(
-                "OpportunityCancelled",
-                json!({ "status": to, "previous_status": current.status, "reason": reason }),
-            )],
-            skill_requirements_changed: false,
+            events: vec![(ChangeKind::OpportunityCancelled, detail)],
+            ..Mutation::of(t.next, vec![t.history])
         })
     })
     .await
@@ -838,16 +717,11 @@ pub async fn reactivate_opportunity(app: &App, request: Request) -> Result<Respo
     let caller = opportunity_manager(&request)?;
     let id = path_id(&request, "id")?;
     mutate(app, &request, &caller, id, |current, now| {
-        let to = reactivate(current.status, current.status_before_cancel, current.cancelled_at, now)?;
-        let mut next = current.clone();
-        next.status = to;
-        next.status_before_cancel = None;
-        next.cancelled_at = None;
+        let t = current.reactivate(now, &caller.id)?;
+        let detail = json!({ "status": t.next.status });
         Ok(Mutation {
-            opportunity: next,
-            history: vec![status_change(current.status, to, now, &caller.id, None)],
-            events: vec![("OpportunityReactivated", json!({ "status": to }))],
-            skill_requirements_changed: false,
+            events: vec![(ChangeKind::OpportunityReactivated, detail)],
+            ..Mutation::of(t.next, vec![t.history])
         })
     })
     .await

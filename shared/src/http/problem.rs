@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::domain::lifecycle::TransitionError;
+use crate::domain::rules::RuleViolation;
 use crate::domain::validation::FieldError;
 use crate::ports::store::StoreError;
 
@@ -217,6 +218,26 @@ impl From<AuthError> for ApiError {
         match error {
             AuthError::KeysUnavailable(_) => ApiError::Internal(error.to_string()),
             _ => ApiError::Unauthenticated(error.to_string()),
+        }
+    }
+}
+
+impl From<RuleViolation> for ApiError {
+    fn from(violation: RuleViolation) -> Self {
+        match violation {
+            RuleViolation::Closed(status) => ApiError::Conflict {
+                code: "opportunity_closed",
+                detail: format!("a {} opportunity cannot be changed", status.as_str()),
+            },
+            RuleViolation::FieldLocked(detail) => ApiError::Conflict {
+                code: "field_locked",
+                detail,
+            },
+            RuleViolation::ReasonRequired => {
+                ApiError::field("reason", "is required once the opportunity is no longer a draft")
+            }
+            RuleViolation::Incomplete(gaps) => ApiError::Validation(gaps.into_vec()),
+            RuleViolation::Transition(error) => error.into(),
         }
     }
 }

@@ -29,6 +29,27 @@ pub struct CacheEntry {
     pub body: String,
 }
 
+/// What a writer puts in the cache after its commit: the new view at its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteThrough {
+    /// The entry's key.
+    pub key: String,
+    /// The source version the body shows.
+    pub version: i64,
+    /// The cached JSON.
+    pub body: String,
+    /// How long it lives.
+    pub ttl: Duration,
+}
+
+/// The cache keys a change event makes stale.
+pub fn keys_made_stale(event: &crate::domain::events::ChangeEvent) -> Vec<String> {
+    match event.event_type {
+        crate::domain::events::ChangeKind::SkillCreated => vec![SKILLS_CATALOG_KEY.to_owned()],
+        _ => vec![opportunity_key(event.aggregate_id)],
+    }
+}
+
 /// A cache failure. Callers degrade to the database; a client never sees it.
 #[derive(Debug, thiserror::Error)]
 #[error("cache unavailable: {0}")]

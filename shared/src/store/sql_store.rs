@@ -408,7 +408,7 @@ async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Resul
         sql::INSERT_OUTBOX_EVENT,
         &params![
             "id" => event.id,
-            "event_type" => &event.event_type,
+            "event_type" => event.event_type.as_str(),
             "aggregate_id" => event.aggregate_id,
             "aggregate_version" => event.aggregate_version,
             "occurred_at" => event.occurred_at,
