@@ -7,7 +7,7 @@ use std::pin::Pin;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::handlers::{attachments, catalog, opportunities, platform};
+use crate::handlers::{attachments, catalog, opportunities, platform, privacy};
 use crate::http::ApiError;
 
 /// The future a handler returns.
@@ -54,7 +54,7 @@ pub const ROUTES: &[Route] = &[
     route!("get-openapi", "GET", "/openapi.json", false, platform::openapi),
     route!("get-docs", "GET", "/docs", false, platform::docs),
     route!("get-docs-asset", "GET", "/docs/{asset}", false, platform::docs_asset),
-    route!("get-me", "GET", "/v1/me", true, platform::me),
+    route!("get-me", "GET", "/v1/me", true, privacy::me),
     route!("list-customers", "GET", "/v1/customers", true, catalog::list_customers),
     route!(
         "create-customer",
@@ -158,6 +158,27 @@ pub const ROUTES: &[Route] = &[
         "/v1/opportunities/{id}/history",
         true,
         opportunities::history
+    ),
+    route!(
+        "export-subject-data",
+        "GET",
+        "/v1/privacy/subjects/{user_id}/export",
+        true,
+        privacy::export
+    ),
+    route!(
+        "erase-subject-data",
+        "POST",
+        "/v1/privacy/subjects/{user_id}/erasure",
+        true,
+        privacy::erase
+    ),
+    route!(
+        "list-audit-events",
+        "GET",
+        "/v1/audit-events",
+        true,
+        privacy::audit_events
     ),
 ];
 

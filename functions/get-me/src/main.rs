@@ -1,6 +1,6 @@
-//! `GET /v1/me`: the caller's profile.
+//! `GET /v1/me`: the caller's profile from the user directory.
 //!
-//! Wiring only: the handler is [`oms::handlers::platform::me`], run by
+//! Wiring only: the handler is [`oms::handlers::privacy::me`], run by
 //! [`oms::runtime::run_http_function`], which builds the application once per cold start.
 
 #[tokio::main(flavor = "current_thread")]

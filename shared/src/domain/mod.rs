@@ -9,4 +9,5 @@ pub mod history;
 pub mod lifecycle;
 pub mod money;
 pub mod opportunity;
+pub mod privacy;
 pub mod validation;
