@@ -724,3 +724,48 @@ async fn every_privacy_statement_runs_on_sqlite() {
 async fn every_privacy_statement_runs_on_postgres() {
     every_privacy_statement_runs(|| Box::pin(oms_tests::postgres_executor())).await;
 }
+
+/// DynamoDB idempotency records are keyed by caller (`idempotency#<caller>#<key>`): an erasure
+/// removes exactly that caller's, found by prefix (moto, `OMS_TEST_MOTO_URL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callers_dynamodb_idempotency_records_are_forgotten_and_nobody_elses() {
+    use oms::adapters::dynamodb_idempotency::DynamoDbIdempotency;
+    use oms::ports::idempotency::{Claim, IdempotencyStore};
+    use oms::ports::privacy::CallerRecords;
+    use oms::ports::store::StoredResponse;
+    let client = aws_sdk_dynamodb::Client::new(&oms_tests::moto_config().await);
+    let table = format!("privacy-{}", Uuid::new_v4().simple());
+    oms_tests::create_cache_table(&client, &table).await;
+    let records = DynamoDbIdempotency::new(client, table);
+    let now = time::OffsetDateTime::now_utc();
+    let response = StoredResponse {
+        status: 201,
+        headers: vec![],
+        body: "{}".into(),
+    };
+    for (caller, key) in [(ALICE, "k1"), (ALICE, "k2"), ("alice-sub-2", "k1"), ("bob", "k1")] {
+        assert_eq!(records.claim(caller, key, "h", now).await.unwrap(), Claim::Proceed);
+        records
+            .complete(caller, key, "h", &response, now + time::Duration::hours(24))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        records.forget_caller(ALICE).await.unwrap(),
+        2,
+        "alice-sub-2 is someone else"
+    );
+    assert_eq!(
+        records.claim(ALICE, "k1", "other", now).await.unwrap(),
+        Claim::Proceed,
+        "gone"
+    );
+    assert!(matches!(
+        records.claim("bob", "k1", "h", now).await.unwrap(),
+        Claim::Replay(_)
+    ));
+    assert!(matches!(
+        records.claim("alice-sub-2", "k1", "h", now).await.unwrap(),
+        Claim::Replay(_)
+    ));
+}
