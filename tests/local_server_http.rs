@@ -1359,3 +1359,57 @@ async fn the_docs_page_and_its_swagger_ui_files_are_served_without_a_token_from_
     );
     server.stop().await;
 }
+
+/// The user directory and an erasure over HTTP on the local server (its data folder's pseudonym
+/// key): the token's e-mail address reaches the directory with the first write, the erasure
+/// takes it out of the opportunity and the profile, and the audit log names only ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_over_http_leaves_the_opportunity_without_its_owner() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let carol = server.token("carol", &["SalesManager"], &[]).await;
+    let admin = server.token("root", &["Admin"], &[]).await;
+    let mut body = opportunity_body("Carol's", "Contoso");
+    body["description"] = json!("Write to carol@example.com for the details.");
+    let created = create(&client, &server, &carol, &body).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let me: Value = client
+        .get(server.url("/v1/me"))
+        .bearer_auth(&carol)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "carol@example.com");
+    assert!(me["first_seen_at"].is_string(), "{me}");
+    let erased = client
+        .post(server.url("/v1/privacy/subjects/carol/erasure"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), StatusCode::OK);
+    let audit: Value = erased.json().await.unwrap();
+    assert_eq!(audit["details"]["opportunities"], 1, "{audit}");
+    let after: Value = client
+        .get(server.url(&format!("/v1/opportunities/{id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(after["owner_id"].as_str().unwrap().starts_with("erased-"), "{after}");
+    assert_eq!(after["description"], "Write to [erased] for the details.");
+    let log = client
+        .get(server.url("/v1/audit-events"))
+        .bearer_auth(&carol)
+        .send()
+        .await
+        .unwrap();
+    problem(log, StatusCode::FORBIDDEN, "forbidden").await;
+    server.stop().await;
+}

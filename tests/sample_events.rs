@@ -46,6 +46,9 @@ const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("list-attachments", Fixture::CompleteDraft, 200),
     ("get-attachment", Fixture::CompleteDraft, 200),
     ("delete-attachment", Fixture::CompleteDraft, 204),
+    ("export-subject-data", Fixture::Draft, 200),
+    ("erase-subject-data", Fixture::Draft, 200),
+    ("list-audit-events", Fixture::Draft, 200),
 ];
 
 /// The app client of the samples' tokens (`aud` of the ID tokens, `client_id` of the access one).
@@ -92,6 +95,7 @@ async fn every_sample_event_runs_through_its_handler() {
     for (function, fixture, status) in EXPECTATIONS {
         let (executor, _dir) = oms_tests::sqlite_executor().await;
         let mut app = as_deployed(App::over_sql(Arc::clone(&executor)));
+        app.pseudonyms = Some(oms::domain::privacy::PseudonymKey::new(vec![9; 32]).expect("key"));
         let objects = oms_tests::attachment_fixtures::object_store(_dir.path());
         app.objects = Arc::new(objects.clone());
         prepare(&app, *fixture).await;
@@ -174,6 +178,9 @@ async fn every_sample_event_runs_through_its_handler() {
                     .contains("/_local/objects/attachments/")
             ),
             "delete-attachment" => assert_eq!(body, Value::Null),
+            "export-subject-data" => assert_eq!(body["opportunities"][0]["id"], OPPORTUNITY.to_string()),
+            "erase-subject-data" => assert_eq!(body["details"]["opportunities"], 1),
+            "list-audit-events" => assert_eq!(body["items"], serde_json::json!([])),
             _ => {}
         }
     }

@@ -112,6 +112,7 @@ fn draft(owner: &str, title: &str, created_at: OffsetDateTime) -> Opportunity {
         version: 1,
         created_at,
         updated_at: created_at,
+        owner_name: None,
     }
 }
 
@@ -388,9 +389,15 @@ async fn every_field_survives_an_update(executor: Arc<dyn SqlExecutor>) {
         description: Some("Systems".into()),
         created_at: now(),
     };
-    SkillStore::create(&store, skill.clone(), oms_tests::fixture_event(skill.id, 1), None)
-        .await
-        .expect("skill");
+    SkillStore::create(
+        &store,
+        skill.clone(),
+        Some("admin"),
+        oms_tests::fixture_event(skill.id, 1),
+        None,
+    )
+    .await
+    .expect("skill");
     let created = create(&store, draft("alice", "Full", now()), "Full").await;
     let cancelled_at = now();
     let update = update_of(
@@ -737,7 +744,7 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
         };
         ids.push(skill.id);
         let Ok(Created::New((_, event))) =
-            SkillStore::create(&store, skill, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await
+            SkillStore::create(&store, skill, None, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await
         else {
             panic!("not created")
         };
@@ -760,7 +767,14 @@ async fn skills_are_unique_and_found_by_id(executor: Arc<dyn SqlExecutor>) {
         created_at: now(),
     };
     assert!(matches!(
-        SkillStore::create(&store, duplicate, oms_tests::fixture_event(Uuid::now_v7(), 1), None).await,
+        SkillStore::create(
+            &store,
+            duplicate,
+            None,
+            oms_tests::fixture_event(Uuid::now_v7(), 1),
+            None
+        )
+        .await,
         Err(StoreError::Duplicate { what: "skill", .. })
     ));
     assert_eq!(
@@ -847,6 +861,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
     let Created::New(first) = SkillStore::create(
         &store,
         skill(),
+        Some("admin"),
         oms_tests::fixture_event(Uuid::now_v7(), 1),
         Some(skill_claim()),
     )
@@ -857,6 +872,7 @@ async fn idempotent_customer_and_skill_creation_replays(executor: Arc<dyn SqlExe
     let again = SkillStore::create(
         &store,
         skill(),
+        Some("admin"),
         oms_tests::fixture_event(Uuid::now_v7(), 1),
         Some(skill_claim()),
     )

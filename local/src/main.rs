@@ -239,6 +239,12 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         signing_secret(&data_dir)?,
     );
     app.objects = Arc::new(objects.clone());
+    // The exports bucket's stand-in is the same folder (keys under `privacy-exports/`).
+    app.exports = Arc::new(objects.clone());
+    app.pseudonyms = Some(match std::env::var("OMS_PSEUDONYM_KEY") {
+        Ok(key) if !key.is_empty() => oms::domain::privacy::PseudonymKey::parse(&key)?,
+        _ => oms::domain::privacy::PseudonymKey::new(pseudonym_key(&data_dir)?)?,
+    });
     // Pointed at AWS or moto (OMS_CACHE_TABLE, OMS_CHANGE_EVENTS_QUEUE_URL, ... with
     // AWS_ENDPOINT_URL), the named services replace their embedded stand-ins.
     if oms::app::wire_aws_from_env(&mut app).await.map_err(|e| e.to_string())? {
@@ -325,6 +331,20 @@ fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue:
 
 /// The key the local object store signs its URLs with, created once in the data folder (owner
 /// only, safe against concurrent starts: see [`datafile`]).
+/// The data folder's pseudonym key (erasures), created once like the signing key; a stable key
+/// keeps pseudonyms stable across restarts.
+fn pseudonym_key(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
+    datafile::read_or_create(
+        &data_dir.join("pseudonym.key"),
+        || {
+            let mut secret = vec![0u8; 32];
+            aws_lc_rs::rand::fill(&mut secret).map_err(|_| "no randomness for the pseudonym key".to_owned())?;
+            Ok(secret)
+        },
+        |bytes| bytes.len() >= 32,
+    )
+}
+
 fn signing_secret(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
     datafile::read_or_create(
         &data_dir.join("object-signing.key"),

@@ -50,13 +50,36 @@ pub struct App {
     pub clients: crate::auth::ClientPolicy,
     /// The CORS headers of every response (`OMS_ALLOWED_ORIGIN`).
     pub cors: crate::http::cors::Cors,
+    /// The user directory.
+    pub directory: Arc<dyn crate::ports::privacy::UserDirectory>,
+    /// GDPR access and erasure, and their audit log.
+    pub privacy: Arc<dyn crate::ports::privacy::PrivacyStore>,
+    /// The key erased ids' pseudonyms are computed with (`OMS_PSEUDONYM_KEY`); without it
+    /// erasures are refused.
+    pub pseudonyms: Option<crate::domain::privacy::PseudonymKey>,
+    /// Where large exports are handed over (the exports bucket, `OMS_EXPORTS_BUCKET`).
+    pub exports: Arc<dyn crate::ports::objects::ObjectStore>,
+    /// The largest export answered inline; larger ones go to `exports` (tests lower it).
+    pub export_inline_bytes: usize,
+    /// Idempotency records outside the database, for erasures (DynamoDB, with `idempotency`).
+    pub caller_records: Option<Arc<dyn crate::ports::privacy::CallerRecords>>,
+    /// The database every SQL store above runs on.
+    sql: Arc<dyn SqlExecutor>,
 }
 
 impl App {
     /// Every store port over one SQL database, with the system clock and UUID v7 ids.
     pub fn over_sql(executor: Arc<dyn SqlExecutor>) -> App {
-        let store = Arc::new(SqlStore::new(executor));
+        let store = Arc::new(SqlStore::new(executor.clone()));
+        let privacy = Arc::new(crate::store::privacy::SqlPrivacy::new(executor.clone()));
         App {
+            directory: privacy.clone(),
+            privacy,
+            pseudonyms: None,
+            exports: Arc::new(crate::adapters::local_objects::NoObjectStore),
+            export_inline_bytes: crate::handlers::privacy::INLINE_EXPORT_MAX_BYTES,
+            caller_records: None,
+            sql: executor,
             opportunities: store.clone(),
             customers: store.clone(),
             skills: store.clone(),
@@ -71,6 +94,30 @@ impl App {
             idempotency: None,
             clients: crate::auth::ClientPolicy::default(),
             cors: crate::http::cors::Cors::default(),
+        }
+    }
+
+    /// The same application whose business stores record `caller`'s profile in the user
+    /// directory in the transaction of every write they commit (one upsert statement per write
+    /// transaction; see [`crate::store::privacy::RecordingWriter`]). The privacy store keeps the
+    /// plain database: an erasure must not write back the profile it deletes.
+    pub fn recording_writes_of(&self, caller: &crate::auth::Caller) -> App {
+        let writer = crate::store::privacy::SeenWriter {
+            sub: caller.id.clone(),
+            email: caller.email.clone(),
+            name: caller.name.clone(),
+            groups: caller.groups.clone(),
+            at: self.clock.now(),
+        };
+        let executor = Arc::new(crate::store::privacy::RecordingWriter::new(self.sql.clone(), writer));
+        let store = Arc::new(SqlStore::new(executor));
+        App {
+            opportunities: store.clone(),
+            customers: store.clone(),
+            skills: store.clone(),
+            outbox: store.clone(),
+            attachments: store,
+            ..self.clone()
         }
     }
 
@@ -108,6 +155,9 @@ impl App {
         let mut app = App::over_sql(executor);
         app.clients = clients;
         app.cors = cors;
+        if let Some(key) = env_var("OMS_PSEUDONYM_KEY") {
+            app.pseudonyms = Some(crate::domain::privacy::PseudonymKey::parse(&key).map_err(ConfigError::Invalid)?);
+        }
         if env_var("OMS_CACHE").as_deref() == Some("memory") {
             // Outside AWS: a cache private to this process (the local server uses the same one).
             app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
@@ -147,6 +197,7 @@ struct AwsServices {
     attachments_bucket: Option<String>,
     #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     attachments_kms_key_id: Option<String>,
+    exports_bucket: Option<String>,
 }
 
 impl AwsServices {
@@ -158,6 +209,7 @@ impl AwsServices {
             dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
             attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
             attachments_kms_key_id: env_var("OMS_ATTACHMENTS_KMS_KEY_ID"),
+            exports_bucket: env_var("OMS_EXPORTS_BUCKET"),
         }
     }
 
@@ -167,6 +219,7 @@ impl AwsServices {
             || self.change_events_queue_url.is_some()
             || self.dead_letter_queue_url.is_some()
             || self.attachments_bucket.is_some()
+            || self.exports_bucket.is_some()
     }
 
     /// Puts each named service's adapter into the application: one SDK client per service.
@@ -187,7 +240,9 @@ impl AwsServices {
             app.cache = Arc::new(DynamoDbCache::new(client.clone(), table.clone()));
         }
         if let Some(table) = &self.idempotency_table {
-            app.idempotency = Some(Arc::new(DynamoDbIdempotency::new(client, table.clone())));
+            let records = Arc::new(DynamoDbIdempotency::new(client, table.clone()));
+            app.idempotency = Some(records.clone());
+            app.caller_records = Some(records);
         }
         Ok(())
     }
@@ -232,6 +287,15 @@ impl AwsServices {
 
     #[cfg(feature = "s3")]
     fn wire_s3(self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        if let Some(bucket) = self.exports_bucket {
+            // The exports bucket encrypts with the same customer-managed key as the attachments.
+            let store = crate::adapters::s3_objects::S3ObjectStore::from_sdk_config(
+                aws,
+                bucket,
+                self.attachments_kms_key_id.clone(),
+            );
+            app.exports = Arc::new(store);
+        }
         if let Some(bucket) = self.attachments_bucket {
             let store =
                 crate::adapters::s3_objects::S3ObjectStore::from_sdk_config(aws, bucket, self.attachments_kms_key_id);
@@ -242,7 +306,13 @@ impl AwsServices {
 
     #[cfg(not(feature = "s3"))]
     fn wire_s3(self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        refuse_unbuilt("s3", &[("OMS_ATTACHMENTS_BUCKET", &self.attachments_bucket)])
+        refuse_unbuilt(
+            "s3",
+            &[
+                ("OMS_ATTACHMENTS_BUCKET", &self.attachments_bucket),
+                ("OMS_EXPORTS_BUCKET", &self.exports_bucket),
+            ],
+        )
     }
 }
 

@@ -13,7 +13,6 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, Schema};
 
-use crate::auth::Caller;
 use crate::domain::attachment::{ALLOWED_CONTENT_TYPES, FILE_NAME_MAX, MAX_SIZE_BYTES};
 use crate::domain::catalog::{Customer, NAME_MAX, Skill};
 use crate::domain::history::HistoryItem;
@@ -63,6 +62,15 @@ pub struct CustomerPage {
 pub struct SkillPage {
     /// Items, by name.
     pub items: Vec<Skill>,
+    /// Cursor of the next page, `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the audit log.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventPage {
+    /// Items, oldest first.
+    pub items: Vec<crate::ports::privacy::AuditEvent>,
     /// Cursor of the next page, `null` on the last.
     pub next_cursor: Option<String>,
 }
@@ -462,7 +470,10 @@ fn response_schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<SkillPage>(&mut all);
     add::<Customer>(&mut all);
     add::<Skill>(&mut all);
-    add::<Caller>(&mut all);
+    add::<crate::domain::privacy::UserProfile>(&mut all);
+    add::<crate::handlers::privacy::ExportResponse>(&mut all);
+    add::<crate::ports::privacy::AuditEvent>(&mut all);
+    add::<AuditEventPage>(&mut all);
     add::<Health>(&mut all);
     add::<Problem>(&mut all);
     add::<RegisteredAttachment>(&mut all);
@@ -552,6 +563,8 @@ fn parameters() -> Value {
         "status": query("status", "Filter by status.", schema_ref("Status")),
         "priority": query("priority", "Filter by priority.", schema_ref("Priority")),
         "customer_id": query("customer_id", "Filter by customer id.", json!({ "type": "string", "format": "uuid" })),
+        "owner_id": query("owner_id", "Filter by owner's user id (Admins; a Sales Manager may name only themselves, 403 otherwise).", json!({ "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" })),
+        "download_links": query("download_links", "Add a short-lived download URL to each available attachment.", json!({ "type": "string", "enum": ["true", "false"], "default": "false" })),
         "created_from": query("created_from", "Created at or after: a date (midnight UTC) or an RFC 3339 timestamp.", json!({ "oneOf": [schema_ref("Date"), schema_ref("DateTime")] })),
         "created_to": query("created_to", "Created before: a date (midnight UTC) or an RFC 3339 timestamp.", json!({ "oneOf": [schema_ref("Date"), schema_ref("DateTime")] })),
         "sort": query("sort", "Sort key; `-` for descending (default `-created_at`).", json!({
@@ -638,6 +651,8 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
         .map(|name| {
             let schema = if route.function == "get-docs-asset" {
                 json!({ "type": "string", "enum": crate::docs::ASSET_NAMES })
+            } else if *name == "user_id" {
+                json!({ "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$", "description": "A user id (Cognito `sub`) or a pseudonym." })
             } else {
                 json!({ "type": "string", "format": "uuid" })
             };
@@ -754,7 +769,8 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
             ),
         );
     }
-    if !path_params.is_empty() {
+    // A privacy subject is never unknown: a person the service never saw has an empty export.
+    if !path_params.is_empty() && !path_params.contains(&"user_id") {
         responses.insert(
             "404".into(),
             problem_response("No such resource (or another Sales Manager's)", &["not_found"], &[]),

@@ -39,6 +39,15 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
     );
     let started = Instant::now();
     let method = request.method().to_string();
+    // A write records its verified caller in the user directory, in its own transaction.
+    let writer_app;
+    let app = match identity.as_ref() {
+        Some(Ok(caller)) if !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") => {
+            writer_app = app.recording_writes_of(caller);
+            &writer_app
+        }
+        _ => app,
+    };
     async move {
         let outcome = match identity {
             Some(Err(refused)) => Err(refused),

@@ -514,6 +514,7 @@ pub mod fixtures {
                     description: None,
                     created_at: now,
                 },
+                None,
                 crate::fixture_event(SKILL, 1),
                 None,
             )
@@ -564,6 +565,7 @@ pub mod fixtures {
             version: 1,
             created_at: now,
             updated_at: now,
+            owner_name: None,
         };
         let event = |o: &Opportunity| ChangeEvent {
             id: Uuid::now_v7(),

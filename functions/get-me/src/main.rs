@@ -1,4 +1,4 @@
-//! `GET /v1/me`: the caller's profile.
+//! `GET /v1/me`: the caller's profile from the user directory.
 //!
 //! Wiring only: the entry is [`oms::fleet::manifest::GET_ME`] (its trigger, handler and needs).
 

@@ -149,3 +149,45 @@ impl IdempotencyStore for DynamoDbIdempotency {
         Ok(())
     }
 }
+
+/// Erasure: a caller's records are found by the prefix of their key (`idempotency#<caller>#`).
+/// DynamoDB cannot query a partition key by prefix, so this scans the table (shared with the
+/// cache, whose entries are small and expire) page by page, reading keys only, and deletes what
+/// it finds. Erasures are rare; the scan's cost is the table's size, not the person's.
+#[async_trait]
+impl crate::ports::privacy::CallerRecords for DynamoDbIdempotency {
+    async fn forget_caller(&self, caller: &str) -> Result<u64, IdempotencyError> {
+        let prefix = format!("idempotency#{caller}#");
+        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
+        let mut deleted = 0u64;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .projection_expression("pk")
+                .filter_expression("begins_with(pk, :prefix)")
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.clone()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| error(e.into_service_error()))?;
+            for item in page.items() {
+                if let Some(pk) = item.get("pk") {
+                    self.client
+                        .delete_item()
+                        .table_name(&self.table)
+                        .key("pk", pk.clone())
+                        .send()
+                        .await
+                        .map_err(|e| error(e.into_service_error()))?;
+                    deleted += 1;
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(deleted),
+            }
+        }
+    }
+}

@@ -298,6 +298,21 @@ impl ObjectStore for LocalObjectStore {
         }
         Ok(())
     }
+
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), ObjectStoreError> {
+        let path = self.path(key)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(error)?;
+        }
+        let meta = Meta {
+            content_type: content_type.to_owned(),
+            size_bytes: i64::try_from(body.len()).map_err(error)?,
+            sha256: hex::encode(Sha256::digest(&body)),
+        };
+        std::fs::write(&path, &body).map_err(error)?;
+        std::fs::write(meta_path(&path), serde_json::to_vec(&meta).map_err(error)?).map_err(error)?;
+        Ok(())
+    }
 }
 
 /// Stands in when no object store is configured: every call fails with a clear message.
@@ -324,6 +339,11 @@ impl ObjectStore for NoObjectStore {
     async fn delete(&self, _: &str) -> Result<(), ObjectStoreError> {
         Err(ObjectStoreError(
             "no attachments bucket is configured (OMS_ATTACHMENTS_BUCKET)".into(),
+        ))
+    }
+    async fn put(&self, _: &str, _: Vec<u8>, _: &str) -> Result<(), ObjectStoreError> {
+        Err(ObjectStoreError(
+            "no bucket is configured (OMS_ATTACHMENTS_BUCKET, OMS_EXPORTS_BUCKET)".into(),
         ))
     }
 }

@@ -163,4 +163,21 @@ impl ObjectStore for S3ObjectStore {
             .map_err(|e| error(e.into_service_error()))?;
         Ok(())
     }
+
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), ObjectStoreError> {
+        let mut put = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(aws_sdk_s3::primitives::ByteStream::from(body));
+        if let Some(kms_key_id) = &self.kms_key_id {
+            put = put
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(kms_key_id);
+        }
+        put.send().await.map_err(|e| error(e.into_service_error()))?;
+        Ok(())
+    }
 }

@@ -9,5 +9,6 @@ pub mod history;
 pub mod lifecycle;
 pub mod money;
 pub mod opportunity;
+pub mod privacy;
 pub mod rules;
 pub mod validation;

@@ -438,6 +438,9 @@ pub struct Opportunity {
     pub created_at: OffsetDateTime,
     /// Last changed.
     pub updated_at: OffsetDateTime,
+    /// The owner's name from the user directory (read with the opportunity; never written
+    /// through it), `None` when unknown.
+    pub owner_name: Option<String>,
 }
 
 impl Opportunity {

@@ -159,6 +159,7 @@ mod tests {
         Opportunity {
             id: uuid::Uuid::nil(),
             owner_sub: "owner".into(),
+            owner_name: None,
             customer: crate::domain::opportunity::CustomerRef {
                 id: uuid::Uuid::nil(),
                 name: "Acme".into(),

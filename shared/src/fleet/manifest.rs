@@ -5,7 +5,7 @@
 
 use super::{Capability::*, Function, Queue, Trigger};
 use crate::consumers;
-use crate::handlers::{attachments, catalog, opportunities, platform};
+use crate::handlers::{attachments, catalog, opportunities, platform, privacy};
 use crate::openapi::{ACTION_CONFLICTS, Doc, JSON, MUTATION_CONFLICTS, PAGE, VIEW, base};
 use crate::routes::route;
 
@@ -37,6 +37,9 @@ pub static FLEET: &[&Function] = &[
     &LIST_ATTACHMENTS,
     &GET_ATTACHMENT,
     &DELETE_ATTACHMENT,
+    &EXPORT_SUBJECT_DATA,
+    &ERASE_SUBJECT_DATA,
+    &LIST_AUDIT_EVENTS,
     &CACHE_INVALIDATION,
     &OPPORTUNITY_STATUS_EVENTS,
     &OUTBOX_RELAY,
@@ -137,21 +140,25 @@ pub static GET_DOCS_ASSET: Function = Function {
 /// `get-me`: GET /v1/me: the caller's profile.
 pub static GET_ME: Function = Function {
     name: "get-me",
-    summary: "GET /v1/me: the caller's profile",
+    summary: "GET /v1/me: the caller's profile from the user directory",
     trigger: route!(
         "get-me",
         GET,
         "/v1/me",
         true,
-        platform::me,
+        privacy::me,
         Doc {
             role: "any",
-            ..base("The caller's profile", "platform", ("200", Some("Caller")))
+            ..base(
+                "The caller's profile from the user directory (from the token until their first write)",
+                "platform",
+                ("200", Some("UserProfile")),
+            )
         }
     ),
-    needs: &[],
+    needs: &[DatabaseStatements, ReadCache],
     timeout_seconds: None,
-    why: "Touches no database (it still builds the Data API client from the environment, which makes no call), so beyond logs and X-Ray it has no permissions at all.",
+    why: "Reads the caller's profile (single statements) through the profile cache user:{id} (GetItem, conditional PutItem).",
 };
 
 /// `list-customers`: GET /v1/customers: customers by name.
@@ -331,6 +338,7 @@ pub static LIST_OPPORTUNITIES: Function = Function {
                 "status",
                 "priority",
                 "customer_id",
+                "owner_id",
                 "created_from",
                 "created_to",
                 "opportunity_q",
@@ -631,6 +639,86 @@ pub static DELETE_ATTACHMENT: Function = Function {
     needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, DeleteAttachments],
     timeout_seconds: None,
     why: "Deletes the record with its change event in a Data API transaction, invalidates the opportunity's cache entry, publishes the change event, then deletes the object (s3:DeleteObject on attachments/* only; in the versioned bucket that adds a delete marker, and the noncurrent version expires after 30 days).",
+};
+
+/// `export-subject-data`: GET /v1/privacy/subjects/{user_id}/export: GDPR access (Admin).
+pub static EXPORT_SUBJECT_DATA: Function = Function {
+    name: "export-subject-data",
+    summary: "GET /v1/privacy/subjects/{user_id}/export: everything stored about a person (Admin, audited)",
+    trigger: route!(
+        "export-subject-data",
+        GET,
+        "/v1/privacy/subjects/{user_id}/export",
+        true,
+        privacy::export,
+        Doc {
+            role: "admin",
+            query: &["download_links"],
+            ..base(
+                "Everything stored about a person (GDPR access, Admin; audited): the document itself, or a link to it in the exports bucket when larger than 4 MiB. A person the service never saw gets an empty document.",
+                "privacy",
+                ("200", Some("ExportResponse")),
+            )
+        }
+    ),
+    needs: &[DatabaseTransactions, DownloadAttachments, WritePrivacyExports],
+    timeout_seconds: Some(28),
+    why: "Reads the person's records page by page (single statements within the Data API's limits), records the export in the audit log, presigns attachment downloads on request, and hands a large document over as a presigned object under privacy-exports/.",
+};
+
+/// `erase-subject-data`: POST /v1/privacy/subjects/{user_id}/erasure: GDPR erasure (Admin).
+pub static ERASE_SUBJECT_DATA: Function = Function {
+    name: "erase-subject-data",
+    summary: "POST /v1/privacy/subjects/{user_id}/erasure: pseudonymises a person everywhere (Admin, audited)",
+    trigger: route!(
+        "erase-subject-data",
+        POST,
+        "/v1/privacy/subjects/{user_id}/erasure",
+        true,
+        privacy::erase,
+        Doc {
+            role: "admin",
+            ..base(
+                "Erase a person (GDPR erasure, Admin): their id becomes a stable pseudonym everywhere, their e-mail address and name leave their free text, their profile is deleted; answers the audit entry. Repeating it is harmless.",
+                "privacy",
+                ("200", Some("AuditEvent")),
+            )
+        }
+    ),
+    needs: &[
+        DatabaseTransactions,
+        WriteCache,
+        IdempotencyRecords,
+        ScanIdempotencyRecords,
+        PseudonymKey,
+    ],
+    timeout_seconds: Some(28),
+    why: "Deletes the person's Idempotency-Key records (a key-only Scan of the table, then DeleteItem), rewrites every record in one Data API transaction with the audit entry, then invalidates the cached views (conditional PutItem).",
+};
+
+/// `list-audit-events`: GET /v1/audit-events: the privacy audit log (Admin).
+pub static LIST_AUDIT_EVENTS: Function = Function {
+    name: "list-audit-events",
+    summary: "GET /v1/audit-events: the audit log of privacy exports and erasures (Admin)",
+    trigger: route!(
+        "list-audit-events",
+        GET,
+        "/v1/audit-events",
+        true,
+        privacy::audit_events,
+        Doc {
+            role: "admin",
+            query: PAGE,
+            ..base(
+                "The audit log of privacy exports and erasures (Admin), oldest first",
+                "privacy",
+                ("200", Some("AuditEventPage")),
+            )
+        }
+    ),
+    needs: &[DatabaseStatements],
+    timeout_seconds: None,
+    why: "Read-only: single statements, no transactions.",
 };
 
 /// `cache-invalidation`: SQS change events: marks cached entries stale (partial batch responses).

@@ -121,6 +121,13 @@ pub enum Capability {
     DeleteAttachments,
     /// HEADs uploaded objects with their checksum and deletes rejected ones.
     CheckUploads,
+    /// Finds a person's `Idempotency-Key` records by scanning the table (erasure only: DynamoDB
+    /// cannot query a key prefix).
+    ScanIdempotencyRecords,
+    /// Writes privacy exports under `privacy-exports/` in the exports bucket and presigns them.
+    WritePrivacyExports,
+    /// Computes erased people's pseudonyms with the key kept in Secrets Manager.
+    PseudonymKey,
     /// Serves the Swagger UI files compiled into the binary.
     DocsAssets,
     /// Verifies Cognito tokens against the user pool's JWKS.
@@ -133,9 +140,12 @@ impl Capability {
         use Capability::*;
         match self {
             DatabaseStatements | DatabaseTransactions => None,
-            ReadCache | WriteCache | IdempotencyRecords => Some("dynamodb"),
+            ReadCache | WriteCache | IdempotencyRecords | ScanIdempotencyRecords => Some("dynamodb"),
             PublishChangeEvents | ParkDeadLetters => Some("sqs"),
-            UploadAttachments | DownloadAttachments | DeleteAttachments | CheckUploads => Some("s3"),
+            UploadAttachments | DownloadAttachments | DeleteAttachments | CheckUploads | WritePrivacyExports => {
+                Some("s3")
+            }
+            PseudonymKey => None,
             DocsAssets => Some("docs-assets"),
             VerifyTokens => Some("jwt-verifier"),
         }

@@ -120,6 +120,9 @@ fn token(c: Capability) -> &'static str {
         DownloadAttachments => "Downloads",
         DeleteAttachments => "Deletes",
         CheckUploads => "UploadChecks",
+        ScanIdempotencyRecords => "IdempotencyScan",
+        WritePrivacyExports => "PrivacyExports",
+        PseudonymKey => "Pseudonyms",
         DocsAssets | VerifyTokens => "",
     }
 }
@@ -278,6 +281,13 @@ fn statements(role: &Role) -> Vec<String> {
             .into(),
         );
     }
+    if has(ScanIdempotencyRecords) {
+        // Scan takes no key condition; the items it finds are deleted under IdempotencyRecords.
+        s.push(
+            "              - Sid: FindIdempotencyRecords\n                Effect: Allow\n                Action: dynamodb:Scan\n                Resource: !GetAtt CacheTable.Arn\n"
+                .into(),
+        );
+    }
     if has(ReadCache) || has(WriteCache) || has(IdempotencyRecords) {
         s.push(
             r#"              - Sid: CacheTableKey
@@ -386,6 +396,46 @@ fn statements(role: &Role) -> Vec<String> {
             "              - Sid: AttachmentsBucketExistence\n                Effect: Allow\n                Action: s3:ListBucket\n                Resource: {bucket}\n"
         ));
     }
+    if has(WritePrivacyExports) {
+        s.push(
+            r#"              - Sid: PrivacyExports
+                Effect: Allow
+                Action:
+                  - s3:PutObject
+                  - s3:GetObject
+                Resource: !Sub "${ExportsBucket.Arn}/privacy-exports/*"
+              - Sid: ExportsBucketKey
+                Effect: Allow
+                Action:
+                  - kms:GenerateDataKey
+                  - kms:Decrypt
+                Resource: !GetAtt KmsKey.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub "s3.${AWS::Region}.amazonaws.com"
+                  StringLike:
+                    kms:EncryptionContext:aws:s3:arn:
+                      - !GetAtt ExportsBucket.Arn
+                      - !Sub "${ExportsBucket.Arn}/privacy-exports/*"
+"#
+            .into(),
+        );
+    }
+    if has(PseudonymKey) {
+        // The key reaches the function as an environment variable resolved from Secrets Manager at
+        // deploy time, encrypted with the stack key (KmsKeyArn); Lambda decrypts it at init.
+        s.push(
+            r#"              - Sid: EnvironmentKey
+                Effect: Allow
+                Action: kms:Decrypt
+                Resource: !GetAtt KmsKey.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub "lambda.${AWS::Region}.amazonaws.com"
+"#
+            .into(),
+        );
+    }
     let mut key_actions = Vec::new();
     if has(UploadAttachments) {
         key_actions.push("kms:GenerateDataKey");
@@ -445,8 +495,17 @@ fn environment(f: &Function) -> BTreeMap<&'static str, String> {
     {
         env.insert("OMS_ATTACHMENTS_BUCKET", format!("!Sub \"{ATTACHMENTS_BUCKET_NAME}\""));
     }
-    if f.needs(UploadAttachments) {
+    if f.needs(UploadAttachments) || f.needs(WritePrivacyExports) {
         env.insert("OMS_ATTACHMENTS_KMS_KEY_ID", "!GetAtt KmsKey.Arn".to_owned());
+    }
+    if f.needs(WritePrivacyExports) {
+        env.insert("OMS_EXPORTS_BUCKET", "!Ref ExportsBucket".to_owned());
+    }
+    if f.needs(PseudonymKey) {
+        env.insert(
+            "OMS_PSEUDONYM_KEY",
+            "!Sub \"{{resolve:secretsmanager:${PseudonymKeySecret}:SecretString:key}}\"".to_owned(),
+        );
     }
     if matches!(f.trigger, Trigger::Authorizer) {
         env.insert(
@@ -513,9 +572,7 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
             comment: "{dlq}"
           - id: CKV_AWS_115
             comment: No reserved concurrency (it is carved out of the account pool); stage throttling and event source limits bound it.
-          - id: CKV_AWS_173
-            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.
-    Properties:
+{env_key_skip}    Properties:
       FunctionName: !Sub "${{AWS::StackName}}-{name}"
       Description: "{summary}"
       CodeUri: functions/{name}
@@ -523,8 +580,17 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
 "#,
         why = f.why,
         dlq = dlq_reason(f),
+        env_key_skip = if f.needs(Capability::PseudonymKey) {
+            ""
+        } else {
+            "          - id: CKV_AWS_173\n            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.\n"
+        },
         summary = f.summary,
     );
+    if f.needs(Capability::PseudonymKey) {
+        // The environment carries the pseudonym key: encrypted with the stack key, not the AWS one.
+        out.push_str("      KmsKeyArn: !GetAtt KmsKey.Arn\n");
+    }
     if let Some(timeout) = f.timeout_seconds {
         let _ = writeln!(out, "      Timeout: {timeout}");
     }

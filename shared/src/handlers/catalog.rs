@@ -246,7 +246,9 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         fingerprint: &fingerprint,
         now,
     };
-    let created = idempotent::create_once(app, once, &render, |claim| app.skills.create(skill, event, claim));
+    let created = idempotent::create_once(app, once, &render, |claim| {
+        app.skills.create(skill, Some(&caller.id), event, claim)
+    });
     match created.await? {
         Once::Created((s, stamped)) => {
             after_commit(app, None, &[stamped]).await;
@@ -291,7 +293,7 @@ pub async fn seed_starter_skills(app: &App) -> Result<usize, ApiError> {
             created_at: app.clock.now(),
         };
         let event = skill_event(app, &skill);
-        match app.skills.create(skill, event, None).await {
+        match app.skills.create(skill, None, event, None).await {
             Ok(_) => added += 1,
             Err(crate::ports::store::StoreError::Duplicate { .. }) => {}
             Err(e) => return Err(e.into()),

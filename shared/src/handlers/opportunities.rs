@@ -157,6 +157,8 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         version: 1,
         created_at: now,
         updated_at: now,
+        // The creation records the caller's profile in its transaction, with this name.
+        owner_name: caller.name.clone(),
     };
     let new = NewOpportunity {
         event: event(
@@ -298,6 +300,7 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
             "status",
             "priority",
             "customer_id",
+            "owner_id",
             "created_from",
             "created_to",
             "q",
@@ -306,6 +309,13 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
             "cursor",
         ],
     )?;
+    let owner_id = query(&request, "owner_id")?;
+    if owner_id
+        .as_ref()
+        .is_some_and(|o| o.trim().is_empty() || o.chars().count() > 128)
+    {
+        return Err(bad_parameter("owner_id", "a user id of 1 to 128 characters"));
+    }
     let status = query(&request, "status")?
         .map(|s| Status::parse(&s).ok_or_else(|| bad_parameter("status", "a status such as draft or submitted")))
         .transpose()?;
@@ -354,10 +364,12 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
             ),
         }),
     };
-    let owner_sub = if caller.is_admin() {
-        None
-    } else {
-        Some(caller.id.clone())
+    // Admins filter by owner; a Sales Manager sees their own, and may only name themselves.
+    let owner_sub = match owner_id {
+        Some(owner) if caller.is_admin() || owner == caller.id => Some(owner),
+        Some(_) => return Err(ApiError::Forbidden("only Admins may filter by another owner".into())),
+        None if caller.is_admin() => None,
+        None => Some(caller.id.clone()),
     };
     let q = OpportunityQuery {
         owner_sub,

@@ -1,4 +1,4 @@
-//! `GET /health`, `GET /v1/me` and the published description: `GET /openapi.json`, `GET /docs`
+//! `GET /health` and the published description: `GET /openapi.json`, `GET /docs`
 //! and `GET /docs/{asset}`.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::http::ApiError;
-use crate::http::request::caller;
 use crate::http::response::json;
 
 /// Liveness.
@@ -29,11 +28,6 @@ pub async fn health(_app: &App, _request: Request) -> Result<Response<Body>, Api
             version: env!("CARGO_PKG_VERSION"),
         },
     )
-}
-
-/// `GET /v1/me`: the caller's profile from the verified token.
-pub async fn me(_app: &App, request: Request) -> Result<Response<Body>, ApiError> {
-    json(StatusCode::OK, &caller(&request)?)
 }
 
 fn static_response(content_type: &'static str, cache_control: &'static str, body: &'static str) -> Response<Body> {

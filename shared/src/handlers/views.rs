@@ -35,6 +35,9 @@ pub struct OpportunityView {
     pub id: Uuid,
     /// The owning Sales Manager's user id (`sub`).
     pub owner_id: String,
+    /// The owner's name from the user directory; `null` when unknown (an owner who never wrote
+    /// with a name in their token, or one whose data was erased).
+    pub owner_name: Option<String>,
     /// Customer.
     pub customer: CustomerRef,
     /// Title.
@@ -90,6 +93,7 @@ impl OpportunityView {
         OpportunityView {
             id: o.id,
             owner_id: o.owner_sub.clone(),
+            owner_name: o.owner_name.clone(),
             customer: o.customer.clone(),
             title: o.title.clone(),
             description: o.description.clone(),
@@ -117,6 +121,8 @@ pub struct OpportunitySummaryView {
     pub id: Uuid,
     /// Owner's user id.
     pub owner_id: String,
+    /// The owner's name from the user directory; `null` when unknown.
+    pub owner_name: Option<String>,
     /// Customer.
     pub customer: CustomerRef,
     /// Title.
@@ -148,6 +154,7 @@ impl OpportunitySummaryView {
         OpportunitySummaryView {
             id: s.id,
             owner_id: s.owner_sub,
+            owner_name: s.owner_name,
             customer: s.customer,
             title: s.title,
             priority: s.priority,

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod events;
 pub mod idempotency;
 pub mod objects;
+pub mod privacy;
 pub mod store;
 
 use time::OffsetDateTime;

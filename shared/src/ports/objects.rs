@@ -58,4 +58,7 @@ pub trait ObjectStore: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<ObjectFacts>, ObjectStoreError>;
     /// Deletes the object (no error when it is already gone).
     async fn delete(&self, key: &str) -> Result<(), ObjectStoreError>;
+    /// Stores an object the service wrote itself (a large privacy export), replacing any under
+    /// `key`.
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), ObjectStoreError>;
 }

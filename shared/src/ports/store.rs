@@ -155,7 +155,8 @@ pub enum SortPosition {
 /// A filtered, sorted page request.
 #[derive(Debug, Clone)]
 pub struct OpportunityQuery {
-    /// Only this owner's opportunities (Sales Managers); `None` for all (Admins).
+    /// Only this owner's opportunities (Sales Managers: their own; Admins: the `owner_id`
+    /// filter); `None` for all (Admins).
     pub owner_sub: Option<String>,
     /// Filter by status.
     pub status: Option<Status>,
@@ -206,6 +207,8 @@ pub struct OpportunitySummary {
     pub created_at: OffsetDateTime,
     /// Last changed.
     pub updated_at: OffsetDateTime,
+    /// The owner's name from the user directory, when known.
+    pub owner_name: Option<String>,
 }
 
 /// A page of history records.
@@ -267,11 +270,13 @@ pub trait SkillStore: Send + Sync {
     async fn list(&self, after: Option<(&str, Uuid)>, limit: i64) -> Result<Vec<Skill>, StoreError>;
     /// The skills with these ids (unknown ids are left out).
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<Skill>, StoreError>;
-    /// Adds a skill; the name must be new. The catalog's version counts up in the same
-    /// transaction, and the event carries the version it produced.
+    /// Adds a skill, recording who added it (`None` for the starter catalog); the name must be
+    /// new. The catalog's version counts up in the same transaction, and the event carries the
+    /// version it produced.
     async fn create(
         &self,
         skill: Skill,
+        created_by: Option<&str>,
         event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, WithEvent<Skill>>>,
     ) -> Result<Created<WithEvent<Skill>>, StoreError>;

@@ -51,6 +51,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0005_catalog_versions.sql"),
         sqlite: include_str!("../../migrations/sqlite/0005_catalog_versions.sql"),
     },
+    Migration {
+        version: 6,
+        name: "privacy",
+        postgres: include_str!("../../migrations/postgres/0006_privacy.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0006_privacy.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";

@@ -51,7 +51,7 @@ struct Named<'a> {
 /// Ends a transaction by the outcome of its work: commit on success, and on any error an explicit
 /// rollback before the error is returned. A transaction merely dropped would, on the Data API,
 /// keep its row locks until the API expires it minutes later.
-async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> Result<T, StoreError> {
+pub(super) async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> Result<T, StoreError> {
     match work {
         Ok(value) => {
             tx.commit().await?;
@@ -153,7 +153,7 @@ impl SqlStore {
     }
 }
 
-fn parse_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, DbError> {
+pub(super) fn parse_enum<T>(text: String, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, DbError> {
     parse(&text).ok_or_else(|| DbError::Decode(format!("unknown {what} {text:?}")))
 }
 
@@ -195,7 +195,10 @@ fn money_from_row(row: &Row) -> Result<Money, DbError> {
     ))
 }
 
-fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) -> Result<Opportunity, DbError> {
+pub(super) fn opportunity_from_row(
+    row: &Row,
+    skill_requirements: Vec<SkillRequirement>,
+) -> Result<Opportunity, DbError> {
     Ok(Opportunity {
         id: row.uuid("id")?,
         owner_sub: row.text("owner_sub")?,
@@ -221,6 +224,7 @@ fn opportunity_from_row(row: &Row, skill_requirements: Vec<SkillRequirement>) ->
         version: row.int("version")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.timestamp("updated_at")?,
+        owner_name: row.opt_text("owner_name")?,
     })
 }
 
@@ -266,10 +270,11 @@ fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
         version: row.int("version")?,
         created_at: row.timestamp("created_at")?,
         updated_at: row.timestamp("updated_at")?,
+        owner_name: row.opt_text("owner_name")?,
     })
 }
 
-fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
+pub(super) fn requirement_from_row(row: &Row) -> Result<SkillRequirement, DbError> {
     let skill = match row.opt_uuid("skill_id")? {
         Some(id) => SkillRef::Catalog {
             id,
@@ -498,7 +503,7 @@ fn like_pattern(text: Option<&str>) -> String {
     }
 }
 
-fn customer_from_row(row: &Row) -> Result<Customer, DbError> {
+pub(super) fn customer_from_row(row: &Row) -> Result<Customer, DbError> {
     Ok(Customer {
         id: row.uuid("id")?,
         name: row.text("name")?,
@@ -506,7 +511,7 @@ fn customer_from_row(row: &Row) -> Result<Customer, DbError> {
     })
 }
 
-fn skill_from_row(row: &Row) -> Result<Skill, DbError> {
+pub(super) fn skill_from_row(row: &Row) -> Result<Skill, DbError> {
     Ok(Skill {
         id: row.uuid("id")?,
         name: row.text("name")?,
@@ -912,6 +917,7 @@ impl SkillStore for SqlStore {
     async fn create(
         &self,
         skill: Skill,
+        created_by: Option<&str>,
         event: ChangeEvent,
         idempotency: Option<IdempotencyClaim<'_, WithEvent<Skill>>>,
     ) -> Result<Created<WithEvent<Skill>>, StoreError> {
@@ -923,6 +929,7 @@ impl SkillStore for SqlStore {
             "category" => skill.category.as_str(),
             "description" => skill.description.clone(),
             "created_at" => skill.created_at,
+            "created_by" => created_by,
         ];
         let named = Named {
             insert: (sql::INSERT_SKILL_IF_NEW, &insert),
@@ -951,7 +958,7 @@ impl SkillStore for SqlStore {
     }
 }
 
-fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
+pub(super) fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
     use crate::domain::attachment::{Attachment, AttachmentStatus};
     Ok(Attachment {
         id: row.uuid("id")?,

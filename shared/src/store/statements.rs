@@ -3,13 +3,14 @@
 //! spliced: optional filters are switched on and off by boolean parameters, and each sort order
 //! is its own constant text.
 
-/// Shared `SELECT` list of an opportunity with its customer's name.
+/// Shared `SELECT` list of an opportunity with its customer's name and its owner's name (from the
+/// user directory, `user_profiles p`; NULL when the owner never wrote or was erased).
 macro_rules! opportunity_columns {
     () => {
         "o.id, o.owner_sub, o.customer_id, c.name AS customer_name, o.title, o.description, o.priority, \
          o.arr_amount, o.arr_currency, o.start_date, o.end_date, o.duration_days, o.flexible, o.specific_days, \
          o.start_date_key, o.problem_statement, o.status, o.status_before_cancel, o.cancelled_at, o.version, \
-         o.created_at, o.updated_at"
+         o.created_at, o.updated_at, p.name AS owner_name"
     };
 }
 
@@ -18,14 +19,16 @@ macro_rules! opportunity_columns {
 macro_rules! summary_columns {
     () => {
         "o.id, o.owner_sub, o.customer_id, c.name AS customer_name, o.title, o.priority, o.arr_amount, \
-         o.arr_currency, o.start_date, o.start_date_key, o.status, o.version, o.created_at, o.updated_at"
+         o.arr_currency, o.start_date, o.start_date_key, o.status, o.version, o.created_at, o.updated_at, \
+         p.name AS owner_name"
     };
 }
 
 pub const SELECT_OPPORTUNITY: &str = concat!(
     "SELECT ",
     opportunity_columns!(),
-    " FROM opportunities o JOIN customers c ON c.id = o.customer_id WHERE o.id = :id"
+    " FROM opportunities o JOIN customers c ON c.id = o.customer_id \
+     LEFT JOIN user_profiles p ON p.sub = o.owner_sub WHERE o.id = :id"
 );
 
 /// The requirements with the opportunity's version they belong to (every change of them bumps
@@ -97,6 +100,7 @@ macro_rules! list_opportunities {
             "SELECT ",
             summary_columns!(),
             " FROM opportunities o JOIN customers c ON c.id = o.customer_id ",
+            "LEFT JOIN user_profiles p ON p.sub = o.owner_sub ",
             "WHERE (:all_owners OR o.owner_sub = :owner_sub) ",
             "AND (:any_status OR o.status = :status) ",
             "AND (:any_priority OR o.priority = :priority) ",
@@ -137,8 +141,9 @@ pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM cus
      WHERE (:any_text OR lower(name) LIKE :pattern ESCAPE '\\') \
      AND (:first_page OR (name_key, id) > (:after_key, :after_id)) ORDER BY name_key, id LIMIT :limit";
 
-pub const INSERT_SKILL_IF_NEW: &str = "INSERT INTO skills (id, name, name_key, category, description, created_at) \
-     VALUES (:id, :name, :name_key, :category, :description, :created_at) ON CONFLICT (name_key) DO NOTHING";
+pub const INSERT_SKILL_IF_NEW: &str = "INSERT INTO skills (id, name, name_key, category, description, created_at, \
+     created_by) VALUES (:id, :name, :name_key, :category, :description, :created_at, :created_by) \
+     ON CONFLICT (name_key) DO NOTHING";
 pub const SELECT_SKILL_BY_NAME_KEY: &str =
     "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
 /// Catalog skills by id: up to [`SKILLS_BY_ID_SLOTS`] ids, unused slots bound to NULL (one SQL
