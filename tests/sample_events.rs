@@ -46,6 +46,7 @@ const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("list-attachments", Fixture::CompleteDraft, 200),
     ("get-attachment", Fixture::CompleteDraft, 200),
     ("delete-attachment", Fixture::CompleteDraft, 204),
+    ("get-pipeline-report", Fixture::Draft, 200),
 ];
 
 /// The app client of the samples' tokens (`aud` of the ID tokens, `client_id` of the access one).

@@ -50,6 +50,15 @@ pub struct App {
     pub clients: crate::auth::ClientPolicy,
     /// The CORS headers of every response (`OMS_ALLOWED_ORIGIN`).
     pub cors: crate::http::cors::Cors,
+    /// The pipeline report's aggregate.
+    pub reports: Arc<dyn crate::ports::jobs::ReportStore>,
+    /// The retention purge's deletions.
+    pub retention: Arc<dyn crate::ports::jobs::RetentionStore>,
+    /// The export's run state and changed opportunities.
+    pub exports: Arc<dyn crate::ports::jobs::ExportStore>,
+    /// Where export files go (`OMS_EXPORTS_BUCKET` in AWS, `OMS_EXPORTS_DIR` or the local server's
+    /// data folder locally).
+    pub export_sink: Arc<dyn crate::ports::jobs::ExportSink>,
 }
 
 impl App {
@@ -61,6 +70,10 @@ impl App {
             customers: store.clone(),
             skills: store.clone(),
             outbox: store.clone(),
+            reports: store.clone(),
+            retention: store.clone(),
+            exports: store.clone(),
+            export_sink: Arc::new(crate::ports::jobs::NoExportSink),
             attachments: store,
             objects: Arc::new(crate::adapters::local_objects::NoObjectStore),
             clock: Arc::new(SystemClock),
@@ -108,6 +121,9 @@ impl App {
         let mut app = App::over_sql(executor);
         app.clients = clients;
         app.cors = cors;
+        if let Some(dir) = env_var("OMS_EXPORTS_DIR") {
+            app.export_sink = Arc::new(crate::adapters::export_sinks::FolderExportSink::new(dir));
+        }
         if env_var("OMS_CACHE").as_deref() == Some("memory") {
             // Outside AWS: a cache private to this process (the local server uses the same one).
             app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
@@ -145,6 +161,7 @@ struct AwsServices {
     change_events_queue_url: Option<String>,
     dead_letter_queue_url: Option<String>,
     attachments_bucket: Option<String>,
+    exports_bucket: Option<String>,
     #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     attachments_kms_key_id: Option<String>,
 }
@@ -157,6 +174,7 @@ impl AwsServices {
             change_events_queue_url: env_var("OMS_CHANGE_EVENTS_QUEUE_URL"),
             dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
             attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
+            exports_bucket: env_var("OMS_EXPORTS_BUCKET"),
             attachments_kms_key_id: env_var("OMS_ATTACHMENTS_KMS_KEY_ID"),
         }
     }
@@ -167,6 +185,7 @@ impl AwsServices {
             || self.change_events_queue_url.is_some()
             || self.dead_letter_queue_url.is_some()
             || self.attachments_bucket.is_some()
+            || self.exports_bucket.is_some()
     }
 
     /// Puts each named service's adapter into the application: one SDK client per service.
@@ -232,6 +251,12 @@ impl AwsServices {
 
     #[cfg(feature = "s3")]
     fn wire_s3(self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
+        if let Some(bucket) = self.exports_bucket {
+            app.export_sink = Arc::new(crate::adapters::export_sinks::S3ExportSink::new(
+                aws_sdk_s3::Client::new(aws),
+                bucket,
+            ));
+        }
         if let Some(bucket) = self.attachments_bucket {
             let store =
                 crate::adapters::s3_objects::S3ObjectStore::from_sdk_config(aws, bucket, self.attachments_kms_key_id);
@@ -242,7 +267,13 @@ impl AwsServices {
 
     #[cfg(not(feature = "s3"))]
     fn wire_s3(self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        refuse_unbuilt("s3", &[("OMS_ATTACHMENTS_BUCKET", &self.attachments_bucket)])
+        refuse_unbuilt(
+            "s3",
+            &[
+                ("OMS_ATTACHMENTS_BUCKET", &self.attachments_bucket),
+                ("OMS_EXPORTS_BUCKET", &self.exports_bucket),
+            ],
+        )
     }
 }
 

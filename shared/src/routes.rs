@@ -7,7 +7,7 @@ use std::pin::Pin;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::handlers::{attachments, catalog, opportunities, platform};
+use crate::handlers::{attachments, catalog, opportunities, platform, reports};
 use crate::http::ApiError;
 
 /// The future a handler returns.
@@ -158,6 +158,13 @@ pub const ROUTES: &[Route] = &[
         "/v1/opportunities/{id}/history",
         true,
         opportunities::history
+    ),
+    route!(
+        "get-pipeline-report",
+        "GET",
+        "/v1/reports/pipeline",
+        true,
+        reports::pipeline
     ),
 ];
 

@@ -9,4 +9,6 @@ pub mod history;
 pub mod lifecycle;
 pub mod money;
 pub mod opportunity;
+pub mod reports;
+pub mod retention;
 pub mod validation;

@@ -7,4 +7,5 @@ pub mod idempotent;
 pub mod input;
 pub mod opportunities;
 pub mod platform;
+pub mod reports;
 pub mod views;

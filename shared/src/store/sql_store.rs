@@ -51,7 +51,7 @@ struct Named<'a> {
 /// Ends a transaction by the outcome of its work: commit on success, and on any error an explicit
 /// rollback before the error is returned. A transaction merely dropped would, on the Data API,
 /// keep its row locks until the API expires it minutes later.
-async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> Result<T, StoreError> {
+pub(super) async fn finish<T>(tx: Box<dyn SqlTransaction>, work: Result<T, StoreError>) -> Result<T, StoreError> {
     match work {
         Ok(value) => {
             tx.commit().await?;
@@ -389,7 +389,7 @@ async fn bump_version(
 
 /// Counts up the opportunity's version for an attachment change and stamps the event with it.
 /// Taken first in every attachment transaction: the row lock orders concurrent changes.
-async fn stamp_opportunity(
+pub(super) async fn stamp_opportunity(
     tx: &mut dyn SqlTransaction,
     event: &ChangeEvent,
 ) -> Result<Option<ChangeEvent>, StoreError> {
@@ -402,7 +402,7 @@ async fn stamp_opportunity(
     Ok(Some(stamped))
 }
 
-async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
+pub(super) async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
     let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
     tx.execute(
         sql::INSERT_OUTBOX_EVENT,
@@ -951,7 +951,7 @@ impl SkillStore for SqlStore {
     }
 }
 
-fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
+pub(super) fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
     use crate::domain::attachment::{Attachment, AttachmentStatus};
     Ok(Attachment {
         id: row.uuid("id")?,
