@@ -241,6 +241,379 @@ async fn the_pipeline_report_sums_each_currency_exactly_with_its_filters(executo
     assert_eq!(status, 400);
 }
 
+/// An object store that remembers which objects exist and can refuse deletions.
+#[derive(Default)]
+struct FakeObjects {
+    keys: Mutex<std::collections::BTreeSet<String>>,
+    refuse: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl oms::ports::objects::ObjectStore for FakeObjects {
+    async fn presign_upload(
+        &self,
+        _: &str,
+        _: &oms::ports::objects::UploadTerms,
+        _: time::Duration,
+    ) -> Result<oms::ports::objects::SignedRequest, oms::ports::objects::ObjectStoreError> {
+        Err(oms::ports::objects::ObjectStoreError("not in this test".into()))
+    }
+    async fn presign_download(
+        &self,
+        _: &str,
+        _: &str,
+        _: time::Duration,
+    ) -> Result<oms::ports::objects::SignedRequest, oms::ports::objects::ObjectStoreError> {
+        Err(oms::ports::objects::ObjectStoreError("not in this test".into()))
+    }
+    async fn head(
+        &self,
+        _: &str,
+    ) -> Result<Option<oms::domain::attachment::ObjectFacts>, oms::ports::objects::ObjectStoreError> {
+        Ok(None)
+    }
+    async fn delete(&self, key: &str) -> Result<(), oms::ports::objects::ObjectStoreError> {
+        if self.refuse.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(oms::ports::objects::ObjectStoreError("service unavailable".into()));
+        }
+        self.keys.lock().unwrap().remove(key);
+        Ok(())
+    }
+}
+
+/// Registers an attachment row (and its object) for `opportunity` in `status`, created at `at`.
+async fn attach(
+    app: &App,
+    objects: &FakeObjects,
+    opportunity: &str,
+    status: oms::domain::attachment::AttachmentStatus,
+    at: OffsetDateTime,
+) -> oms::domain::attachment::Attachment {
+    let opportunity_id = uuid::Uuid::parse_str(opportunity).unwrap();
+    let id = uuid::Uuid::now_v7();
+    let attachment = oms::domain::attachment::Attachment {
+        id,
+        opportunity_id,
+        owner_sub: MANAGER.into(),
+        file_name: "proposal.pdf".into(),
+        content_type: "application/pdf".into(),
+        size_bytes: 10,
+        sha256: None,
+        object_key: oms::domain::attachment::object_key(opportunity_id, id),
+        status,
+        rejection_reason: None,
+        created_at: at,
+        upload_expires_at: at + time::Duration::minutes(15),
+        completed_at: None,
+    };
+    app.attachments
+        .register(&attachment, &oms_tests::fixture_event(opportunity_id, 1), None)
+        .await
+        .expect("register");
+    objects.keys.lock().unwrap().insert(attachment.object_key.clone());
+    attachment
+}
+
+const INSERT_OLD_IDEMPOTENCY_RECORD: &str = "INSERT INTO idempotency_records (caller_sub, idempotency_key, \
+     request_hash, status_code, response_headers, response_body, created_at, expires_at) VALUES (:caller_sub, \
+     :idempotency_key, 'h', 201, '[]', '{}', :at, :at)";
+
+async fn the_purge_deletes_only_what_is_past_retention_and_a_rerun_finishes_what_a_failure_left(
+    executor: Arc<dyn SqlExecutor>,
+) {
+    use oms::domain::attachment::AttachmentStatus;
+    use oms::domain::retention::RetentionPolicy;
+
+    let old = time::macros::datetime!(2018-01-01 10:00 UTC);
+    let now = time::macros::datetime!(2026-11-22 03:00 UTC);
+    let (mut app, clock) = app_over(executor.clone(), old);
+    let objects = Arc::new(FakeObjects::default());
+    app.objects = objects.clone();
+    let mut closed = Vec::new();
+    let mut closed_attachments = Vec::new();
+    for i in 0..3 {
+        let id = create(&app, MANAGER, &format!("Old {i}"), "high", "10.00", "EUR").await;
+        closed_attachments.push(attach(&app, &objects, &id, AttachmentStatus::Available, old).await);
+        cancel(&app, MANAGER, &id).await;
+        closed.push(id);
+    }
+    let draft = create(&app, MANAGER, "Old draft", "low", "1.00", "EUR").await;
+    let rejected = attach(&app, &objects, &draft, AttachmentStatus::Rejected, old).await;
+    let kept_attachment = attach(&app, &objects, &draft, AttachmentStatus::Available, old).await;
+    clock.set(now - time::Duration::days(1));
+    let recent = create(&app, MANAGER, "Recently cancelled", "low", "1.00", "EUR").await;
+    cancel(&app, MANAGER, &recent).await;
+    let published: Vec<uuid::Uuid> = app
+        .outbox
+        .unpublished(1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    app.outbox.mark_published(&published, old).await.unwrap();
+    executor
+        .execute(
+            oms::store::statements::INSERT_PROCESSED_EVENT,
+            &oms::params!["event_id" => uuid::Uuid::now_v7(), "processed_at" => old],
+        )
+        .await
+        .unwrap();
+    executor
+        .execute(
+            INSERT_OLD_IDEMPOTENCY_RECORD,
+            &oms::params!["caller_sub" => MANAGER, "idempotency_key" => "old-key", "at" => old],
+        )
+        .await
+        .unwrap();
+    let draft_version = app
+        .opportunities
+        .get(draft.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+
+    clock.set(now);
+    objects.refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+    let policy = RetentionPolicy {
+        opportunity_batch: 2,
+        row_batch: 2,
+        ..RetentionPolicy::default()
+    };
+    let first = oms::jobs::purge::purge(&app, &policy).await.expect("purge");
+    assert_eq!(first.opportunities, 3, "{first:?}");
+    assert!(first.history >= 6, "{first:?}");
+    assert_eq!((first.attachments, first.registrations), (3, 1), "{first:?}");
+    assert_eq!((first.objects, first.objects_left), (0, 4), "{first:?}");
+    assert_eq!(first.published_events, published.len() as u64);
+    assert_eq!((first.processed_events, first.idempotency_records), (1, 1));
+    assert!(first.batches >= 2 + 1 + 1, "opportunities in batches of 2: {first:?}");
+    for id in &closed {
+        assert!(app.opportunities.get(id.parse().unwrap()).await.unwrap().is_none());
+    }
+    for a in closed_attachments.iter().chain([&rejected]) {
+        assert!(app.attachments.attachment(a.id).await.unwrap().is_none());
+    }
+    // What is not past its retention stays: the draft (old but open), the recent cancellation,
+    // an available attachment.
+    let kept = app.opportunities.get(draft.parse().unwrap()).await.unwrap().unwrap();
+    assert!(
+        kept.version > draft_version,
+        "its view lost an attachment: a new version"
+    );
+    assert!(app.opportunities.get(recent.parse().unwrap()).await.unwrap().is_some());
+    assert!(app.attachments.attachment(kept_attachment.id).await.unwrap().is_some());
+    // The refused objects are still remembered, none forgotten.
+    assert_eq!(app.retention.queued_object_deletions(100).await.unwrap().len(), 4);
+    assert_eq!(objects.keys.lock().unwrap().len(), 5);
+    let failed = oms::jobs::purge::handle(&app, json!({})).await;
+    assert!(
+        failed.is_err(),
+        "a run that could not delete objects fails its invocation"
+    );
+
+    objects.refuse.store(false, std::sync::atomic::Ordering::SeqCst);
+    let second = oms::jobs::purge::purge(&app, &policy).await.expect("purge");
+    assert_eq!(
+        (second.opportunities, second.objects, second.objects_left),
+        (0, 4, 0),
+        "{second:?}"
+    );
+    assert!(app.retention.queued_object_deletions(100).await.unwrap().is_empty());
+    assert_eq!(
+        objects.keys.lock().unwrap().iter().cloned().collect::<Vec<_>>(),
+        vec![kept_attachment.object_key.clone()]
+    );
+    let third = oms::jobs::purge::purge(&app, &policy).await.expect("purge");
+    assert_eq!(
+        (
+            third.opportunities,
+            third.registrations,
+            third.objects,
+            third.published_events
+        ),
+        (0, 0, 0, 0),
+        "idempotent: {third:?}"
+    );
+    assert!(third.complete);
+}
+
+/// A destination that fails its `n`-th write (counting from 1), then works.
+struct FailingSink {
+    inner: oms::adapters::export_sinks::FolderExportSink,
+    fail_on: std::sync::atomic::AtomicUsize,
+    puts: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl oms::ports::jobs::ExportSink for FailingSink {
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), oms::ports::jobs::ExportSinkError> {
+        let n = self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if n == self.fail_on.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(oms::ports::jobs::ExportSinkError("connection reset".into()));
+        }
+        self.inner.put(key, body, content_type).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), oms::ports::jobs::ExportSinkError> {
+        self.inner.delete(key).await
+    }
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+}
+
+/// The records of a run's part files, checked against its manifest (counts and checksums).
+fn read_run(dir: &std::path::Path, manifest_key: &str) -> (Value, Vec<Value>) {
+    use sha2::Digest;
+    use std::io::Read;
+    let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join(manifest_key)).unwrap()).unwrap();
+    let mut records = Vec::new();
+    for file in manifest["files"].as_array().unwrap() {
+        let bytes = std::fs::read(dir.join(file["key"].as_str().unwrap())).unwrap();
+        assert_eq!(file["bytes"], bytes.len() as u64);
+        assert_eq!(file["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(file["records"], lines.len() as u64);
+        records.extend(lines);
+    }
+    assert_eq!(manifest["records"], records.len() as u64);
+    (manifest, records)
+}
+
+fn ids_of(records: &[Value]) -> Vec<String> {
+    let mut ids: Vec<String> = records.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+const ERASE_OWNER: &str = "UPDATE opportunities SET owner_sub = :pseudonym, updated_at = :at, version = version + 1 \
+     WHERE owner_sub = :owner_sub";
+
+async fn the_export_writes_each_change_once_with_its_manifest_and_resumes_a_failed_run(executor: Arc<dyn SqlExecutor>) {
+    use oms::jobs::export::{ExportConfig, export};
+    use time::Duration;
+
+    let t0 = time::macros::datetime!(2026-11-20 10:00 UTC);
+    let (mut app, clock) = app_over(executor.clone(), t0);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = oms::adapters::export_sinks::FolderExportSink::new(dir.path());
+    app.export_sink = Arc::new(folder.clone());
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        // Two share one updated_at: ties are ordered by id, never skipped or repeated.
+        clock.set(t0 + Duration::seconds(i / 2));
+        ids.push(
+            create(
+                &app,
+                if i == 4 { OTHER_MANAGER } else { MANAGER },
+                &format!("Export {i}"),
+                "high",
+                "10.00",
+                "EUR",
+            )
+            .await,
+        );
+    }
+    let config = ExportConfig {
+        part_records: 2,
+        ..ExportConfig::default()
+    }
+    .without_lag();
+
+    clock.set(t0 + Duration::hours(1));
+    let first = export(&app, &config).await.expect("export");
+    assert_eq!((first.run, first.records, first.files.len()), (1, 5, 3), "{first:?}");
+    let (manifest, records) = read_run(dir.path(), &first.manifest);
+    assert_eq!(manifest["watermark"]["to_inclusive"], "2026-11-20T11:00:00Z");
+    assert!(
+        first.files[0]
+            .key
+            .starts_with("opportunities/data/dt=2026-11-20/run-000001-part-00000")
+    );
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(ids_of(&records), expected);
+    assert_eq!(
+        records[0]["annual_recurring_revenue"],
+        money("10.00", "EUR"),
+        "the public view"
+    );
+    // Nothing changed since: nothing is due.
+    assert_eq!(export(&app, &config).await.unwrap().run, 0);
+
+    clock.set(t0 + Duration::hours(2));
+    cancel(&app, MANAGER, &ids[0]).await;
+    clock.set(t0 + Duration::hours(3));
+    let second = export(&app, &config).await.expect("export");
+    let (_, records) = read_run(dir.path(), &second.manifest);
+    assert_eq!(ids_of(&records), vec![ids[0].clone()]);
+    assert_eq!(records[0]["status"], "cancelled");
+
+    // A run that fails after its parts, before its manifest: the watermark does not move, and the
+    // redo covers exactly the same window.
+    clock.set(t0 + Duration::hours(4));
+    cancel(&app, MANAGER, &ids[1]).await;
+    cancel(&app, MANAGER, &ids[2]).await;
+    cancel(&app, MANAGER, &ids[3]).await;
+    let failing = Arc::new(FailingSink {
+        inner: folder.clone(),
+        fail_on: std::sync::atomic::AtomicUsize::new(3),
+        puts: std::sync::atomic::AtomicUsize::new(0),
+    });
+    app.export_sink = failing.clone();
+    clock.set(t0 + Duration::hours(5));
+    assert!(export(&app, &config).await.is_err(), "the manifest write failed");
+    let stale_part = dir
+        .path()
+        .join("opportunities/data/dt=2026-11-20/run-000003-part-00001.jsonl.gz");
+    assert!(stale_part.exists(), "the failed attempt wrote two parts");
+    // Changed again before the redo: it now belongs to the next window.
+    clock.set(t0 + Duration::hours(5) + Duration::minutes(30));
+    let reactivate = oms_tests::api_event(
+        "reactivate-opportunity",
+        Some(ids[3].parse().unwrap()),
+        None,
+        MANAGER,
+        "SalesManager",
+    );
+    assert_eq!(oms_tests::call(&app, "reactivate-opportunity", reactivate).await.0, 200);
+    app.export_sink = Arc::new(folder.clone());
+    clock.set(t0 + Duration::hours(6));
+    let redo = export(&app, &config).await.expect("redo");
+    assert_eq!((redo.run, redo.resumed), (3, true), "{redo:?}");
+    assert_eq!(redo.to_inclusive, t0 + Duration::hours(5), "the same window");
+    let (_, records) = read_run(dir.path(), &redo.manifest);
+    let mut changed = vec![ids[1].clone(), ids[2].clone()];
+    changed.sort();
+    assert_eq!(ids_of(&records), changed);
+    assert!(!stale_part.exists(), "the part the redo did not write again is gone");
+
+    // The reactivated one, and an erasure (owner rewritten to a pseudonym): the next run has them,
+    // each once, and the erased id nowhere.
+    executor
+        .execute(
+            ERASE_OWNER,
+            &oms::params!["pseudonym" => "erased-7f3a", "at" => t0 + Duration::hours(6), "owner_sub" => OTHER_MANAGER],
+        )
+        .await
+        .unwrap();
+    clock.set(t0 + Duration::hours(7));
+    let next = export(&app, &config).await.expect("export");
+    assert_eq!(next.run, 4);
+    let (_, records) = read_run(dir.path(), &next.manifest);
+    let mut expected = vec![ids[3].clone(), ids[4].clone()];
+    expected.sort();
+    assert_eq!(ids_of(&records), expected);
+    let erased = records.iter().find(|r| r["id"] == ids[4].as_str()).unwrap();
+    assert_eq!(erased["owner_id"], "erased-7f3a");
+    assert!(!serde_json::to_string(&records).unwrap().contains(OTHER_MANAGER));
+}
+
 macro_rules! on_every_backend {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -263,16 +636,35 @@ macro_rules! on_every_backend {
     };
 }
 
-on_every_backend!(the_pipeline_report_sums_each_currency_exactly_with_its_filters,);
+on_every_backend!(
+    the_pipeline_report_sums_each_currency_exactly_with_its_filters,
+    the_purge_deletes_only_what_is_past_retention_and_a_rerun_finishes_what_a_failure_left,
+    the_export_writes_each_change_once_with_its_manifest_and_resumes_a_failed_run,
+);
 
-/// Every SQL text of the report and the jobs runs in this suite, on both backends.
-async fn the_suite_runs_every_statement_of_the_jobs(executor: Arc<dyn SqlExecutor>) {
+/// Every SQL text of the report and the jobs runs in this suite, on both backends (each scenario
+/// on a fresh database).
+async fn the_suite_runs_every_statement_of_the_jobs(postgres: bool) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let recording: Arc<dyn SqlExecutor> = Arc::new(Recording {
-        inner: executor,
-        seen: seen.clone(),
-    });
-    the_pipeline_report_sums_each_currency_exactly_with_its_filters(recording.clone()).await;
+    for scenario in 0..3 {
+        let (inner, _dir) = if postgres {
+            (oms_tests::postgres_executor().await, None)
+        } else {
+            let (executor, dir) = oms_tests::sqlite_executor().await;
+            (executor, Some(dir))
+        };
+        let recording: Arc<dyn SqlExecutor> = Arc::new(Recording {
+            inner,
+            seen: seen.clone(),
+        });
+        match scenario {
+            0 => the_pipeline_report_sums_each_currency_exactly_with_its_filters(recording).await,
+            1 => {
+                the_purge_deletes_only_what_is_past_retention_and_a_rerun_finishes_what_a_failure_left(recording).await
+            }
+            _ => the_export_writes_each_change_once_with_its_manifest_and_resumes_a_failed_run(recording).await,
+        }
+    }
     let seen = seen.lock().unwrap();
     let missing: Vec<&str> = oms::store::reports::ALL
         .iter()
@@ -285,11 +677,10 @@ async fn the_suite_runs_every_statement_of_the_jobs(executor: Arc<dyn SqlExecuto
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_jobs_statement_runs_on_sqlite() {
-    let (executor, _dir) = oms_tests::sqlite_executor().await;
-    the_suite_runs_every_statement_of_the_jobs(executor).await;
+    the_suite_runs_every_statement_of_the_jobs(false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_jobs_statement_runs_on_postgres() {
-    the_suite_runs_every_statement_of_the_jobs(oms_tests::postgres_executor().await).await;
+    the_suite_runs_every_statement_of_the_jobs(true).await;
 }

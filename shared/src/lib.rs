@@ -19,6 +19,7 @@ pub mod docs;
 pub mod domain;
 pub mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod ports;

@@ -23,7 +23,8 @@ pub fn set_function(name: &str) {
     let _ = FUNCTION.set(name.to_owned());
 }
 
-fn function() -> &'static str {
+/// The function every metric of this process is reported for.
+pub fn function() -> &'static str {
     FUNCTION.get().map_or("oms", String::as_str)
 }
 
