@@ -47,7 +47,7 @@ pub fn wants_csv(accept: Option<&str>) -> bool {
             .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
             .next()
             .unwrap_or(1.0);
-        if !(quality > 0.0) {
+        if quality.is_nan() || quality <= 0.0 {
             continue;
         }
         let better = |current: Option<(f32, usize)>| match current {
