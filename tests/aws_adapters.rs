@@ -468,3 +468,40 @@ async fn the_s3_adapter_presigns_uploads_and_downloads_and_inspects_and_deletes_
     assert!(store.head(&key).await.unwrap().is_none());
     store.delete(&key).await.expect("deleting twice is fine");
 }
+
+#[tokio::test]
+async fn the_s3_export_sink_writes_whole_files_and_deletes_them() {
+    use oms::adapters::export_sinks::S3ExportSink;
+    use oms::ports::jobs::ExportSink;
+
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("opportunity-exports-{}", Uuid::new_v4().simple());
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    let sink = S3ExportSink::new(client.clone(), &bucket);
+    assert_eq!(sink.location(), format!("s3://{bucket}"));
+    let key = "opportunities/data/dt=2026-11-22/run-000001-part-00000.jsonl.gz";
+    sink.put(key, b"first".to_vec(), "application/gzip").await.expect("put");
+    sink.put(key, b"second".to_vec(), "application/gzip")
+        .await
+        .expect("overwrite");
+    let object = client.get_object().bucket(&bucket).key(key).send().await.expect("get");
+    assert_eq!(object.content_type(), Some("application/gzip"));
+    assert_eq!(
+        object.body.collect().await.expect("body").into_bytes().as_ref(),
+        b"second"
+    );
+    sink.delete(key).await.expect("delete");
+    sink.delete(key).await.expect("deleting a missing file is no error");
+    assert!(client.get_object().bucket(&bucket).key(key).send().await.is_err());
+    assert!(sink.put("../escape", b"x".to_vec(), "text/plain").await.is_err());
+}

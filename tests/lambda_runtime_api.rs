@@ -19,7 +19,13 @@ fn sample(function: &str) -> Value {
 }
 
 fn start(function: &str, api: &RuntimeApi, database: &std::path::Path) -> Child {
+    start_with(function, api, database, &[])
+}
+
+/// [`start`] with more environment (a job's configuration).
+fn start_with(function: &str, api: &RuntimeApi, database: &std::path::Path, extra: &[(&str, String)]) -> Child {
     Command::new(oms_tests::built_binary(function))
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .env("AWS_LAMBDA_RUNTIME_API", &api.address)
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -153,4 +159,111 @@ async fn the_authorizer_binary_answers_unacceptable_tokens_with_unauthorized() {
         assert_eq!(outcome.body["errorMessage"], "Unauthorized", "{:?}", outcome.body);
     }
     authorizer.kill().await.ok();
+}
+
+/// A fixed clock, for writing the database as it was at another time.
+struct At(time::OffsetDateTime);
+
+impl oms::ports::Clock for At {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_and_export_jobs_run_their_scheduled_events_through_the_runtime_api() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("oms.sqlite3");
+    let executor = oms::sql::sqlite::SqliteExecutor::open(&database).expect("open");
+    oms::sql::migrations::migrate(&executor).await.expect("migrate");
+    let mut app = oms::app::App::over_sql(std::sync::Arc::new(executor));
+    let manager = "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f";
+    // Eight years ago: one opportunity cancelled then (past its retention), one still a draft.
+    app.clock = std::sync::Arc::new(At(time::OffsetDateTime::now_utc() - time::Duration::days(8 * 365)));
+    let mut ids = Vec::new();
+    for title in ["Cancelled long ago", "Old draft"] {
+        let (status, created) = oms_tests::call(
+            &app,
+            "create-opportunity",
+            oms_tests::api_event(
+                "create-opportunity",
+                None,
+                Some(oms_tests::opportunity_body(title, "Contoso")),
+                manager,
+                "SalesManager",
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let cancel = oms_tests::api_event(
+        "cancel-opportunity",
+        Some(ids[0].parse().unwrap()),
+        Some(serde_json::json!({ "reason": "The customer chose another partner." })),
+        manager,
+        "SalesManager",
+    );
+    assert_eq!(oms_tests::call(&app, "cancel-opportunity", cancel).await.0, 200);
+
+    let mut api = RuntimeApi::start().await;
+    let mut purge = start("retention-purge", &api, &database);
+    api.invoke("purge-1", &sample("retention-purge")).await;
+    let purged = next_outcome(&mut api).await;
+    assert_eq!(
+        (purged.request_id.as_str(), purged.kind.as_str()),
+        ("purge-1", "response"),
+        "{:?}",
+        purged.body
+    );
+    assert_eq!(purged.body["opportunities"], 1, "{:?}", purged.body);
+    assert_eq!(purged.body["history"], 2, "created and cancelled");
+    assert_eq!(purged.body["complete"], true);
+    // A second run finds nothing left: idempotent.
+    api.invoke("purge-2", &sample("retention-purge")).await;
+    let again = next_outcome(&mut api).await;
+    assert_eq!(again.body["opportunities"], 0, "{:?}", again.body);
+    purge.kill().await.ok();
+
+    let exports = dir.path().join("exports");
+    let mut export = start_with(
+        "opportunity-export",
+        &api,
+        &database,
+        &[("OMS_EXPORTS_DIR", exports.display().to_string())],
+    );
+    api.invoke("export-1", &sample("opportunity-export")).await;
+    let exported = next_outcome(&mut api).await;
+    assert_eq!(exported.kind, "response", "{:?}", exported.body);
+    assert_eq!(
+        (exported.body["run"].as_i64(), exported.body["records"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(exports.join(exported.body["manifest"].as_str().unwrap())).expect("manifest written"),
+    )
+    .unwrap();
+    assert_eq!(manifest["records"], 1);
+    let part = exports.join(manifest["files"][0]["key"].as_str().unwrap());
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(part).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let record: Value = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(record["id"], ids[1].as_str(), "the draft, not the purged one");
+    export.kill().await.ok();
+
+    // Without a destination the run is a function error (Lambda retries it, the alarm sees it).
+    let mut unconfigured = start("opportunity-export", &api, &dir.path().join("other.sqlite3"));
+    api.invoke("export-2", &sample("opportunity-export")).await;
+    let refused = next_outcome(&mut api).await;
+    assert_eq!(refused.kind, "error", "{:?}", refused.body);
+    assert!(
+        refused.body.to_string().contains("OMS_EXPORTS_DIR"),
+        "{:?}",
+        refused.body
+    );
+    unconfigured.kill().await.ok();
 }

@@ -49,6 +49,7 @@ const EXPECTATIONS: &[(&str, Fixture, u16)] = &[
     ("export-subject-data", Fixture::Draft, 200),
     ("erase-subject-data", Fixture::Draft, 200),
     ("list-audit-events", Fixture::Draft, 200),
+    ("get-pipeline-report", Fixture::Draft, 200),
 ];
 
 /// The app client of the samples' tokens (`aud` of the ID tokens, `client_id` of the access one).

@@ -9,6 +9,7 @@
 
 mod datafile;
 mod issuer;
+mod jobs;
 mod server;
 
 use std::path::PathBuf;
@@ -245,12 +246,17 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         Ok(key) if !key.is_empty() => oms::domain::privacy::PseudonymKey::parse(&key)?,
         _ => oms::domain::privacy::PseudonymKey::new(pseudonym_key(&data_dir)?)?,
     });
+    // Exports go to a folder of the data directory unless OMS_EXPORTS_BUCKET names a bucket.
+    app.export_sink = Arc::new(oms::adapters::export_sinks::FolderExportSink::new(
+        data_dir.join("exports"),
+    ));
     // Pointed at AWS or moto (OMS_CACHE_TABLE, OMS_CHANGE_EVENTS_QUEUE_URL, ... with
     // AWS_ENDPOINT_URL), the named services replace their embedded stand-ins.
     if oms::app::wire_aws_from_env(&mut app).await.map_err(|e| e.to_string())? {
         tracing::info!("AWS adapters configured from the environment");
     }
     spawn_event_sources(&app, &change_events, &status_events);
+    jobs::spawn_daily_jobs(&app);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
         .map_err(|e| e.to_string())?;

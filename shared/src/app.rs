@@ -65,6 +65,15 @@ pub struct App {
     pub caller_records: Option<Arc<dyn crate::ports::privacy::CallerRecords>>,
     /// The database every SQL store above runs on.
     sql: Arc<dyn SqlExecutor>,
+    /// The pipeline report's aggregate.
+    pub reports: Arc<dyn crate::ports::jobs::ReportStore>,
+    /// The retention purge's deletions.
+    pub retention: Arc<dyn crate::ports::jobs::RetentionStore>,
+    /// The export's run state and changed opportunities.
+    pub export_runs: Arc<dyn crate::ports::jobs::ExportStore>,
+    /// Where export files go (`OMS_EXPORTS_BUCKET` in AWS, `OMS_EXPORTS_DIR` or the local server's
+    /// data folder locally).
+    pub export_sink: Arc<dyn crate::ports::jobs::ExportSink>,
 }
 
 impl App {
@@ -84,6 +93,10 @@ impl App {
             customers: store.clone(),
             skills: store.clone(),
             outbox: store.clone(),
+            reports: store.clone(),
+            retention: store.clone(),
+            export_runs: store.clone(),
+            export_sink: Arc::new(crate::ports::jobs::NoExportSink),
             attachments: store,
             objects: Arc::new(crate::adapters::local_objects::NoObjectStore),
             clock: Arc::new(SystemClock),
@@ -158,6 +171,9 @@ impl App {
         if let Some(key) = env_var("OMS_PSEUDONYM_KEY") {
             app.pseudonyms = Some(crate::domain::privacy::PseudonymKey::parse(&key).map_err(ConfigError::Invalid)?);
         }
+        if let Some(dir) = env_var("OMS_EXPORTS_DIR") {
+            app.export_sink = Arc::new(crate::adapters::export_sinks::FolderExportSink::new(dir));
+        }
         if env_var("OMS_CACHE").as_deref() == Some("memory") {
             // Outside AWS: a cache private to this process (the local server uses the same one).
             app.cache = Arc::new(crate::adapters::memory_cache::MemoryCache::new());
@@ -195,9 +211,9 @@ struct AwsServices {
     change_events_queue_url: Option<String>,
     dead_letter_queue_url: Option<String>,
     attachments_bucket: Option<String>,
+    exports_bucket: Option<String>,
     #[cfg_attr(not(feature = "s3"), allow(dead_code))]
     attachments_kms_key_id: Option<String>,
-    exports_bucket: Option<String>,
 }
 
 impl AwsServices {
@@ -208,8 +224,8 @@ impl AwsServices {
             change_events_queue_url: env_var("OMS_CHANGE_EVENTS_QUEUE_URL"),
             dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
             attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
-            attachments_kms_key_id: env_var("OMS_ATTACHMENTS_KMS_KEY_ID"),
             exports_bucket: env_var("OMS_EXPORTS_BUCKET"),
+            attachments_kms_key_id: env_var("OMS_ATTACHMENTS_KMS_KEY_ID"),
         }
     }
 
@@ -291,10 +307,14 @@ impl AwsServices {
             // The exports bucket encrypts with the same customer-managed key as the attachments.
             let store = crate::adapters::s3_objects::S3ObjectStore::from_sdk_config(
                 aws,
-                bucket,
+                bucket.clone(),
                 self.attachments_kms_key_id.clone(),
             );
             app.exports = Arc::new(store);
+            app.export_sink = Arc::new(crate::adapters::export_sinks::S3ExportSink::new(
+                aws_sdk_s3::Client::new(aws),
+                bucket,
+            ));
         }
         if let Some(bucket) = self.attachments_bucket {
             let store =

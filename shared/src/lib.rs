@@ -21,6 +21,7 @@ pub mod domain;
 pub mod fleet;
 pub mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod ports;

@@ -31,11 +31,13 @@ pub fn set_function(name: &str) {
     let _ = FUNCTION.set(name.to_owned());
 }
 
-fn function() -> &'static str {
+/// The function every metric of this process is reported for.
+pub fn function() -> &'static str {
     FUNCTION.get().map_or("oms", String::as_str)
 }
 
-fn namespace() -> &'static str {
+/// The metric namespace of this process (`OMS_METRICS_NAMESPACE`, else [`DEFAULT_NAMESPACE`]).
+pub fn namespace() -> &'static str {
     NAMESPACE.get_or_init(|| {
         std::env::var("OMS_METRICS_NAMESPACE")
             .ok()

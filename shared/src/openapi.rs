@@ -466,6 +466,7 @@ fn response_schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<OpportunityView>(&mut all);
     add::<OpportunityPage>(&mut all);
     add::<HistoryPage>(&mut all);
+    add::<crate::domain::reports::PipelineReport>(&mut all);
     add::<CustomerPage>(&mut all);
     add::<SkillPage>(&mut all);
     add::<Customer>(&mut all);
@@ -563,7 +564,7 @@ fn parameters() -> Value {
         "status": query("status", "Filter by status.", schema_ref("Status")),
         "priority": query("priority", "Filter by priority.", schema_ref("Priority")),
         "customer_id": query("customer_id", "Filter by customer id.", json!({ "type": "string", "format": "uuid" })),
-        "owner_id": query("owner_id", "Filter by owner's user id (Admins; a Sales Manager may name only themselves, 403 otherwise).", json!({ "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" })),
+        "owner_id": query("owner_id", "Only this owner's opportunities: a user id (`sub`). Admins; a Sales Manager may name only themselves in the list (403 otherwise).", json!({ "type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$" })),
         "download_links": query("download_links", "Add a short-lived download URL to each available attachment.", json!({ "type": "string", "enum": ["true", "false"], "default": "false" })),
         "created_from": query("created_from", "Created at or after: a date (midnight UTC) or an RFC 3339 timestamp.", json!({ "oneOf": [schema_ref("Date"), schema_ref("DateTime")] })),
         "created_to": query("created_to", "Created before: a date (midnight UTC) or an RFC 3339 timestamp.", json!({ "oneOf": [schema_ref("Date"), schema_ref("DateTime")] })),
@@ -716,6 +717,13 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
             });
         }
         _ => {}
+    }
+    if route.function == "get-pipeline-report" {
+        // The same figures as CSV when the client prefers `text/csv`.
+        success["content"]["text/csv"] = json!({
+            "schema": { "type": "string" },
+            "example": "dimension,status,priority,currency,count,arr_amount\r\ntotal,,,EUR,2,250000.50\r\nstatus,draft,,EUR,2,250000.50\r\nstatus,submitted,,,0,\r\n",
+        });
     }
     let links = links(route.function, schema);
     if !links.is_empty() {

@@ -10,5 +10,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod opportunity;
 pub mod privacy;
+pub mod reports;
+pub mod retention;
 pub mod rules;
 pub mod validation;

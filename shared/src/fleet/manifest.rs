@@ -4,10 +4,10 @@
 //! `template.yaml` and `openapi.json`.
 
 use super::{Capability::*, Function, Queue, Trigger};
-use crate::consumers;
-use crate::handlers::{attachments, catalog, opportunities, platform, privacy};
+use crate::handlers::{attachments, catalog, opportunities, platform, privacy, reports};
 use crate::openapi::{ACTION_CONFLICTS, Doc, JSON, MUTATION_CONFLICTS, PAGE, VIEW, base};
 use crate::routes::route;
+use crate::{consumers, jobs};
 
 /// Every function, in template order.
 pub static FLEET: &[&Function] = &[
@@ -40,11 +40,14 @@ pub static FLEET: &[&Function] = &[
     &EXPORT_SUBJECT_DATA,
     &ERASE_SUBJECT_DATA,
     &LIST_AUDIT_EVENTS,
+    &GET_PIPELINE_REPORT,
     &CACHE_INVALIDATION,
     &OPPORTUNITY_STATUS_EVENTS,
     &OUTBOX_RELAY,
     &ATTACHMENT_COMPLETE,
     &EXPIRE_UPLOADS,
+    &RETENTION_PURGE,
+    &OPPORTUNITY_EXPORT,
 ];
 
 /// `authorizer`: Lambda TOKEN authorizer: Cognito ID or access tokens of the configured app clients.
@@ -721,6 +724,31 @@ pub static LIST_AUDIT_EVENTS: Function = Function {
     why: "Read-only: single statements, no transactions.",
 };
 
+/// `get-pipeline-report`: GET /v1/reports/pipeline: counts and ARR by status and priority (Admin).
+pub static GET_PIPELINE_REPORT: Function = Function {
+    name: "get-pipeline-report",
+    summary: "GET /v1/reports/pipeline: counts and ARR per currency by status and priority (Admin)",
+    trigger: route!(
+        "get-pipeline-report",
+        GET,
+        "/v1/reports/pipeline",
+        true,
+        reports::pipeline,
+        Doc {
+            role: "admin",
+            query: &["created_from", "created_to", "owner_id", "customer_id"],
+            ..base(
+                "Pipeline report: counts and revenue per currency by status and priority (Admin; `Accept: text/csv` for CSV)",
+                "reports",
+                ("200", Some("PipelineReport")),
+            )
+        }
+    ),
+    needs: &[DatabaseStatements],
+    timeout_seconds: None,
+    why: "Read-only: one aggregate statement (GROUP BY status, priority, currency).",
+};
+
 /// `cache-invalidation`: SQS change events: marks cached entries stale (partial batch responses).
 pub static CACHE_INVALIDATION: Function = Function {
     name: "cache-invalidation",
@@ -754,6 +782,7 @@ pub static OUTBOX_RELAY: Function = Function {
     trigger: Trigger::Schedule {
         expression: "rate(1 minute)",
         description: "Publishes the change events left in the outbox.",
+        retries: 0,
         handler: |app, event| Box::pin(consumers::outbox_relay::handle(app, event)),
     },
     needs: &[DatabaseStatements, PublishChangeEvents],
@@ -778,9 +807,40 @@ pub static EXPIRE_UPLOADS: Function = Function {
     trigger: Trigger::Schedule {
         expression: "rate(5 minutes)",
         description: "Rejects the registrations whose upload never came.",
+        retries: 0,
         handler: |app, event| Box::pin(consumers::attachments::expire_uploads(app, event)),
     },
     needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CheckUploads],
     timeout_seconds: Some(120),
     why: "Up to 200 lapsed registrations a run, each a HEAD and a Data API transaction. Lists the pending registrations whose upload URL lapsed (single statement) and, for each, HEADs its object like attachment-complete (an upload whose notification was missed is completed) or rejects it (Data API transaction, cache invalidation, change event). s3:ListBucket: without it S3 answers the HEAD of a missing object, the usual case here, with 403 instead of 404 and every run would fail. Asynchronous invocation: no retries (the next run comes within 5 minutes anyway).",
+};
+
+/// `retention-purge`: daily: deletes what is past its retention period.
+pub static RETENTION_PURGE: Function = Function {
+    name: "retention-purge",
+    summary: "Daily: deletes what is past its retention period, in bounded batches",
+    trigger: Trigger::Schedule {
+        expression: "cron(0 3 * * ? *)",
+        description: "Deletes closed opportunities past their retention, old outbox and processed-event rows, expired idempotency records and dead upload registrations.",
+        retries: 2,
+        handler: |app, event| Box::pin(jobs::purge::handle(app, event)),
+    },
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, DeleteAttachments],
+    timeout_seconds: Some(900),
+    why: "Each batch of closed opportunities is one Data API transaction that also queues their object keys; the objects are deleted after the commit (s3:DeleteObject), the cached views invalidated (conditional PutItem), and a dead registration's AttachmentDeleted event published.",
+};
+
+/// `opportunity-export`: daily: the opportunities changed since the last run, to the exports bucket.
+pub static OPPORTUNITY_EXPORT: Function = Function {
+    name: "opportunity-export",
+    summary: "Daily: exports the opportunities changed since the last run as gzip JSON Lines with a manifest",
+    trigger: Trigger::Schedule {
+        expression: "cron(0 2 * * ? *)",
+        description: "Exports the opportunities changed since the last run to the exports bucket.",
+        retries: 2,
+        handler: |app, event| Box::pin(jobs::export::handle(app, event)),
+    },
+    needs: &[DatabaseTransactions, WriteOpportunityExports],
+    timeout_seconds: Some(900),
+    why: "Claims its run and window in the database (export_runs), reads the changed opportunities page by page, writes the parts and then the manifest under opportunities/ (a redone run replaces and deletes its own parts).",
 };

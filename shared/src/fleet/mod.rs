@@ -57,6 +57,8 @@ pub enum Trigger {
         expression: &'static str,
         /// What a run does, for the rule's description.
         description: &'static str,
+        /// How often Lambda retries a failed run (0 when the next run comes soon anyway).
+        retries: u8,
         /// The run.
         handler: EventHandler<serde_json::Value>,
     },
@@ -126,6 +128,8 @@ pub enum Capability {
     ScanIdempotencyRecords,
     /// Writes privacy exports under `privacy-exports/` in the exports bucket and presigns them.
     WritePrivacyExports,
+    /// Writes (and replaces, on a redone run) the BI export files under `opportunities/`.
+    WriteOpportunityExports,
     /// Computes erased people's pseudonyms with the key kept in Secrets Manager.
     PseudonymKey,
     /// Serves the Swagger UI files compiled into the binary.
@@ -142,9 +146,12 @@ impl Capability {
             DatabaseStatements | DatabaseTransactions => None,
             ReadCache | WriteCache | IdempotencyRecords | ScanIdempotencyRecords => Some("dynamodb"),
             PublishChangeEvents | ParkDeadLetters => Some("sqs"),
-            UploadAttachments | DownloadAttachments | DeleteAttachments | CheckUploads | WritePrivacyExports => {
-                Some("s3")
-            }
+            UploadAttachments
+            | DownloadAttachments
+            | DeleteAttachments
+            | CheckUploads
+            | WritePrivacyExports
+            | WriteOpportunityExports => Some("s3"),
             PseudonymKey => None,
             DocsAssets => Some("docs-assets"),
             VerifyTokens => Some("jwt-verifier"),

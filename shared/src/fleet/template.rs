@@ -122,6 +122,7 @@ fn token(c: Capability) -> &'static str {
         CheckUploads => "UploadChecks",
         ScanIdempotencyRecords => "IdempotencyScan",
         WritePrivacyExports => "PrivacyExports",
+        WriteOpportunityExports => "OpportunityExports",
         PseudonymKey => "Pseudonyms",
         DocsAssets | VerifyTokens => "",
     }
@@ -421,6 +422,32 @@ fn statements(role: &Role) -> Vec<String> {
             .into(),
         );
     }
+    if has(WriteOpportunityExports) {
+        // The bucket's default encryption (the stack key) applies to what the export puts.
+        s.push(
+            r#"              - Sid: OpportunityExports
+                Effect: Allow
+                Action:
+                  - s3:PutObject
+                  - s3:DeleteObject
+                Resource: !Sub "${ExportsBucket.Arn}/opportunities/*"
+              - Sid: OpportunityExportsKey
+                Effect: Allow
+                Action:
+                  - kms:GenerateDataKey
+                  - kms:Decrypt
+                Resource: !GetAtt KmsKey.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub "s3.${AWS::Region}.amazonaws.com"
+                  StringLike:
+                    kms:EncryptionContext:aws:s3:arn:
+                      - !GetAtt ExportsBucket.Arn
+                      - !Sub "${ExportsBucket.Arn}/opportunities/*"
+"#
+            .into(),
+        );
+    }
     if has(PseudonymKey) {
         // The key reaches the function as an environment variable resolved from Secrets Manager at
         // deploy time, encrypted with the stack key (KmsKeyArn); Lambda decrypts it at init.
@@ -498,7 +525,7 @@ fn environment(f: &Function) -> BTreeMap<&'static str, String> {
     if f.needs(UploadAttachments) || f.needs(WritePrivacyExports) {
         env.insert("OMS_ATTACHMENTS_KMS_KEY_ID", "!GetAtt KmsKey.Arn".to_owned());
     }
-    if f.needs(WritePrivacyExports) {
+    if f.needs(WritePrivacyExports) || f.needs(WriteOpportunityExports) {
         env.insert("OMS_EXPORTS_BUCKET", "!Ref ExportsBucket".to_owned());
     }
     if f.needs(PseudonymKey) {
@@ -673,11 +700,14 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
         Trigger::Schedule {
             expression,
             description,
+            retries,
             ..
         } => {
+            // A run whose next one comes within minutes is not retried; a daily job is, within the hour.
+            let max_age = if *retries == 0 { 60 } else { 3600 };
             let _ = writeln!(
                 out,
-                "      EventInvokeConfig:\n        MaximumRetryAttempts: 0\n        MaximumEventAgeInSeconds: 60\n      Events:\n        Schedule:\n          Type: Schedule\n          Properties:\n            Schedule: {expression}\n            Description: \"{description}\"\n            State: ENABLED"
+                "      EventInvokeConfig:\n        MaximumRetryAttempts: {retries}\n        MaximumEventAgeInSeconds: {max_age}\n      Events:\n        Schedule:\n          Type: Schedule\n          Properties:\n            Schedule: {expression}\n            Description: \"{description}\"\n            State: ENABLED"
             );
         }
         Trigger::Authorizer => {}

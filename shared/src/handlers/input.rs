@@ -322,6 +322,23 @@ pub struct CreateSkillRequest {
     pub description: Option<String>,
 }
 
+/// The `owner_id` filter of the list and the report: a user id (`sub`) of 1 to 128 characters
+/// without control characters, trimmed. One rule for both, as the OpenAPI parameter states it.
+pub fn parse_owner_id(raw: Option<String>) -> Result<Option<String>, crate::http::ApiError> {
+    raw.map(|o| o.trim().to_owned())
+        .map(|o| {
+            if o.is_empty() || o.chars().count() > 128 || o.chars().any(char::is_control) {
+                Err(crate::http::ApiError::BadRequest {
+                    code: "invalid_parameter",
+                    detail: "owner_id must be a user id of 1 to 128 characters".into(),
+                })
+            } else {
+                Ok(o)
+            }
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

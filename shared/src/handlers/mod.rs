@@ -8,4 +8,5 @@ pub mod input;
 pub mod opportunities;
 pub mod platform;
 pub mod privacy;
+pub mod reports;
 pub mod views;

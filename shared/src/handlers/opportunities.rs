@@ -309,13 +309,7 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
             "cursor",
         ],
     )?;
-    let owner_id = query(&request, "owner_id")?;
-    if owner_id
-        .as_ref()
-        .is_some_and(|o| o.trim().is_empty() || o.chars().count() > 128)
-    {
-        return Err(bad_parameter("owner_id", "a user id of 1 to 128 characters"));
-    }
+    let owner_id = super::input::parse_owner_id(query(&request, "owner_id")?)?;
     let status = query(&request, "status")?
         .map(|s| Status::parse(&s).ok_or_else(|| bad_parameter("status", "a status such as draft or submitted")))
         .transpose()?;

@@ -57,6 +57,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0006_privacy.sql"),
         sqlite: include_str!("../../migrations/sqlite/0006_privacy.sql"),
     },
+    Migration {
+        version: 7,
+        name: "reports_retention_exports",
+        postgres: include_str!("../../migrations/postgres/0007_reports_retention_exports.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0007_reports_retention_exports.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";

@@ -394,7 +394,7 @@ async fn bump_version(
 
 /// Counts up the opportunity's version for an attachment change and stamps the event with it.
 /// Taken first in every attachment transaction: the row lock orders concurrent changes.
-async fn stamp_opportunity(
+pub(super) async fn stamp_opportunity(
     tx: &mut dyn SqlTransaction,
     event: &ChangeEvent,
 ) -> Result<Option<ChangeEvent>, StoreError> {
@@ -407,7 +407,7 @@ async fn stamp_opportunity(
     Ok(Some(stamped))
 }
 
-async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
+pub(super) async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
     let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
     tx.execute(
         sql::INSERT_OUTBOX_EVENT,
