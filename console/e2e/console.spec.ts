@@ -219,3 +219,33 @@ test('an Admin finds it with its owner, reads it and the pipeline report', async
   await accessible(page, 'privacy requests');
   await shot(page, '09-privacy');
 });
+
+// The pipeline report's drawing, against a report in the agreed shape (HELPERS "Shared
+// decisions"): every status and priority, ARR per currency. Routed in the browser so that the
+// charts are proven whether or not this server has the endpoint yet.
+test('the pipeline report draws counts and ARR by status and priority, one chart per currency', async ({ page }) => {
+  const statuses = ['draft', 'submitted', 'matching_in_progress', 'matches_found', 'architect_selected', 'completed', 'cancelled'];
+  const priorities = ['low', 'medium', 'high', 'critical'];
+  const arr = (eur: string, usd?: string) => [{ amount: eur, currency: 'EUR' }, ...(usd ? [{ amount: usd, currency: 'USD' }] : [])];
+  const report = {
+    filters: {},
+    generated_at: '2026-12-01T10:00:00Z',
+    total: { count: 6, arr: arr('425000.00', '90000.00') },
+    by_status: statuses.map((status, i) => ({ status, count: i < 3 ? 2 : 0, arr: i < 3 ? arr(`${(i + 1) * 50000}.00`, i === 0 ? '90000.00' : undefined) : [] })),
+    by_priority: priorities.map((priority, i) => ({ priority, count: i === 3 ? 3 : 1, arr: arr(`${(i + 1) * 40000}.00`) })),
+    by_status_priority: [],
+  };
+  await page.route('**/v1/reports/pipeline*', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', headers: { 'x-request-id': 'routed' }, body: JSON.stringify(report) }),
+  );
+  await signIn(page, 'Carol, Admin', '/reports/pipeline');
+  await expect(page.getByTestId('report-total')).toHaveText('6');
+  const figures = page.getByRole('figure');
+  await expect(figures).toHaveCount(6); // counts by status and priority, ARR by both in EUR and USD
+  const byStatus = figures.filter({ hasText: 'Count by status' });
+  await expect(byStatus.locator('rect.chart-bar')).toHaveCount(7);
+  await expect(byStatus.getByRole('row', { name: 'Matching in progress 2' })).toBeVisible();
+  await expect(figures.filter({ hasText: 'ARR in USD by status' }).getByRole('row', { name: /Draft/ })).toContainText('$90,000.00');
+  await accessible(page, 'pipeline report with charts');
+  await shot(page, '07-pipeline-report-charts');
+});

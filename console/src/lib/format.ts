@@ -45,6 +45,14 @@ export function shortValue(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string') return v.length > 120 ? v.slice(0, 117) + '…' : v;
   if (typeof v === 'object' && v && 'amount' in v && 'currency' in v) return money(v as { amount: string; currency: string });
+  // Skill requirements: their names and importance, not their JSON.
+  if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'name' in x)) {
+    return v.length ? v.map((x) => `${x.name}${x.importance === 'must_have' ? ' (must have)' : ''}`).join(', ') : 'none';
+  }
+  if (typeof v === 'object' && v && 'start_date' in v) {
+    const t = v as { start_date: string; end_date?: string | null; duration_days?: number | null };
+    return `${t.start_date} → ${t.end_date ?? `${t.duration_days} days`}`;
+  }
   const text = JSON.stringify(v);
   return text.length > 120 ? text.slice(0, 117) + '…' : text;
 }

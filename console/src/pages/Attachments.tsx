@@ -85,7 +85,10 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
       try {
         const now = await list();
         if (now.some((a) => a.status === 'pending') && rounds > 1) watch(rounds - 1);
-        else onChanged();
+        else {
+          setNotice('Every upload is checked.');
+          onChanged();
+        }
       } catch (e) {
         setProblem(e);
       }
