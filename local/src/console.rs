@@ -55,7 +55,10 @@ impl Console {
 
     fn index(&self) -> Option<Asset> {
         let path = self.root.join("index.html");
-        path.is_file().then(|| Asset {
+        if !path.is_file() {
+            return None;
+        }
+        Some(Asset {
             path,
             content_type: "text/html; charset=utf-8",
             cache_control: "no-cache",
