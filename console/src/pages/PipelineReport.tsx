@@ -21,26 +21,29 @@ interface Report {
 function BarChart({ title, rows }: { title: string; rows: { name: string; value: number; text: string }[] }) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = rows.length * 28 + 8;
+  const dimension = title.split(' by ')[1] ?? 'group';
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      <svg viewBox={`0 0 420 ${height}`} width="100%" aria-hidden="true" focusable="false">
+      <svg viewBox={`0 0 460 ${height}`} width="100%" aria-hidden="true" focusable="false">
         {rows.map((r, i) => (
           <g key={r.name} transform={`translate(0 ${i * 28 + 4})`}>
             <text x="150" y="15" text-anchor="end" class="chart-label">
               {r.name}
             </text>
-            <rect x="158" y="2" height="18" width={Math.max(r.value > 0 ? 2 : 0, (r.value / max) * 200)} class="chart-bar" rx="2" />
-            <text x={164 + (r.value / max) * 200} y="15" class="chart-value">
+            <rect x="158" y="2" height="18" width={Math.max(r.value > 0 ? 2 : 0, (r.value / max) * 180)} class="chart-bar" rx="2" />
+            <text x={164 + (r.value / max) * 180} y="15" class="chart-value">
               {r.text}
             </text>
           </g>
         ))}
       </svg>
+      <details>
+        <summary>The numbers</summary>
       <table class="list compact">
         <thead>
           <tr>
-            <th scope="col">{title.split(' by ')[1] ?? 'Group'}</th>
+            <th scope="col">{dimension.charAt(0).toUpperCase() + dimension.slice(1)}</th>
             <th scope="col" class="num">Value</th>
           </tr>
         </thead>
@@ -53,6 +56,7 @@ function BarChart({ title, rows }: { title: string; rows: { name: string; value:
           ))}
         </tbody>
       </table>
+      </details>
     </figure>
   );
 }
