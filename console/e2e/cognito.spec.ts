@@ -4,8 +4,8 @@ import { expect, test } from './helpers';
 // The AWS sign-in, against a stand-in for Cognito's hosted UI routed inside the browser (no
 // network): authorization code with an S256 PKCE challenge the token endpoint checks against the
 // verifier, the state checked on the way back, tokens only in memory, a refresh before expiry,
-// and the sign-out through the hosted UI's logout. The tokens themselves come from the local
-// server's issuer, so the API accepts them.
+// and a sign-out that revokes the refresh token and leaves through the hosted UI's logout. The
+// tokens themselves come from the local server's issuer, so the API accepts them.
 const HOSTED_UI = 'https://auth.oms.test';
 const CLIENT_ID = 'console-client';
 
@@ -13,8 +13,11 @@ const CLIENT_ID = 'console-client';
 // policy names the hosted UI (template.yaml, ConsoleSecurityHeaders).
 test.use({ bypassCSP: true });
 
-test('the Cognito sign-in uses the authorization code with PKCE, refreshes before expiry and signs out', async ({ page, baseURL, offsiteRequests }) => {
-  const issued: { challenge?: string; state?: string; refreshes: number; verified: boolean } = { refreshes: 0, verified: false };
+test('the Cognito sign-in uses the authorization code with PKCE, refreshes before expiry and signs out, revoking the refresh token', async ({ page, baseURL, offsiteRequests }) => {
+  const issued: { challenge?: string; state?: string; refreshes: number; verified: boolean; revoked?: string | null } = {
+    refreshes: 0,
+    verified: false,
+  };
   const tokens = async (sub: string) => {
     const answer = await page.request.post(`${baseURL}/_local/token`, {
       data: { sub, email: `${sub}@example.com`, groups: ['SalesManager'], expires_in: 3600 },
@@ -62,6 +65,12 @@ test('the Cognito sign-in uses the authorization code with PKCE, refreshes befor
     const t = await tokens('erin');
     return route.fulfill({ headers: cors, json: { id_token: t.id_token, access_token: t.access_token, expires_in: 3600, token_type: 'Bearer' } });
   });
+  await page.route(`${HOSTED_UI}/oauth2/revoke`, (route) => {
+    const form = new URLSearchParams(route.request().postData() ?? '');
+    expect(form.get('client_id')).toBe(CLIENT_ID);
+    issued.revoked = form.get('token');
+    return route.fulfill({ status: 200, headers: { 'access-control-allow-origin': baseURL! }, body: '' });
+  });
   await page.route(`${HOSTED_UI}/logout?*`, (route) => {
     const query = new URL(route.request().url()).searchParams;
     expect(query.get('client_id')).toBe(CLIENT_ID);
@@ -84,6 +93,7 @@ test('the Cognito sign-in uses the authorization code with PKCE, refreshes befor
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+  await expect.poll(() => issued.revoked).toBe('refresh-1');
   // Only the routed stand-in was asked; nothing left this machine.
   expect(new Set(offsiteRequests.map((u) => new URL(u).origin))).toEqual(new Set([HOSTED_UI]));
   offsiteRequests.length = 0;

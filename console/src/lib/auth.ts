@@ -176,10 +176,21 @@ export async function refresh(): Promise<void> {
 
 export function signOut(): void {
   const wasCognito = config?.auth === 'cognito';
+  const refreshToken = current?.refreshToken;
   localIdentity = null;
   setSession(null);
   if (wasCognito) {
     const c = cognito();
+    // The refresh token is revoked (the app client enables revocation), so that a copy of it
+    // cannot mint new tokens; keepalive lets the request finish while the page leaves.
+    if (refreshToken) {
+      void fetch(`${c.domain}/oauth2/revoke`, {
+        method: 'POST',
+        keepalive: true,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: refreshToken, client_id: c.client_id }),
+      }).catch(() => undefined);
+    }
     const query = new URLSearchParams({ client_id: c.client_id, logout_uri: c.logout_uri });
     location.assign(`${c.domain}/logout?${query}`);
   }
