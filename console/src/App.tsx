@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { api } from './lib/api';
 import { isAdmin, onSession, session, signOut, type Session } from './lib/auth';
 import type { ConsoleConfig } from './lib/config';
 import { match, navigate, useLocation } from './lib/router';
@@ -13,7 +14,13 @@ import { Privacy } from './pages/Privacy';
 export function App({ config }: { config: ConsoleConfig }) {
   const [current, setCurrent] = useState<Session | null>(session());
   const { path, search } = useLocation();
+  const [name, setName] = useState<string | null>(null);
   useEffect(() => onSession(setCurrent), []);
+  // The caller's profile name (GET /v1/me), once per sign-in; the token's e-mail until then.
+  useEffect(() => {
+    setName(null);
+    if (current) api<{ name?: string | null }>('/v1/me').then(({ data }) => setName(data.name ?? null), () => setName(null));
+  }, [current?.sub]);
 
   useEffect(() => {
     const title = document.querySelector('main h1')?.textContent;
@@ -73,7 +80,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         </nav>
         <div class="who">
           <span data-testid="signed-in-as">
-            {current.email ?? current.sub} · {current.groups.join(', ') || 'no groups'}
+            {name ?? current.email ?? current.sub} · {current.groups.join(', ') || 'no groups'}
           </span>
           <button
             type="button"
