@@ -252,3 +252,47 @@ test('the pipeline report draws counts and ARR by status and priority, one chart
   await accessible(page, 'pipeline report with charts');
   await shot(page, '07-pipeline-report-charts');
 });
+
+test('the list pages with the cursor, forward and back, and filters by status and customer', async ({ page, baseURL }) => {
+  const token = (await (await page.request.post(`${baseURL}/_local/token`, { data: { sub: 'bob', groups: ['SalesManager'] } })).json()).id_token;
+  const headers = { Authorization: `Bearer ${token}` };
+  let customerId = '';
+  for (let i = 1; i <= 23; i++) {
+    const created = await page.request.post(`${baseURL}/v1/opportunities`, {
+      headers,
+      data: {
+        customer: customerId ? { id: customerId } : { name: `Paging Co ${Date.now()}` },
+        title: `Paged opportunity ${String(i).padStart(2, '0')}`,
+        description: 'One of many.',
+        priority: i % 2 ? 'low' : 'medium',
+        annual_recurring_revenue: { amount: `${i}000.00`, currency: 'EUR' },
+      },
+    });
+    expect(created.status()).toBe(201);
+    customerId = (await created.json()).customer.id;
+  }
+  await signIn(page, 'Bob, Sales Manager');
+  const rows = page.locator('table.list tbody tr');
+  await expect(rows).toHaveCount(20);
+  await expect(rows.first()).toContainText('Paged opportunity 23'); // newest first
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await expect(page.getByText('Page 2', { exact: true })).toBeVisible();
+  await expect(rows).toHaveCount(3);
+  await expect(rows.last()).toContainText('Paged opportunity 01');
+  await expect(page.getByRole('button', { name: 'Next page' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await expect(rows).toHaveCount(20);
+
+  await page.getByLabel('Customer', { exact: true }).selectOption(customerId);
+  await page.getByLabel('Priority').selectOption('medium');
+  await page.getByLabel('Sort').selectOption('created_at');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(rows).toHaveCount(11);
+  await expect(rows.first()).toContainText('Paged opportunity 02');
+  expect(new URL(page.url()).searchParams.get('priority')).toBe('medium'); // the filters are in the address
+  await page.getByLabel('Status').selectOption('submitted');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByText('No opportunities match.')).toBeVisible();
+  await page.goBack(); // back to the previous filters (the session stays: same document)
+  await expect(rows).toHaveCount(11);
+});
