@@ -33,7 +33,7 @@ export function App({ config }: { config: ConsoleConfig }) {
   const admin = isAdmin(current);
   let page;
   let params: Record<string, string> | null;
-  if (path === '/' || path === '/opportunities') page = <OpportunityList admin={admin} search={search} />;
+  if (path === '/' || path === '/opportunities') page = <OpportunityList admin={admin} search={search} key={search} />;
   else if (path === '/opportunities/new') page = <OpportunityForm />;
   else if ((params = match('/opportunities/:id/edit', path))) page = <OpportunityForm id={params.id} key={params.id} />;
   else if ((params = match('/opportunities/:id', path))) page = <OpportunityDetail id={params.id} admin={admin} key={params.id} />;

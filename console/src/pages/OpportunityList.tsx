@@ -7,8 +7,9 @@ import { Loading, PriorityBadge, ProblemBanner, StatusBadge } from '../ui';
 const FILTERS = ['status', 'priority', 'customer_id', 'owner_id', 'created_from', 'created_to', 'q', 'sort'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
-/** The list's filters live in the address (so back, reload and bookmarks keep them); the cursor
- * trail lives in memory (the API's cursors are opaque and only go forward). */
+/** The list's filters live in the address (so back, reload and bookmarks keep them; the page is
+ * keyed by them, so new filters start at page 1); the cursor trail lives in memory (the API's
+ * cursors are opaque and only go forward). */
 export function OpportunityList({ admin, search }: { admin: boolean; search: string }) {
   const params = new URLSearchParams(search);
   const filters: Filters = {};
@@ -27,10 +28,6 @@ export function OpportunityList({ admin, search }: { admin: boolean; search: str
     all<CustomerRef>('/v1/customers').then(setCustomers, () => setCustomers([]));
   }, []);
   useEffect(() => {
-    setDraft(filters);
-    setTrail([null]);
-  }, [search]);
-  useEffect(() => {
     setProblem(null);
     api<Page<OpportunitySummary>>('/v1/opportunities', { query: { ...filters, limit: 20, cursor } }).then(
       ({ data }) => setPage(data),
@@ -39,7 +36,7 @@ export function OpportunityList({ admin, search }: { admin: boolean; search: str
         setPage({ items: [], next_cursor: null });
       },
     );
-  }, [search, cursor]);
+  }, [cursor]);
 
   const apply = (event: Event) => {
     event.preventDefault();
