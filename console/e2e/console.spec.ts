@@ -167,6 +167,21 @@ test('the owner submits, cancels with a reason and reactivates, and the history 
   await shot(page, '05-history');
 });
 
+test('a second opportunity picks the existing customer by search', async ({ page }) => {
+  await signIn(page, 'Alice, Sales Manager', '/opportunities/new');
+  await page.getByLabel('Find a customer').fill('contoso e2');
+  const picker = page.getByLabel('Customer', { exact: true });
+  await expect(picker.locator('option', { hasText: 'Contoso E2E' })).toHaveCount(1);
+  await picker.selectOption({ label: 'Contoso E2E' });
+  await page.getByLabel('Title').fill(`${state.title}, phase 2`);
+  await page.getByLabel('Description').fill('The second phase.');
+  await page.getByLabel('Amount').fill('50000');
+  await page.getByRole('button', { name: 'Create draft' }).click();
+  await expect(page.getByRole('heading', { name: `${state.title}, phase 2` })).toBeVisible();
+  await expect(page.locator('dl.details')).toContainText('Contoso E2E');
+  await expect(page.locator('dl.details')).toContainText('Not set (required to submit)');
+});
+
 test('another Sales Manager neither lists nor opens it', async ({ page }) => {
   await signIn(page, 'Bob, Sales Manager');
   await expect(page.getByRole('heading', { name: 'My opportunities' })).toBeVisible();
@@ -185,12 +200,12 @@ test('an Admin finds it with its owner, reads it and the pipeline report', async
   await page.getByLabel('Search title or customer').fill(state.title);
   await page.getByLabel('Sort').selectOption('-priority');
   await page.getByRole('button', { name: 'Apply' }).click();
-  const row = page.getByRole('row').filter({ hasText: state.title });
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: state.title, exact: true }) });
   await expect(row.locator('td[title="alice"]')).toBeVisible(); // the owner column: its name, or its id
   await expect(row).toContainText('Critical');
   await accessible(page, 'admin list');
   await shot(page, '06-admin-list');
-  await row.getByRole('link', { name: state.title }).click();
+  await row.getByRole('link', { name: state.title, exact: true }).click();
   await expect(page.locator('dl.details')).toContainText('alice');
   await expect(page.getByLabel('Problem statement (Markdown)')).toHaveValue(/holiday peak/);
   await expect(page.locator('.skill-row')).toHaveCount(2);
