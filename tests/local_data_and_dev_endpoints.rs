@@ -559,6 +559,9 @@ async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep
     let policy = root.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"));
     assert!(root.text().await.unwrap().contains("<title>OMS</title>"));
+    let head = client.head(server.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
 
     let script = page("/assets/index-abc123.js", "*/*").await.unwrap();
     assert_eq!(script.status(), StatusCode::OK);

@@ -196,7 +196,8 @@ impl Server {
                 return problem(ApiError::MethodNotAllowed(methods.join(", ")), request_id);
             }
             Match::NotFound => {
-                if method == "GET"
+                // HEAD as S3 and CloudFront answer it: GET's headers (hyper sends no body).
+                if (method == "GET" || method == "HEAD")
                     && let Some(response) = self.console_file(&path, &request).await
                 {
                     return response;
@@ -489,7 +490,7 @@ impl Server {
         }
     }
 
-    /// A console file for a `GET` no API route matched (see [`crate::console`]), with the
+    /// A console file for a `GET` or `HEAD` no API route matched (see [`crate::console`]), with the
     /// security headers CloudFront adds in AWS.
     async fn console_file(&self, path: &str, request: &Request<Incoming>) -> Option<HttpResponse> {
         let accept = request.headers().get("accept").and_then(|v| v.to_str().ok());
