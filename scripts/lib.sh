@@ -170,3 +170,29 @@ ensure_fuzz_tooling() {
     "$OMS_FUZZ_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
   fi
 }
+
+# The web console (console/, TypeScript + Preact, built by Vite): `npm ci` when package-lock.json
+# changed since the last install, and a build when any source is newer than console/dist.
+ensure_console_built() {
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing Node.js and npm (Debian packages)"
+    apt_install nodejs npm
+  fi
+  local dir="$PWD/console"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "npm ci (console)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -f "$dir/dist/index.html" ] \
+    || [ -n "$(find "$dir/src" "$dir/public" "$dir/index.html" "$dir/vite.config.ts" "$dir/package-lock.json" -newer "$dir/dist/index.html" -print -quit)" ]; then
+    log "building the console (tsc, vite build)"
+    (cd "$dir" && npm run --silent build)
+  fi
+}
+
+# Debian's Chromium for the console's browser tests (never a browser download).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  log "installing Chromium (Debian package)"
+  apt_install chromium
+}

@@ -472,3 +472,136 @@ async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stag
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_sign_in_gets_tokens_the_api_accepts_and_bad_requests_name_their_fields() {
+    let server = LocalServer::start().await;
+    let client = Client::new();
+    let signed_in = client
+        .post(server.url("/_local/token"))
+        .json(&json!({ "sub": "dana", "email": "dana@example.com", "groups": ["SalesManager"], "expires_in": 600 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    assert_eq!(signed_in.headers()["cache-control"], "no-store");
+    let tokens: Value = signed_in.json().await.unwrap();
+    assert_eq!(tokens["expires_in"], 600);
+    for kind in ["id_token", "access_token"] {
+        let me: Value = client
+            .get(server.url("/v1/me"))
+            .bearer_auth(tokens[kind].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["id"], "dana", "{kind}");
+        assert_eq!(me["groups"], json!(["SalesManager"]), "{kind}");
+    }
+    let refused = client
+        .post(server.url("/_local/token"))
+        .json(&json!({ "sub": " ", "email": "nope", "groups": ["Root"], "expires_in": 10 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "validation_failed");
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "expires_in", "groups", "sub"]);
+    let unknown = client
+        .post(server.url("/_local/token"))
+        .json(&json!({ "sub": "dana", "admin": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let malformed = client
+        .post(server.url("/_local/token"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.json::<Value>().await.unwrap()["code"], "malformed_json");
+    assert_eq!(
+        client.get(server.url("/_local/token")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "only POST signs in"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep_their_problems() {
+    let built = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(built.path().join("assets")).unwrap();
+    std::fs::write(built.path().join("index.html"), "<!doctype html><title>OMS</title>").unwrap();
+    std::fs::write(built.path().join("assets/index-abc123.js"), "export {}").unwrap();
+    let server = LocalServer::start_with(&[("OMS_CONSOLE_DIR", built.path().display().to_string())]).await;
+    let client = Client::new();
+    let page = |path: &str, accept: &str| client.get(server.url(path)).header("accept", accept).send();
+    let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+    let root = page("/", html).await.unwrap();
+    assert_eq!(root.status(), StatusCode::OK);
+    assert_eq!(root.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(root.headers()["cache-control"], "no-cache");
+    assert_eq!(root.headers()["x-content-type-options"], "nosniff");
+    let policy = root.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"));
+    assert!(root.text().await.unwrap().contains("<title>OMS</title>"));
+    let head = client.head(server.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
+
+    let script = page("/assets/index-abc123.js", "*/*").await.unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(script.headers()["cache-control"], "public, max-age=31536000, immutable");
+
+    // A page route the console handles in the browser (a reload, a bookmark).
+    let deep = page("/opportunities/6a0c4f1e", html).await.unwrap();
+    assert_eq!(deep.status(), StatusCode::OK);
+    assert!(deep.text().await.unwrap().contains("<title>OMS</title>"));
+
+    // Not a page request, an API path, a missing asset, a path out of the folder: problem+json.
+    for (path, accept) in [
+        ("/opportunities/6a0c4f1e", "application/json"),
+        ("/v1/nothing", html),
+        ("/v1/opportunities/x/nothing", html),
+        ("/_local/nothing", html),
+        ("/assets/missing-000.js", html),
+        ("/assets/%2e%2e/%2e%2e/etc/passwd", "*/*"),
+    ] {
+        let answer = page(path, accept).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.headers()["content-type"], "application/problem+json", "{path}");
+    }
+    // The API is still the API: a known path with a page's Accept needs its token.
+    assert_eq!(page("/v1/me", html).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        client.post(server.url("/")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    server.stop().await;
+
+    // Without a built console the root is a plain 404 problem, as before.
+    let unbuilt = LocalServer::start_with(&[("OMS_CONSOLE_DIR", "/nonexistent/dist".to_owned())]).await;
+    let answer = client
+        .get(unbuilt.url("/"))
+        .header("accept", html)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    unbuilt.stop().await;
+}

@@ -7,6 +7,7 @@
 //! oms-local openapi > openapi.json
 //! ```
 
+mod console;
 mod datafile;
 mod issuer;
 mod jobs;
@@ -50,6 +51,9 @@ enum Command {
         /// `sqlite:<path>` (default: `<data-dir>/oms.sqlite3`) or `postgres://...`.
         #[arg(long, env = "OMS_DATABASE")]
         database: Option<String>,
+        /// The web console's built files, served at `/` (`npm run build` in `console/`).
+        #[arg(long, env = "OMS_CONSOLE_DIR", default_value = "console/dist")]
+        console_dir: PathBuf,
     },
     /// Print a signed token for the local API, and nothing else.
     Token {
@@ -160,13 +164,15 @@ async fn main() {
             .unwrap_or(8080),
         data_dir: std::env::var("OMS_DATA_DIR").map_or_else(|_| PathBuf::from(".oms-data"), PathBuf::from),
         database: std::env::var("OMS_DATABASE").ok(),
+        console_dir: std::env::var("OMS_CONSOLE_DIR").map_or_else(|_| PathBuf::from("console/dist"), PathBuf::from),
     }) {
         Command::Serve {
             host,
             port,
             data_dir,
             database,
-        } => serve(host, port, data_dir, database).await,
+            console_dir,
+        } => serve(host, port, data_dir, database, console_dir).await,
         Command::Token {
             sub,
             email,
@@ -212,7 +218,13 @@ async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result
     Ok(())
 }
 
-async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<String>) -> Result<(), String> {
+async fn serve(
+    host: String,
+    port: u16,
+    data_dir: PathBuf,
+    database: Option<String>,
+    console_dir: PathBuf,
+) -> Result<(), String> {
     oms::telemetry::init("oms-local");
     oms::telemetry::abort_after_panic();
     let issuer = issuer::Issuer::load_or_create(&data_dir)?;
@@ -272,8 +284,15 @@ async fn serve(host: String, port: u16, data_dir: PathBuf, database: Option<Stri
         verifier,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
         objects,
+        issuer,
+        console: console::Console::new(console_dir.clone()),
     });
-    eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs)");
+    let console_note = if console_dir.join("index.html").is_file() {
+        format!("console: http://{address}/")
+    } else {
+        format!("console not built in {}", console_dir.display())
+    };
+    eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs, {console_note})");
     tokio::select! {
         _ = server::serve(server, listener) => Ok(()),
         _ = tokio::signal::ctrl_c() => {

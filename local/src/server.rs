@@ -49,6 +49,10 @@ pub struct Server {
     pub status_events: Arc<oms::adapters::local_queue::LocalQueue>,
     /// The object store whose signed URLs this server answers.
     pub objects: oms::adapters::local_objects::LocalObjectStore,
+    /// The token issuer, for the console's development sign-in (`POST /_local/token`).
+    pub issuer: crate::issuer::Issuer,
+    /// The web console's built files, served at `/`.
+    pub console: crate::console::Console,
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -172,6 +176,7 @@ impl Server {
                 let method = method.to_owned();
                 return self.object_request(&method, &key, request, request_id).await;
             }
+            ("POST", "/_local/token") => return self.dev_token(request, request_id).await,
             ("POST", "/_local/status-events") => {
                 // Stands in for the matching and selection services writing to the SQS queue.
                 if let Err(refused) = self.admin_only(&request, request_id).await {
@@ -193,6 +198,12 @@ impl Server {
                 return problem(ApiError::MethodNotAllowed(allowed.join(", ")), request_id);
             }
             Match::NotFound => {
+                // HEAD as S3 and CloudFront answer it: GET's headers (hyper sends no body).
+                if (method == "GET" || method == "HEAD")
+                    && let Some(response) = self.console_file(&path, &request).await
+                {
+                    return response;
+                }
                 return problem(ApiError::NotFound(format!("no resource at {path}")), request_id);
             }
         };
@@ -397,6 +408,107 @@ impl Server {
             }
             Err(refusal) => refused(refusal),
         }
+    }
+}
+
+/// What the console's development sign-in asks for: a user and their groups.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevTokenRequest {
+    sub: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+    expires_in: Option<i64>,
+}
+
+/// The longest-lived development token: a day.
+const DEV_TOKEN_MAX_SECONDS: i64 = 86_400;
+
+impl Server {
+    /// `POST /_local/token`: the console's development sign-in. It signs what `oms-local token`
+    /// prints (an ID and an access token for this server's app client) for the user and groups the
+    /// sign-in page picked. Only the local server has this path (it is no route of the API, so no
+    /// function serves it in AWS, where the console signs in through Cognito's hosted UI); anyone
+    /// who can reach the local server may use it, as anyone who can run its token command can.
+    async fn dev_token(&self, request: Request<Incoming>, request_id: &str) -> HttpResponse {
+        let body = match Limited::new(request.into_body(), 16 * 1024).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return problem(ApiError::PayloadTooLarge(16 * 1024), request_id),
+        };
+        let (wanted, mut errors) = match oms::http::body::parse_body::<DevTokenRequest>(&body) {
+            Ok(parsed) => parsed,
+            Err(error) => return problem(error, request_id),
+        };
+        let sub = wanted.sub.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        // `add` says nothing more about a field already reported unreadable.
+        if sub.is_empty() || sub.chars().count() > 128 || sub.chars().any(char::is_control) {
+            errors.add("sub", "must be 1 to 128 characters without control characters");
+        }
+        if let Some(email) = &wanted.email
+            && (email.chars().count() > 254 || !email.contains('@') || email.chars().any(char::is_control))
+        {
+            errors.add("email", "must be an e-mail address");
+        }
+        if wanted
+            .groups
+            .iter()
+            .any(|g| g != oms::auth::ADMIN && g != oms::auth::SALES_MANAGER)
+        {
+            errors.add("groups", "must name only SalesManager and Admin");
+        }
+        let expires_in = wanted.expires_in.unwrap_or(3600);
+        if !(60..=DEV_TOKEN_MAX_SECONDS).contains(&expires_in) {
+            errors.add("expires_in", "must be 60 to 86400 seconds");
+        }
+        if !errors.is_empty() {
+            return problem(ApiError::Validation(errors.into_vec()), request_id);
+        }
+        let token = |token_use: &str| {
+            self.issuer.token(&crate::issuer::TokenRequest {
+                sub: sub.clone(),
+                email: wanted.email.clone(),
+                groups: wanted.groups.clone(),
+                expires_in,
+                audience: crate::issuer::CLIENT_ID.to_owned(),
+                token_use: token_use.to_owned(),
+            })
+        };
+        match (token("id"), token("access")) {
+            (Ok(id_token), Ok(access_token)) => {
+                let body = json!({
+                    "id_token": id_token,
+                    "access_token": access_token,
+                    "token_type": "Bearer",
+                    "expires_in": expires_in,
+                });
+                let mut response = plain(StatusCode::OK, "application/json", body.to_string());
+                response
+                    .headers_mut()
+                    .insert("cache-control", HeaderValue::from_static("no-store"));
+                response
+            }
+            (Err(error), _) | (_, Err(error)) => problem(ApiError::Internal(error), request_id),
+        }
+    }
+
+    /// A console file for a `GET` or `HEAD` no API route matched (see [`crate::console`]), with the
+    /// security headers CloudFront adds in AWS.
+    async fn console_file(&self, path: &str, request: &Request<Incoming>) -> Option<HttpResponse> {
+        let accept = request.headers().get("accept").and_then(|v| v.to_str().ok());
+        let asset = self.console.lookup(&percent_decode(path), accept)?;
+        let bytes = tokio::fs::read(&asset.path).await.ok()?;
+        let mut response = plain(StatusCode::OK, asset.content_type, bytes);
+        let headers = response.headers_mut();
+        headers.insert("cache-control", HeaderValue::from_static(asset.cache_control));
+        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        headers.insert(
+            "content-security-policy",
+            HeaderValue::from_static(crate::console::CONTENT_SECURITY_POLICY),
+        );
+        Some(response)
     }
 }
 
