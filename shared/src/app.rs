@@ -3,19 +3,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use time::Duration;
-
 use crate::ports::cache::{Cache, NoCache};
 use crate::ports::events::{DeadLetters, EventPublisher, LoggedDeadLetters, OutboxOnly};
 use crate::ports::store::{CustomerStore, OpportunityStore, OutboxStore, SkillStore};
 use crate::ports::{Clock, IdSource, SystemClock, UuidV7Ids};
 use crate::sql::rdsdata::{DataApiExecutor, DataApiTarget};
 use crate::sql::sqlite::SqliteExecutor;
-use crate::sql::{DbError, SqlExecutor, migrations};
+use crate::sql::{SqlExecutor, migrations};
 use crate::store::SqlStore;
 
-/// How long an idempotency record is kept.
-pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
+pub(crate) use crate::config::env_var;
+pub use crate::config::{ConfigError, IDEMPOTENCY_TTL};
 
 /// The ports, as the handlers see them.
 #[derive(Clone)]
@@ -199,11 +197,6 @@ pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
     Ok(true)
 }
 
-/// An environment variable's value; unset and empty are the same (a template may render either).
-pub(crate) fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// The AWS resources named by the environment, beyond the database.
 struct AwsServices {
     cache_table: Option<String>,
@@ -349,17 +342,6 @@ fn refuse_unbuilt(feature: &str, variables: &[(&str, &Option<String>)]) -> Resul
         ))),
         None => Ok(()),
     }
-}
-
-/// Why the application could not be configured.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A required variable is missing or malformed.
-    #[error("configuration: {0}")]
-    Invalid(String),
-    /// The database could not be opened or migrated.
-    #[error(transparent)]
-    Db(#[from] DbError),
 }
 
 /// Which database the process uses.

@@ -1,20 +1,29 @@
 //! # Opportunity Management Service
 //!
-//! The library every function of the fleet runs. Architecture, from the inside out:
+//! The library every function of the fleet runs. Its layers, from the inside out (each depends
+//! only on the ones above it in this list):
 //!
-//! - [`domain`]: opportunities, their lifecycle and history, customers and skills. No I/O.
-//! - [`ports`]: narrow traits for what the handlers need (stores, clock, ids).
-//! - [`sql`] and [`store`]: the system of record behind the store ports: one SQL text per query,
-//!   run by the RDS Data API in AWS, by SQLite locally and by PostgreSQL in the tests.
-//! - [`auth`]: the caller from Cognito claims, and a JWT verifier for the local server.
-//! - [`http`], [`handlers`], [`routes`]: API Gateway requests in, problem documents or JSON out.
-//! - [`runtime`], [`telemetry`], [`metrics`]: running a handler as a Lambda function.
-//! - [`openapi`]: the OpenAPI 3.1 description, generated from the code.
+//! - [`domain`]: opportunities, their lifecycle, history and rules ([`domain::rules`]),
+//!   customers, skills, reports, retention, privacy. No I/O.
+//! - [`ports`]: narrow traits for what the application needs (stores, cache, events, objects,
+//!   idempotency records, clock, ids); [`config`]: the environment and its errors.
+//! - [`application`]: the sequences every entry point runs the same way (the one write path of
+//!   an opportunity).
+//! - [`http`], [`handlers`], [`consumers`], [`jobs`]: the entry points: API Gateway requests in,
+//!   problem documents or JSON out; SQS, S3 and schedule events in, reports out.
+//! - Adapters behind the ports: [`sql`] and [`store`] (one SQL text per query on the Data API,
+//!   SQLite and PostgreSQL), [`adapters`] (DynamoDB, SQS, S3; memory, folder and embedded-queue
+//!   stand-ins), [`auth`] (the caller from verified claims; the token authorizer), [`tls`] (the
+//!   AWS SDK configuration and its trust roots).
+//! - [`fleet`]: the manifest of every function (trigger, handler, needs), from which [`routes`],
+//!   [`openapi`] and `template.yaml` are derived; [`app`] wires the ports once per cold start;
+//!   [`runtime`], [`telemetry`] and [`metrics`] run a function on Lambda.
 
 pub mod adapters;
 pub mod app;
 pub mod application;
 pub mod auth;
+pub mod config;
 pub mod consumers;
 pub mod docs;
 pub mod domain;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use crate::app::IDEMPOTENCY_TTL;
+use crate::config::IDEMPOTENCY_TTL;
 use crate::ports::idempotency::{Claim, IdempotencyError, IdempotencyStore, LEASE};
 use crate::ports::store::StoredResponse;
 

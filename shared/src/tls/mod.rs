@@ -16,7 +16,7 @@ use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, Sh
 use aws_smithy_runtime_api::client::runtime_components::{RuntimeComponents, RuntimeComponentsBuilder};
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::app::ConfigError;
+use crate::config::ConfigError;
 
 /// The root certificates of the CAs that sign AWS endpoint certificates (Amazon Trust Services,
 /// Starfield Services G2, DigiCert Global G1/G2), as PEM.
@@ -121,7 +121,7 @@ pub async fn load_aws_config() -> Result<aws_config::SdkConfig, ConfigError> {
     if let Some(client) = TlsTrust::from_env()?.http_client() {
         loader = loader.http_client(client);
     }
-    let var = crate::app::env_var;
+    let var = crate::config::env_var;
     if var("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         if let Some(region) = var("AWS_REGION") {
             loader = loader.region(aws_config::Region::new(region));
