@@ -1,6 +1,7 @@
 //! The system of record behind the store ports: one implementation over [`crate::sql::SqlExecutor`],
 //! so Aurora (Data API), the test PostgreSQL and the embedded SQLite file run the same code and SQL.
 
+pub mod round_trips;
 mod sql_store;
 pub mod statements;
 
