@@ -12,6 +12,7 @@ use oms::sql::{SqlExecutor, migrations};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod round_trips;
 pub mod template;
 
 /// The workspace root.
