@@ -222,6 +222,13 @@ pub struct HistoryPage {
 pub trait OpportunityStore: Send + Sync {
     /// The whole opportunity.
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError>;
+    /// The whole opportunity with its first `attachments_limit` attachments (oldest first), as
+    /// of one state: what its view shows, in one read.
+    async fn get_with_attachments(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+    ) -> Result<Option<(Opportunity, Vec<crate::domain::attachment::Attachment>)>, StoreError>;
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
     /// History records after `after_seq`, oldest first: at most `limit`, fewer when their text
