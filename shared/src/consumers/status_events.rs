@@ -87,8 +87,13 @@ async fn apply(app: &App, body: &str) -> Outcome {
         Err(error) => return Outcome::Retry(error.to_string()),
     }
     for _ in 0..3 {
-        let current = match app.opportunities.get(event.opportunity_id).await {
-            Ok(Some(o)) => o,
+        let attachments_in_view = crate::handlers::opportunities::ATTACHMENTS_IN_VIEW;
+        let (current, attachments) = match app
+            .opportunities
+            .get_with_attachments(event.opportunity_id, attachments_in_view)
+            .await
+        {
+            Ok(Some(found)) => found,
             Ok(None) => return Outcome::Rejected(format!("unknown opportunity {}", event.opportunity_id)),
             Err(error) => return Outcome::Retry(error.to_string()),
         };
@@ -138,7 +143,7 @@ async fn apply(app: &App, body: &str) -> Outcome {
         };
         match app.opportunities.update(update).await {
             Ok(()) => {
-                let entry = crate::handlers::opportunities::cache_entry(app, &next).await;
+                let entry = crate::handlers::opportunities::cache_entry(&next, &attachments);
                 after_commit(app, entry, &events).await;
                 return Outcome::Applied;
             }

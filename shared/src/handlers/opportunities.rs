@@ -16,6 +16,7 @@ use super::views::{AttachmentSummary, OpportunitySummaryView, OpportunityView};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::consumers::after_commit;
+use crate::domain::attachment::Attachment;
 use crate::domain::dates;
 use crate::domain::events::ChangeEvent;
 use crate::domain::history::{self, Change, HistoryEntry};
@@ -39,11 +40,12 @@ use lambda_http::http;
 const WRITE_ATTEMPTS: usize = 3;
 
 /// Attachments listed in an opportunity's view.
-const ATTACHMENTS_IN_VIEW: i64 = 100;
+pub const ATTACHMENTS_IN_VIEW: i64 = 100;
 
-/// The whole view of an opportunity, with its attachment summaries.
-pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiError> {
-    let attachments = app.attachments.attachments(o.id, None, ATTACHMENTS_IN_VIEW).await?;
+/// The whole view of an opportunity, with the summaries of `attachments` (its first
+/// [`ATTACHMENTS_IN_VIEW`], as [`crate::ports::store::OpportunityStore::get_with_attachments`]
+/// reads them with it).
+pub fn view_with(o: &Opportunity, attachments: &[Attachment]) -> OpportunityView {
     let summaries = attachments
         .iter()
         .take(ATTACHMENTS_IN_VIEW as usize)
@@ -55,12 +57,12 @@ pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiE
             status: a.status.as_str().to_owned(),
         })
         .collect();
-    Ok(OpportunityView::of(o).with_attachments(summaries))
+    OpportunityView::of(o).with_attachments(summaries)
 }
 
 /// The view as JSON: built once, it is both the response body and the cache entry.
-async fn view_json(app: &App, o: &Opportunity) -> Result<String, ApiError> {
-    serde_json::to_string(&view_of(app, o).await?).map_err(|e| ApiError::Internal(e.to_string()))
+fn view_json_with(o: &Opportunity, attachments: &[Attachment]) -> Result<String, ApiError> {
+    serde_json::to_string(&view_with(o, attachments)).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A response carrying an opportunity's view JSON and its ETag.
@@ -72,10 +74,6 @@ fn respond_json(o: &Opportunity, body: String, status: StatusCode) -> Response<B
         http::HeaderValue::from_static("application/json"),
     );
     with_header(response, "etag", &o.etag())
-}
-
-async fn respond_with(app: &App, opportunity: &Opportunity, status: StatusCode) -> Result<Response<Body>, ApiError> {
-    Ok(respond_json(opportunity, view_json(app, opportunity).await?, status))
 }
 
 /// The cache entry of an already rendered view.
@@ -99,8 +97,8 @@ fn event(app: &App, event_type: &str, o: &Opportunity, detail: Value) -> ChangeE
 }
 
 /// The cache entry of an opportunity: its whole view, at its version.
-pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<(String, i64, String, time::Duration)> {
-    match view_json(app, o).await {
+pub fn cache_entry(o: &Opportunity, attachments: &[Attachment]) -> Option<(String, i64, String, time::Duration)> {
+    match view_json_with(o, attachments) {
         Ok(body) => Some(entry_of(o, &body)),
         Err(error) => {
             tracing::warn!(%error, "could not build the cache entry");
@@ -111,8 +109,19 @@ pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<(String, i64, Str
 
 /// Loads an opportunity the caller may see; another Sales Manager's is a 404.
 async fn load_accessible(app: &App, caller: &Caller, id: Uuid) -> Result<Opportunity, ApiError> {
-    match app.opportunities.get(id).await? {
-        Some(o) if caller.can_access(&o.owner_sub) => Ok(o),
+    Ok(load_view(app, caller, id, 0).await?.0)
+}
+
+/// Loads an opportunity the caller may see with what its view shows (the first
+/// `attachments_limit` attachments), in one read; another Sales Manager's is a 404.
+async fn load_view(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    attachments_limit: i64,
+) -> Result<(Opportunity, Vec<Attachment>), ApiError> {
+    match app.opportunities.get_with_attachments(id, attachments_limit).await? {
+        Some((o, attachments)) if caller.can_access(&o.owner_sub) => Ok((o, attachments)),
         _ => Err(ApiError::NotFound(format!("no opportunity {id}"))),
     }
 }
@@ -208,7 +217,8 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     };
     match created {
         Once::Created(o) => {
-            let body = view_json(app, &o).await?;
+            // A new opportunity has no attachments: its view needs no read.
+            let body = view_json_with(&o, &[])?;
             after_commit(app, Some(entry_of(&o, &body)), &events).await;
             Ok(with_header(
                 respond_json(&o, body, StatusCode::CREATED),
@@ -247,8 +257,8 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
-    let opportunity = load_accessible(app, &caller, id).await?;
-    let body = view_json(app, &opportunity).await?;
+    let (opportunity, attachments) = load_view(app, &caller, id, ATTACHMENTS_IN_VIEW).await?;
+    let body = view_json_with(&opportunity, &attachments)?;
     if let Err(error) = app.cache.put(&key, opportunity.version, &body, OPPORTUNITY_TTL).await {
         tracing::warn!(%error, key, "could not fill the cache");
     }
@@ -418,12 +428,18 @@ where
     F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
 {
     for _ in 0..WRITE_ATTEMPTS {
-        let current = load_accessible(app, caller, id).await?;
+        // The state and the attachments its view shows, in one read: an attachment change bumps
+        // the version, so the write below succeeds only while these attachments are current.
+        let (current, attachments) = load_view(app, caller, id, ATTACHMENTS_IN_VIEW).await?;
         check_if_match(request, &current.etag())?;
         let now = app.clock.now().max(current.updated_at);
         let mut mutation = compute(&current, now)?;
         if mutation.history.is_empty() {
-            return respond_with(app, &current, StatusCode::OK).await;
+            return Ok(respond_json(
+                &current,
+                view_json_with(&current, &attachments)?,
+                StatusCode::OK,
+            ));
         }
         mutation.opportunity.version = current.version + 1;
         mutation.opportunity.updated_at = now;
@@ -451,10 +467,11 @@ where
         match app.opportunities.update(update).await {
             Ok(()) => {
                 // A new customer's name is only known to the database: read the result back.
+                let mut shown = attachments;
                 if written.customer.name.is_empty() {
-                    written = load_accessible(app, caller, id).await?;
+                    (written, shown) = load_view(app, caller, id, ATTACHMENTS_IN_VIEW).await?;
                 }
-                let body = view_json(app, &written).await?;
+                let body = view_json_with(&written, &shown)?;
                 after_commit(app, Some(entry_of(&written, &body)), &events).await;
                 return Ok(respond_json(&written, body, StatusCode::OK));
             }
