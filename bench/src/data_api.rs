@@ -552,3 +552,40 @@ pub async fn round_trip_report(moto_url: &str) -> String {
         oms::store::round_trips::markdown_table(&rows)
     )
 }
+
+/// Init (process start to the first `/next`, production environment) of every built function
+/// against issue 16's floor: a `lambda_http` hello world at opt-level 3, fat LTO, one codegen
+/// unit, `panic = "abort"`, multi-thread runtime, started alternately with each.
+pub async fn init_vs_http_floor(bin_dir: &Path, floor: &Path, starts: usize) -> String {
+    if !floor.exists() {
+        return format!(
+            "\n(No {}: build it with `cargo build --profile floor -p hello-lambda --bin hello-lambda-http`.)\n",
+            floor.display()
+        );
+    }
+    let mut report = format!(
+        "\n### Init against the `lambda_http` floor (opt-level 3, fat LTO, 1 codegen unit, `panic = \"abort\"`, multi-thread runtime; {starts} alternating starts each)\n\n\
+         | binary | init median ms | init p95 ms | median vs floor |\n|---|---:|---:|---:|\n"
+    );
+    let mut floor_all = Vec::new();
+    let mut rows = String::new();
+    let mut worst: f64 = 0.0;
+    for function in crate::functions().into_iter().filter(|f| bin_dir.join(f).exists()) {
+        let (times, floor_times) = crate::paired_init_times(&bin_dir.join(function), function, floor, starts).await;
+        let ratio = percentile(&times, 50.0) / percentile(&floor_times, 50.0);
+        worst = worst.max(ratio);
+        floor_all.extend(floor_times);
+        rows.push_str(&format!(
+            "| {function} | {:.1} | {:.1} | {ratio:.2}x |\n",
+            percentile(&times, 50.0),
+            percentile(&times, 95.0)
+        ));
+    }
+    let floor_all = sorted(floor_all);
+    report.push_str(&format!(
+        "| lambda_http hello world floor (all its starts) | {:.1} | {:.1} | 1.00x |\n{rows}\nWorst median ratio: {worst:.2}x (target: within 1.5x).\n",
+        percentile(&floor_all, 50.0),
+        percentile(&floor_all, 95.0)
+    ));
+    report
+}

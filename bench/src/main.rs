@@ -58,6 +58,9 @@ struct Args {
     /// Only the production database path: round trips, the latency-model load, the cold start.
     #[arg(long)]
     data_api_only: bool,
+    /// Issue 16's init floor: the `lambda_http` hello world of the `floor` profile.
+    #[arg(long, default_value = "target/floor/hello-lambda-http")]
+    http_floor: PathBuf,
 }
 
 /// The production database path's sections, when a PostgreSQL (and moto) is given.
@@ -85,6 +88,8 @@ async fn data_api_sections(args: &Args) -> String {
     );
     eprintln!("measuring the first request after a cold start, production configuration…");
     report.push_str(&data_api::cold_start_report(&args.bin_dir, postgres, args.data_api_latency_ms, 10).await);
+    eprintln!("measuring init against the lambda_http floor…");
+    report.push_str(&data_api::init_vs_http_floor(&args.bin_dir, &args.http_floor, args.starts).await);
     report
 }
 
