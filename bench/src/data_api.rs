@@ -250,7 +250,7 @@ fn request(
             Class::Write,
             "PATCH /v1/opportunities/{id}",
             client
-                .patch(format!("{base}/v1/opportunities/{}", pick(&seeded.writable, n / 10)))
+                .patch(format!("{base}/v1/opportunities/{}", pick(&seeded.writable, 2 * (n / 10))))
                 .header("content-type", "application/merge-patch+json")
                 .body(json!({ "title": format!("Load {n}") }).to_string()),
         ),
@@ -273,7 +273,7 @@ fn request(
                 client
                     .put(format!(
                         "{base}/v1/opportunities/{}/skill-requirements",
-                        pick(&seeded.writable, n / 10 + 1)
+                        pick(&seeded.writable, 2 * (n / 10) + 1)
                     ))
                     .json(&json!({ "items": items })),
             )

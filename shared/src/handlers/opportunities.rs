@@ -427,10 +427,30 @@ async fn mutate<F>(
 where
     F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
 {
+    mutate_from(app, request, caller, id, None, compute).await
+}
+
+/// [`mutate`] whose first attempt starts from a state already read (`preloaded`, `Some(None)`
+/// when there is no such opportunity).
+async fn mutate_from<F>(
+    app: &App,
+    request: &Request,
+    caller: &Caller,
+    id: Uuid,
+    mut preloaded: Option<Option<(Opportunity, Vec<Attachment>)>>,
+    compute: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
+{
     for _ in 0..WRITE_ATTEMPTS {
         // The state and the attachments its view shows, in one read: an attachment change bumps
         // the version, so the write below succeeds only while these attachments are current.
-        let (current, attachments) = load_view(app, caller, id, ATTACHMENTS_IN_VIEW).await?;
+        let (current, attachments) = match preloaded.take() {
+            Some(Some((o, attachments))) if caller.can_access(&o.owner_sub) => (o, attachments),
+            Some(_) => return Err(ApiError::NotFound(format!("no opportunity {id}"))),
+            None => load_view(app, caller, id, ATTACHMENTS_IN_VIEW).await?,
+        };
         check_if_match(request, &current.etag())?;
         let now = app.clock.now().max(current.updated_at);
         let mut mutation = compute(&current, now)?;
@@ -749,19 +769,19 @@ pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Respo
         .iter()
         .filter_map(|i| i.skill_id.as_deref().and_then(|s| Uuid::parse_str(s).ok()))
         .collect();
-    let catalog: Vec<(Uuid, String)> = if wanted.is_empty() {
-        Vec::new()
+    // The catalog skills named and the state the change is computed from, in one read.
+    let (preloaded, catalog) = if wanted.is_empty() {
+        (None, Vec::new())
     } else {
-        app.skills
-            .get_many(&wanted)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect()
+        let (found, catalog) = app
+            .opportunities
+            .get_with_skills(id, ATTACHMENTS_IN_VIEW, &wanted)
+            .await?;
+        (Some(found), catalog)
     };
     let requirements = parse_skill_requirements(&mut errors, &items, &catalog);
     let requirements = errors.finish(|| Some(requirements)).map_err(ApiError::Validation)?;
-    mutate(app, &request, &caller, id, |current, now| {
+    mutate_from(app, &request, &caller, id, preloaded, |current, now| {
         ensure_editable_requirements(current, "skill requirements")?;
         let mut next = current.clone();
         next.skill_requirements = requirements.clone();

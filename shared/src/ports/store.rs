@@ -229,6 +229,21 @@ pub trait OpportunityStore: Send + Sync {
         id: Uuid,
         attachments_limit: i64,
     ) -> Result<Option<(Opportunity, Vec<crate::domain::attachment::Attachment>)>, StoreError>;
+    /// [`OpportunityStore::get_with_attachments`] and the catalog skills among `skill_ids` (id and
+    /// name), as of one state: what a change of the requirements is computed from and validated
+    /// against, in one read.
+    async fn get_with_skills(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+        skill_ids: &[Uuid],
+    ) -> Result<
+        (
+            Option<(Opportunity, Vec<crate::domain::attachment::Attachment>)>,
+            Vec<(Uuid, String)>,
+        ),
+        StoreError,
+    >;
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
     /// History records after `after_seq`, oldest first: at most `limit`, fewer when their text

@@ -38,7 +38,7 @@ pub const BUDGETS: &[RoundTrips] = &[
     budget("get-opportunity (uncached)", 3, 1),
     budget("get-opportunity (cached)", 0, 0),
     budget("put-problem-statement", 9, 7),
-    budget("put-skill-requirements (50 catalog skills)", 61, 10),
+    budget("put-skill-requirements (50 catalog skills)", 61, 9),
     budget("patch-opportunity (3 fields)", 11, 7),
     budget("get-opportunity-history", 3, 2),
     budget("list-opportunities", 1, 1),

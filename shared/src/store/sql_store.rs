@@ -538,6 +538,42 @@ impl OpportunityStore for SqlStore {
         view_from_rows(&rows)
     }
 
+    /// One statement ([`sql::SELECT_OPPORTUNITY_VIEW_WITH_SKILLS`]) for up to 50 skill ids (an
+    /// opportunity has at most 50 requirements); more take the catalog read on its own.
+    async fn get_with_skills(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+        skill_ids: &[Uuid],
+    ) -> Result<(Option<(Opportunity, Vec<Attachment>)>, Vec<(Uuid, String)>), StoreError> {
+        if skill_ids.len() > sql::SKILLS_BY_ID_SLOTS.len() {
+            let found = self.get_with_attachments(id, attachments_limit).await?;
+            let skills = SkillStore::get_many(self, skill_ids).await?;
+            return Ok((found, skills.into_iter().map(|s| (s.id, s.name)).collect()));
+        }
+        let mut params: Vec<Param> = sql::SKILLS_BY_ID_SLOTS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Param {
+                name,
+                value: skill_ids.get(i).copied().map_or(SqlValue::Null, SqlValue::Uuid),
+            })
+            .collect();
+        params.extend(params!["id" => id, "attachments_limit" => attachments_limit.max(0)]);
+        let rows = self
+            .executor
+            .query(sql::SELECT_OPPORTUNITY_VIEW_WITH_SKILLS, &params)
+            .await?;
+        let mut skills: Vec<(Uuid, String)> = Vec::new();
+        for row in rows.iter().filter(|r| r.text("part").is_ok_and(|p| p == "skill")) {
+            let skill = (row.uuid("skill_id")?, row.text("skill_name")?);
+            if !skills.iter().any(|(known, _)| *known == skill.0) {
+                skills.push(skill);
+            }
+        }
+        Ok((view_from_rows(&rows)?, skills))
+    }
+
     async fn list(&self, q: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError> {
         let statement = match (q.sort, q.descending) {
             (SortKey::CreatedAt, false) => sql::LIST_BY_CREATED_ASC,

@@ -29,7 +29,9 @@ macro_rules! summary_columns {
 /// 20 KB of description) plus 50 requirements and 100 attachments would pass the Data API's
 /// 64 KB per row, while each of these rows stays far below it. The first branch types the
 /// columns the others leave NULL.
-pub const SELECT_OPPORTUNITY_VIEW: &str = concat!(
+macro_rules! opportunity_view {
+    () => {
+        concat!(
     "SELECT 'opportunity' AS part, ",
     opportunity_columns!(),
     ", CAST(NULL AS integer) AS position, CAST(NULL AS uuid) AS skill_id, CAST(NULL AS text) AS skill_name, \
@@ -49,6 +51,32 @@ pub const SELECT_OPPORTUNITY_VIEW: &str = concat!(
      a.owner_sub, a.file_name, a.content_type, a.size_bytes, a.sha256, a.object_key, a.status, a.rejection_reason, \
      a.created_at, a.upload_expires_at, a.completed_at \
      FROM (SELECT * FROM attachments WHERE opportunity_id = :id ORDER BY created_at, id LIMIT :attachments_limit) a"
+        )
+    };
+}
+
+/// The ids a statement takes as `:id_0` to `:id_49` (unused ones bound to NULL).
+macro_rules! skill_id_slots {
+    () => {
+        "(:id_0, :id_1, :id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, :id_14, \
+         :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, :id_25, :id_26, :id_27, :id_28, \
+         :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, :id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, \
+         :id_43, :id_44, :id_45, :id_46, :id_47, :id_48, :id_49)"
+    };
+}
+
+/// An opportunity with everything its view shows, in one statement (see `opportunity_view!`).
+pub const SELECT_OPPORTUNITY_VIEW: &str = opportunity_view!();
+
+/// [`SELECT_OPPORTUNITY_VIEW`] with the catalog skills a change of the requirements names (up to
+/// [`SKILLS_BY_ID_SLOTS`]; `part` = `skill`, with `skill_id` and `skill_name`): the state the
+/// change is computed from and the catalog it is validated against, in one call.
+pub const SELECT_OPPORTUNITY_VIEW_WITH_SKILLS: &str = concat!(
+    opportunity_view!(),
+    " UNION ALL SELECT 'skill', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.id, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM skills s WHERE s.id IN ",
+    skill_id_slots!()
 );
 
 /// Counts a change the opportunity's view shows but its row does not hold (an attachment), and
@@ -159,11 +187,10 @@ pub const SELECT_SKILL_BY_NAME_KEY: &str =
     "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
 /// Catalog skills by id: up to [`SKILLS_BY_ID_SLOTS`] ids, unused slots bound to NULL (one SQL
 /// text whatever the count, no IN-list assembled from input).
-pub const SELECT_SKILLS_BY_ID: &str = "SELECT id, name, category, description, created_at FROM skills WHERE id IN (\
-     :id_0, :id_1, :id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, :id_14, \
-     :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, :id_25, :id_26, :id_27, :id_28, \
-     :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, :id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, \
-     :id_43, :id_44, :id_45, :id_46, :id_47, :id_48, :id_49)";
+pub const SELECT_SKILLS_BY_ID: &str = concat!(
+    "SELECT id, name, category, description, created_at FROM skills WHERE id IN ",
+    skill_id_slots!()
+);
 /// How many ids [`SELECT_SKILLS_BY_ID`] takes, and their parameter names.
 pub const SKILLS_BY_ID_SLOTS: [&str; 50] = [
     "id_0", "id_1", "id_2", "id_3", "id_4", "id_5", "id_6", "id_7", "id_8", "id_9", "id_10", "id_11", "id_12", "id_13",
@@ -231,6 +258,10 @@ pub const LIST_EXPIRED_UPLOADS: &str = concat!(
 /// Every statement, for the suite that runs each one on every backend.
 pub const ALL: &[(&str, &str)] = &[
     ("SELECT_OPPORTUNITY_VIEW", SELECT_OPPORTUNITY_VIEW),
+    (
+        "SELECT_OPPORTUNITY_VIEW_WITH_SKILLS",
+        SELECT_OPPORTUNITY_VIEW_WITH_SKILLS,
+    ),
     ("BUMP_OPPORTUNITY_VERSION", BUMP_OPPORTUNITY_VERSION),
     ("INSERT_OPPORTUNITY", INSERT_OPPORTUNITY),
     ("UPDATE_OPPORTUNITY", UPDATE_OPPORTUNITY),
