@@ -254,7 +254,7 @@ fn request(
                 .header("content-type", "application/merge-patch+json")
                 .body(json!({ "title": format!("Load {n}") }).to_string()),
         ),
-        _ if (n / 10) % 2 == 0 => (
+        _ if (n / 10).is_multiple_of(2) => (
             Class::Write,
             "POST /v1/opportunities",
             client
