@@ -250,7 +250,10 @@ fn request(
             Class::Write,
             "PATCH /v1/opportunities/{id}",
             client
-                .patch(format!("{base}/v1/opportunities/{}", pick(&seeded.writable, 2 * (n / 10))))
+                .patch(format!(
+                    "{base}/v1/opportunities/{}",
+                    pick(&seeded.writable, 2 * (n / 10))
+                ))
                 .header("content-type", "application/merge-patch+json")
                 .body(json!({ "title": format!("Load {n}") }).to_string()),
         ),
