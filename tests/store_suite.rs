@@ -491,6 +491,29 @@ async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
     }
     let page = store.history(current.id, 0, 3).await.expect("history");
     assert!(page.more, "a full page tells the caller there is more");
+    // The same page beside the owner, in one statement; none for an unknown opportunity, and an
+    // empty page past the last record.
+    let (owner, with_owner) = store
+        .history_with_owner(current.id, 0, 3)
+        .await
+        .expect("history with owner")
+        .expect("exists");
+    assert_eq!(owner, "alice");
+    assert_eq!(with_owner.items, page.items);
+    assert!(with_owner.more);
+    assert!(
+        store
+            .history_with_owner(Uuid::now_v7(), 0, 3)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let (_, past) = store
+        .history_with_owner(current.id, 99, 3)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(past.items.is_empty() && !past.more);
     let first = page.items;
     assert_eq!(first.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(first[0].kind, HistoryKind::Status);

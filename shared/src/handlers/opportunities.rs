@@ -901,8 +901,11 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
         Some((value, _)) => value.parse::<i64>().map_err(|_| malformed())?,
         None => 0,
     };
-    load_accessible(app, &caller, id).await?;
-    let found = app.opportunities.history(id, after_seq, limit).await?;
+    // The access check and the page in one read.
+    let found = match app.opportunities.history_with_owner(id, after_seq, limit).await? {
+        Some((owner, page)) if caller.can_access(&owner) => page,
+        _ => return Err(ApiError::NotFound(format!("no opportunity {id}"))),
+    };
     let next_cursor = match found.items.last() {
         Some(last) if found.more => Some(
             Cursor {

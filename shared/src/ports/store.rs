@@ -249,6 +249,14 @@ pub trait OpportunityStore: Send + Sync {
     /// History records after `after_seq`, oldest first: at most `limit`, fewer when their text
     /// would make the page too large for one Data API response, and whether more follow.
     async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError>;
+    /// The opportunity's owner and [`OpportunityStore::history`]'s page, in one read (the access
+    /// check and the page); `None` when there is no such opportunity.
+    async fn history_with_owner(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Option<(String, HistoryPage)>, StoreError>;
     /// Creates a draft, its customer if new, its history, its event and the idempotency record,
     /// all in one transaction.
     async fn create(

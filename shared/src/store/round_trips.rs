@@ -40,7 +40,7 @@ pub const BUDGETS: &[RoundTrips] = &[
     budget("put-problem-statement", 9, 7),
     budget("put-skill-requirements (50 catalog skills)", 61, 9),
     budget("patch-opportunity (3 fields)", 11, 7),
-    budget("get-opportunity-history", 3, 2),
+    budget("get-opportunity-history", 3, 1),
     budget("list-opportunities", 1, 1),
     budget("submit-opportunity", 11, 7),
     budget("opportunity-status-events (1 event)", 13, 9),

@@ -514,6 +514,56 @@ fn page_after(after: Option<(&str, Uuid)>) -> (bool, String, Uuid) {
     }
 }
 
+fn history_params_of(id: Uuid, after_seq: i64, limit: i64) -> Vec<Param> {
+    Vec::from(params![
+        "opportunity_id" => id,
+        "after_seq" => after_seq,
+        "limit" => limit,
+        "limit_plus_one" => limit.saturating_add(1),
+        "max_page_bytes" => HISTORY_PAGE_MAX_BYTES,
+    ])
+}
+
+/// A page of history from the rows of [`sql::SELECT_HISTORY`] (one per record).
+fn history_page_from(rows: &[Row]) -> Result<HistoryPage, StoreError> {
+    let more = match rows.first() {
+        Some(row) => usize::try_from(row.int("candidates")?).unwrap_or(0) > rows.len(),
+        None => false,
+    };
+    let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
+        text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
+            .transpose()
+    };
+    let items = rows
+        .iter()
+        .map(|row| {
+            let kind = match row.text("kind")?.as_str() {
+                "status" => HistoryKind::Status,
+                _ => HistoryKind::Field,
+            };
+            Ok(HistoryItem {
+                seq: row.int("seq")?,
+                kind,
+                at: row.timestamp("at")?,
+                actor: row.text("actor")?,
+                from: row
+                    .opt_text("from_status")?
+                    .map(|s| parse_enum(s, Status::parse, "status"))
+                    .transpose()?,
+                to: row
+                    .opt_text("to_status")?
+                    .map(|s| parse_enum(s, Status::parse, "status"))
+                    .transpose()?,
+                field: row.opt_text("field")?,
+                old: parse_json(row.opt_text("old_value")?)?,
+                new: parse_json(row.opt_text("new_value")?)?,
+                reason: row.opt_text("reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(HistoryPage { items, more })
+}
+
 #[async_trait]
 impl OpportunityStore for SqlStore {
     /// The row with its requirements: one statement, so one state (see `get_with_attachments`).
@@ -623,53 +673,32 @@ impl OpportunityStore for SqlStore {
     async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError> {
         let rows = self
             .executor
-            .query(
-                sql::SELECT_HISTORY,
-                &params![
-                    "opportunity_id" => id,
-                    "after_seq" => after_seq,
-                    "limit" => limit,
-                    "limit_plus_one" => limit.saturating_add(1),
-                    "max_page_bytes" => HISTORY_PAGE_MAX_BYTES,
-                ],
-            )
+            .query(sql::SELECT_HISTORY, &history_params_of(id, after_seq, limit))
             .await?;
-        let more = match rows.first() {
-            Some(row) => usize::try_from(row.int("candidates")?).unwrap_or(0) > rows.len(),
-            None => false,
+        history_page_from(&rows)
+    }
+
+    /// One statement ([`sql::SELECT_HISTORY_WITH_OWNER`]) for the owner and the page.
+    async fn history_with_owner(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Option<(String, HistoryPage)>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_HISTORY_WITH_OWNER, &history_params_of(id, after_seq, limit))
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
         };
-        let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
-            text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
-                .transpose()
-        };
-        let items = rows
+        let owner = first.text("owner_sub")?;
+        let records: Vec<Row> = rows
             .iter()
-            .map(|row| {
-                let kind = match row.text("kind")?.as_str() {
-                    "status" => HistoryKind::Status,
-                    _ => HistoryKind::Field,
-                };
-                Ok(HistoryItem {
-                    seq: row.int("seq")?,
-                    kind,
-                    at: row.timestamp("at")?,
-                    actor: row.text("actor")?,
-                    from: row
-                        .opt_text("from_status")?
-                        .map(|s| parse_enum(s, Status::parse, "status"))
-                        .transpose()?,
-                    to: row
-                        .opt_text("to_status")?
-                        .map(|s| parse_enum(s, Status::parse, "status"))
-                        .transpose()?,
-                    field: row.opt_text("field")?,
-                    old: parse_json(row.opt_text("old_value")?)?,
-                    new: parse_json(row.opt_text("new_value")?)?,
-                    reason: row.opt_text("reason")?,
-                })
-            })
-            .collect::<Result<Vec<_>, DbError>>()?;
-        Ok(HistoryPage { items, more })
+            .filter(|r| !matches!(r.is_null("seq"), Ok(true)))
+            .cloned()
+            .collect();
+        Ok(Some((owner, history_page_from(&records)?)))
     }
 
     async fn create(

@@ -115,7 +115,9 @@ pub const INSERT_HISTORY: &str = "INSERT INTO opportunity_history (opportunity_i
 /// field changes stays within the Data API's 1 MiB per response (each record is well under its
 /// 64 KB per row: problem statement records carry the new text only). `candidates` counts the
 /// records considered (up to `:limit + 1`): more than the page holds means more follow.
-pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
+macro_rules! history_page {
+    () => {
+        "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
      candidates FROM (SELECT h.seq, h.kind, h.at, h.actor, h.from_status, h.to_status, h.field, h.old_value, h.new_value, \
      h.reason, SUM(COALESCE(octet_length(h.old_value), 0) + COALESCE(octet_length(h.new_value), 0) + \
      COALESCE(octet_length(h.reason), 0)) OVER (ORDER BY h.seq) - (COALESCE(octet_length(h.old_value), 0) + \
@@ -123,7 +125,23 @@ pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_s
      ROW_NUMBER() OVER (ORDER BY h.seq) AS position, COUNT(*) OVER () AS candidates \
      FROM (SELECT * FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq \
      ORDER BY seq LIMIT :limit_plus_one) h) page \
-     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq";
+     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq"
+    };
+}
+
+pub const SELECT_HISTORY: &str = history_page!();
+
+/// [`SELECT_HISTORY`] beside the opportunity's owner, in one statement (one Data API call for the
+/// access check and the page): one row per record, or one row of NULLs beside the owner when the
+/// page is empty; no row when there is no such opportunity.
+pub const SELECT_HISTORY_WITH_OWNER: &str = concat!(
+    "SELECT o.owner_sub AS owner_sub, page.seq AS seq, page.kind AS kind, page.at AS at, page.actor AS actor, \
+     page.from_status AS from_status, page.to_status AS to_status, page.field AS field, page.old_value AS old_value, \
+     page.new_value AS new_value, page.reason AS reason, page.candidates AS candidates \
+     FROM opportunities o LEFT JOIN (",
+    history_page!(),
+    ") page ON 1 = 1 WHERE o.id = :opportunity_id ORDER BY page.seq"
+);
 
 pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type, aggregate_id, aggregate_version, \
      occurred_at, payload) VALUES (:id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload)";
@@ -269,6 +287,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("INSERT_SKILL_REQUIREMENT", INSERT_SKILL_REQUIREMENT),
     ("INSERT_HISTORY", INSERT_HISTORY),
     ("SELECT_HISTORY", SELECT_HISTORY),
+    ("SELECT_HISTORY_WITH_OWNER", SELECT_HISTORY_WITH_OWNER),
     ("INSERT_OUTBOX_EVENT", INSERT_OUTBOX_EVENT),
     ("LIST_BY_CREATED_ASC", LIST_BY_CREATED_ASC),
     ("LIST_BY_CREATED_DESC", LIST_BY_CREATED_DESC),
