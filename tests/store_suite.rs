@@ -498,6 +498,29 @@ async fn history_is_ordered_and_paged(executor: Arc<dyn SqlExecutor>) {
     }
     let page = store.history(current.id, 0, 3).await.expect("history");
     assert!(page.more, "a full page tells the caller there is more");
+    // The same page beside the owner, in one statement; none for an unknown opportunity, and an
+    // empty page past the last record.
+    let (owner, with_owner) = store
+        .history_with_owner(current.id, 0, 3)
+        .await
+        .expect("history with owner")
+        .expect("exists");
+    assert_eq!(owner, "alice");
+    assert_eq!(with_owner.items, page.items);
+    assert!(with_owner.more);
+    assert!(
+        store
+            .history_with_owner(Uuid::now_v7(), 0, 3)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let (_, past) = store
+        .history_with_owner(current.id, 99, 3)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(past.items.is_empty() && !past.more);
     let first = page.items;
     assert_eq!(first.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(first[0].kind, HistoryKind::Status);
@@ -1243,12 +1266,10 @@ async fn an_opportunity_is_read_with_the_requirements_of_its_version(executor: A
             }
         })
     };
-    let locked = store.clone().with_optimistic_reads(0);
     let mut reads = 0;
     while !writer.is_finished() || reads < 10 {
-        // Alternately the optimistic read (retried on a version change) and the locked one.
-        let reader = if reads % 2 == 0 { &store } else { &locked };
-        let read = OpportunityStore::get(reader, id).await.expect("read").unwrap();
+        // One statement reads the row and its requirements: one snapshot, one version.
+        let read = OpportunityStore::get(&store, id).await.expect("read").unwrap();
         // Each version n > 1 was written with exactly n - 1 requirements.
         assert_eq!(
             read.skill_requirements.len() as i64,
@@ -1259,6 +1280,48 @@ async fn an_opportunity_is_read_with_the_requirements_of_its_version(executor: A
         reads += 1;
     }
     writer.await.unwrap();
+}
+
+async fn a_change_of_requirements_reads_its_state_and_the_named_catalog_skills_in_one_statement(
+    executor: Arc<dyn SqlExecutor>,
+) {
+    let store = SqlStore::new(executor);
+    let mut known = Vec::new();
+    for name in ["Rust", "Kafka"] {
+        let skill = Skill {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            category: SkillCategory::Technical,
+            description: None,
+            created_at: now(),
+        };
+        SkillStore::create(&store, skill.clone(), None, oms_tests::fixture_event(skill.id, 1), None)
+            .await
+            .expect("skill");
+        known.push(skill);
+    }
+    let created = create(&store, draft("alice", "With skills", now()), "Skills").await;
+    let unknown = Uuid::now_v7();
+    let wanted = [known[0].id, unknown, known[1].id, known[0].id];
+    let (found, catalog) = store.get_with_skills(created.id, 100, &wanted).await.expect("read");
+    assert_eq!(
+        found.map(|(o, attachments)| (o, attachments.len())),
+        Some((created.clone(), 0))
+    );
+    let mut names: Vec<(Uuid, String)> = catalog;
+    names.sort();
+    let mut expected: Vec<(Uuid, String)> = known.iter().map(|s| (s.id, s.name.clone())).collect();
+    expected.sort();
+    assert_eq!(names, expected, "the known skills, each once; the unknown one absent");
+    // No such opportunity: none, and the catalog still answered.
+    let (none, catalog) = store.get_with_skills(Uuid::now_v7(), 100, &wanted).await.expect("read");
+    assert!(none.is_none());
+    assert_eq!(catalog.len(), 2);
+    // More ids than the statement's slots: the same answer, in two reads.
+    let many: Vec<Uuid> = std::iter::repeat_n(known[1].id, 60).collect();
+    let (found, catalog) = store.get_with_skills(created.id, 0, &many).await.expect("read");
+    assert!(found.is_some());
+    assert_eq!(catalog, vec![(known[1].id, known[1].name.clone())]);
 }
 
 type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -1283,6 +1346,7 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         |e| Box::pin(attachments_are_registered_completed_once_listed_expired_and_removed(e)),
         |e| Box::pin(attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count(e)),
         |e| Box::pin(an_opportunity_is_read_with_the_requirements_of_its_version(e)),
+        |e| Box::pin(a_change_of_requirements_reads_its_state_and_the_named_catalog_skills_in_one_statement(e)),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     for scenario in scenarios {
@@ -1344,6 +1408,7 @@ on_every_backend!(
     attachment_limits_hold_per_opportunity_and_rejected_ones_do_not_count,
     concurrent_registrations_never_pass_the_attachment_limit,
     an_opportunity_is_read_with_the_requirements_of_its_version,
+    a_change_of_requirements_reads_its_state_and_the_named_catalog_skills_in_one_statement,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

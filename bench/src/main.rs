@@ -3,7 +3,11 @@
 //! Run it through `scripts/bench` (it builds the release binaries first). Sections:
 //! sizes; init time of every function under a Lambda Runtime API against a hello-world floor;
 //! warm latency through the Runtime API and peak memory after 1,000 invocations; in-process
-//! handler latency; the local server under load from this (separate) process.
+//! handler latency; the local server under load from this (separate) process; and the production
+//! database path (`data_api`): round trips per operation, the local server on the Data API
+//! adapter under the seeds' load, the first request after a cold start.
+
+mod data_api;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -38,6 +42,54 @@ struct Args {
     /// Measure only these functions (comma-separated); sizes and init only, for comparing builds.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Milliseconds the Data API stand-in adds to every call in the latency-model load run.
+    #[arg(long, default_value_t = 20)]
+    data_api_latency_ms: u64,
+    /// Seconds of the steady 100 req/s phase of the latency-model load run.
+    #[arg(long, default_value_t = 20)]
+    data_api_steady_seconds: u64,
+    /// The PostgreSQL the Data API stand-in runs on (scripts/bench starts one).
+    #[arg(long, env = "OMS_TEST_POSTGRES_URL")]
+    postgres_url: Option<String>,
+    /// moto's server, for the round-trip table's DynamoDB and SQS (scripts/bench starts one).
+    #[arg(long, env = "OMS_TEST_MOTO_URL")]
+    moto_url: Option<String>,
+    /// Only the production database path: round trips, the latency-model load, the cold start.
+    #[arg(long)]
+    data_api_only: bool,
+    /// Issue 16's init floor: the `lambda_http` hello world of the `floor` profile.
+    #[arg(long, default_value = "target/floor/hello-lambda-http")]
+    http_floor: PathBuf,
+}
+
+/// The production database path's sections, when a PostgreSQL (and moto) is given.
+async fn data_api_sections(args: &Args) -> String {
+    let Some(postgres) = args.postgres_url.as_deref() else {
+        return "\n(The Data API sections need OMS_TEST_POSTGRES_URL; scripts/bench starts a PostgreSQL.)\n".into();
+    };
+    let mut report = String::new();
+    if let Some(moto) = args.moto_url.as_deref() {
+        eprintln!("counting Data API round trips per operation…");
+        report.push_str(&data_api::round_trip_report(moto).await);
+    }
+    eprintln!(
+        "loading the local server on the Data API stand-in ({} ms per call)…",
+        args.data_api_latency_ms
+    );
+    report.push_str(
+        &data_api::load_report(
+            &args.bin_dir.join("oms-local"),
+            postgres,
+            args.data_api_latency_ms,
+            args.data_api_steady_seconds,
+        )
+        .await,
+    );
+    eprintln!("measuring the first request after a cold start, production configuration…");
+    report.push_str(&data_api::cold_start_report(&args.bin_dir, postgres, args.data_api_latency_ms, 10).await);
+    eprintln!("measuring init against the lambda_http floor…");
+    report.push_str(&data_api::init_vs_http_floor(&args.bin_dir, &args.http_floor, args.starts).await);
+    report
 }
 
 fn functions() -> Vec<&'static str> {
@@ -346,6 +398,20 @@ async fn main() {
         compare_builds(&args).await;
         return;
     }
+    if args.data_api_only {
+        let report = format!(
+            "Measured {} on {}: `scripts/bench --data-api-only`.\n{}",
+            time::OffsetDateTime::now_utc().date(),
+            machine(),
+            data_api_sections(&args).await
+        );
+        println!("{report}");
+        if let Some(parent) = args.out.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        std::fs::write(&args.out, &report).expect("write the report");
+        return;
+    }
     for name in functions()
         .into_iter()
         .chain(["hello-lambda", "hello-lambda-current-thread", "oms-local"])
@@ -359,9 +425,10 @@ async fn main() {
     let mut report = String::new();
     let now = time::OffsetDateTime::now_utc();
     report.push_str(&format!(
-        "Measured {} on {} (release profile, x86_64 host build of the same code).\n\n",
+        "Measured {} on {} (release profile, x86_64 host build of the same code): `scripts/bench {}`.\n\n",
         now.date(),
-        machine()
+        machine(),
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
     ));
 
     // Sizes and init. Each function's starts alternate with the floor's, and its ratio is taken
@@ -637,6 +704,7 @@ async fn main() {
         verdict(zip_ok),
         verdict(read_500_p99 < 20.0),
     ));
+    report.push_str(&data_api_sections(&args).await);
     println!("{report}");
     if let Some(parent) = args.out.parent() {
         let _ = std::fs::create_dir_all(parent);

@@ -5,6 +5,7 @@
 //! oms-local token --sub alice --email alice@example.com --group SalesManager
 //! oms-local migrate [--database ...]
 //! oms-local openapi > openapi.json
+//! oms-local data-api --port 5200 --database postgres://... [--latency-ms 20]
 //! ```
 
 mod console;
@@ -48,7 +49,9 @@ enum Command {
         /// Where the database file and the issuer key live.
         #[arg(long, env = "OMS_DATA_DIR", default_value = ".oms-data")]
         data_dir: PathBuf,
-        /// `sqlite:<path>` (default: `<data-dir>/oms.sqlite3`) or `postgres://...`.
+        /// `sqlite:<path>` (default: `<data-dir>/oms.sqlite3`), `postgres://...` or `data-api`
+        /// (the production executor: `OMS_DB_CLUSTER_ARN`, `OMS_DB_SECRET_ARN`, and
+        /// `AWS_ENDPOINT_URL_RDS_DATA` for the stand-in of `oms-local data-api`).
         #[arg(long, env = "OMS_DATABASE")]
         database: Option<String>,
         /// The web console's built files, served at `/` (`npm run build` in `console/`).
@@ -100,6 +103,35 @@ enum Command {
         /// Exit non-zero if a file differs from the rendering, writing nothing.
         #[arg(long)]
         check: bool,
+    },
+    /// Serve the RDS Data API on a PostgreSQL: a stand-in for Aurora's Data API that enforces its
+    /// documented limits (see `oms::sql::standin`). Calls by operation: `GET /_standin/calls`;
+    /// injected failures: `POST /_standin/faults` with `{"error": "DatabaseResumingException", "count": 3}`.
+    DataApi {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0 picks a free one and prints it).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The PostgreSQL the statements run on (`postgres://...`).
+        #[arg(long, env = "OMS_STANDIN_DATABASE")]
+        database: String,
+        /// Milliseconds added to every call (the Data API's round trip; 20 is a conservative in-region figure).
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Seconds after its last call a transaction is rolled back (the Data API's 3 minutes).
+        #[arg(long, default_value_t = 180)]
+        transaction_timeout_secs: u64,
+        /// Every call answers DatabaseResumingException for this long after start (a paused cluster).
+        #[arg(long, default_value_t = 0)]
+        paused_for_ms: u64,
+        /// Connections to PostgreSQL (each open transaction holds one).
+        #[arg(long, default_value_t = 32)]
+        max_connections: usize,
+        /// Apply the service's migrations to the database first.
+        #[arg(long)]
+        migrate: bool,
     },
 }
 
@@ -199,6 +231,23 @@ async fn main() {
             Ok(())
         }
         Command::Render { root, check } => render(&root, check),
+        Command::DataApi {
+            host,
+            port,
+            database,
+            latency_ms,
+            transaction_timeout_secs,
+            paused_for_ms,
+            max_connections,
+            migrate,
+        } => {
+            let mut options = oms::sql::standin::Options::new(&database);
+            options.latency = Duration::from_millis(latency_ms);
+            options.transaction_timeout = Duration::from_secs(transaction_timeout_secs);
+            options.paused_for = Duration::from_millis(paused_for_ms);
+            options.max_connections = max_connections;
+            data_api(host, port, options, migrate).await
+        }
     };
     if let Err(error) = result {
         eprintln!("oms-local: {error}");
@@ -218,6 +267,33 @@ async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result
     Ok(())
 }
 
+/// `oms-local data-api`: the Data API stand-in until interrupted, then its call counts.
+async fn data_api(host: String, port: u16, options: oms::sql::standin::Options, migrate: bool) -> Result<(), String> {
+    oms::telemetry::init("oms-local-data-api");
+    if migrate {
+        let executor = oms::sql::postgres::PostgresExecutor::new(&options.database_url, 1);
+        oms::sql::migrations::migrate(&executor)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    let latency = options.latency;
+    let standin = oms::sql::standin::DataApiStandin::start(options, listener).map_err(|e| e.to_string())?;
+    let url = standin.endpoint_url();
+    eprintln!(
+        "oms-local data-api: listening on {url} ({} ms per call; calls: {url}/_standin/calls)",
+        latency.as_millis()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!(
+        "oms-local data-api: stopping; calls by operation: {}",
+        serde_json::to_string(&standin.calls()).unwrap_or_default()
+    );
+    Ok(())
+}
+
 async fn serve(
     host: String,
     port: u16,
@@ -230,6 +306,13 @@ async fn serve(
     let issuer = issuer::Issuer::load_or_create(&data_dir)?;
     let config = database_config(database, &data_dir)?;
     let executor = config.connect().await.map_err(|e| e.to_string())?;
+    if matches!(config, DatabaseConfig::DataApi(_)) {
+        // SQLite and PostgreSQL are migrated on connect; the Data API (Aurora or the stand-in,
+        // `AWS_ENDPOINT_URL_RDS_DATA`) here, through the production executor.
+        oms::sql::migrations::migrate(executor.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     // The same wiring as in AWS, on embedded adapters: a versioned in-memory cache, and queues with
     // SQS semantics delivering to the same consumers the Lambda functions run.
     let change_events = Arc::new(LocalQueue::new("change-events", Duration::from_secs(30), 5));

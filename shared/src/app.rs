@@ -402,11 +402,24 @@ impl DatabaseConfig {
     pub async fn connect_with(&self, aws: Option<&aws_config::SdkConfig>) -> Result<Arc<dyn SqlExecutor>, ConfigError> {
         match self {
             DatabaseConfig::DataApi(target) => {
-                let client = match aws {
-                    Some(config) => aws_sdk_rdsdata::Client::new(config),
-                    None => aws_sdk_rdsdata::Client::new(&crate::tls::load_aws_config().await?),
+                let loaded;
+                let config = match aws {
+                    Some(config) => config,
+                    None => {
+                        loaded = crate::tls::load_aws_config().await?;
+                        &loaded
+                    }
                 };
-                Ok(Arc::new(DataApiExecutor::new(client, target.clone())))
+                // The executor retries what the Data API refuses for a passing reason, within its
+                // own budget; SDK retries on top would multiply the attempts and the waits.
+                let client = aws_sdk_rdsdata::Client::from_conf(
+                    aws_sdk_rdsdata::config::Builder::from(config)
+                        .retry_config(aws_sdk_rdsdata::config::retry::RetryConfig::disabled())
+                        .build(),
+                );
+                let executor = DataApiExecutor::new(client, target.clone())
+                    .with_retry(crate::sql::rdsdata::RetryPolicy::from_env());
+                Ok(Arc::new(executor))
             }
             DatabaseConfig::Sqlite(path) => {
                 let executor = SqliteExecutor::open(path)?;

@@ -12,6 +12,7 @@ use oms::sql::{SqlExecutor, migrations};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod round_trips;
 pub mod template;
 
 /// The workspace root.
@@ -712,5 +713,74 @@ pub mod attachment_fixtures {
             .await
             .expect("register");
         attachment
+    }
+}
+
+/// The Data API stand-in (`oms::sql::standin`) on a fresh PostgreSQL schema, and the production
+/// executor pointed at it through the real SDK.
+pub mod data_api {
+    use std::sync::Arc;
+
+    use oms::sql::SqlExecutor;
+    use oms::sql::rdsdata::{DataApiExecutor, DataApiTarget, RetryPolicy};
+    use oms::sql::standin::{DataApiStandin, Options};
+
+    /// The cluster ARN the executor names (the stand-in serves one database, whatever the ARN).
+    pub const CLUSTER_ARN: &str = "arn:aws:rds:eu-west-1:123456789012:cluster:opportunities";
+    /// The secret ARN the executor names.
+    pub const SECRET_ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:opportunities-db";
+
+    /// A stand-in on a fresh, empty schema, configured by `configure`; the schema's URL beside it.
+    pub async fn standin(configure: impl FnOnce(&mut Options)) -> (DataApiStandin, String) {
+        let url = crate::postgres_schema_url().await;
+        let mut options = Options::new(&url);
+        configure(&mut options);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        (
+            DataApiStandin::start(options, listener).expect("start the stand-in"),
+            url,
+        )
+    }
+
+    /// A stand-in on a fresh schema with the service's migrations applied (directly, not counted).
+    pub async fn migrated_standin(configure: impl FnOnce(&mut Options)) -> DataApiStandin {
+        let (standin, url) = standin(configure).await;
+        let direct = oms::sql::postgres::PostgresExecutor::new(&url, 1);
+        oms::sql::migrations::migrate(&direct).await.expect("migrate");
+        standin
+    }
+
+    /// The SDK client of the production executor, pointed at `endpoint`, SDK retries off (as
+    /// `DatabaseConfig::connect_with` builds it).
+    pub fn client(endpoint: &str) -> aws_sdk_rdsdata::Client {
+        let config = aws_sdk_rdsdata::Config::builder()
+            .behavior_version(aws_sdk_rdsdata::config::BehaviorVersion::latest())
+            .region(aws_sdk_rdsdata::config::Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "test",
+            ))
+            .endpoint_url(endpoint)
+            .retry_config(aws_sdk_rdsdata::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_rdsdata::Client::from_conf(config)
+    }
+
+    /// The production executor over the stand-in.
+    pub fn executor(standin: &DataApiStandin, retry: RetryPolicy) -> DataApiExecutor {
+        let target = DataApiTarget {
+            cluster_arn: CLUSTER_ARN.into(),
+            secret_arn: SECRET_ARN.into(),
+            database: "opportunities".into(),
+        };
+        DataApiExecutor::new(client(&standin.endpoint_url()), target).with_retry(retry)
+    }
+
+    /// [`executor`] as the store's executor.
+    pub fn shared_executor(standin: &DataApiStandin) -> Arc<dyn SqlExecutor> {
+        Arc::new(executor(standin, RetryPolicy::default()))
     }
 }

@@ -100,11 +100,12 @@ fn event(app: &App, kind: ChangeKind, o: &Opportunity, detail: Value) -> ChangeE
     }
 }
 
-/// The write path. `load` reads the current state (and refuses what the caller may not touch);
-/// `compute` turns it into a [`Mutation`] at `now`; `applies_event` records a consumed event's id
-/// in the same transaction. `view` renders the written opportunity (the read-back of a new
-/// customer's name happens through `load`).
-pub async fn write<E, L, LF, C, V, VF>(
+/// The write path. `load` reads the current state with whatever its view needs besides (`S`,
+/// for example the attachments the view lists; read in the same statement, so a write computed
+/// from it is rendered without a read-back) and refuses what the caller may not touch; `compute`
+/// turns it into a [`Mutation`] at `now`; `view` renders the written opportunity with that state;
+/// `applies_event` records a consumed event's id in the same transaction.
+pub async fn write<E, S, L, LF, C, V, VF>(
     app: &App,
     load: L,
     compute: C,
@@ -114,17 +115,17 @@ pub async fn write<E, L, LF, C, V, VF>(
 ) -> Result<Written, WriteError<E>>
 where
     L: Fn() -> LF,
-    LF: Future<Output = Result<Opportunity, E>>,
+    LF: Future<Output = Result<(Opportunity, S), E>>,
     C: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, E>,
-    V: Fn(Opportunity) -> VF,
+    V: Fn(Opportunity, S) -> VF,
     VF: Future<Output = Result<(Opportunity, String), String>>,
 {
     for _ in 0..WRITE_ATTEMPTS {
-        let current = load().await.map_err(WriteError::Refused)?;
+        let (current, state) = load().await.map_err(WriteError::Refused)?;
         let now = app.clock.now().max(current.updated_at);
         let mut mutation = compute(&current, now).map_err(WriteError::Refused)?;
         if mutation.history.is_empty() {
-            let (opportunity, view) = view(current).await.map_err(WriteError::View)?;
+            let (opportunity, view) = view(current, state).await.map_err(WriteError::View)?;
             return Ok(Written {
                 opportunity,
                 view,
@@ -156,7 +157,7 @@ where
         };
         match app.opportunities.update(update).await {
             Ok(()) => {
-                return match view(next).await {
+                return match view(next, state).await {
                     Ok((opportunity, view)) => {
                         crate::consumers::after_commit(app, Some(write_through(&opportunity, &view)), &events).await;
                         Ok(Written {

@@ -89,8 +89,13 @@ async fn apply(app: &App, body: &str) -> Outcome {
     }
     // The rule that decides, on each state the write path loads: applied, or why not.
     let load = || async {
-        match app.opportunities.get(event.opportunity_id).await {
-            Ok(Some(o)) => Ok(o),
+        let in_view = crate::handlers::opportunities::ATTACHMENTS_IN_VIEW;
+        match app
+            .opportunities
+            .get_with_attachments(event.opportunity_id, in_view)
+            .await
+        {
+            Ok(Some(found)) => Ok(found),
             Ok(None) => Err(Outcome::Rejected(format!(
                 "unknown opportunity {}",
                 event.opportunity_id
@@ -127,10 +132,8 @@ async fn apply(app: &App, body: &str) -> Outcome {
             ..Mutation::of(t.next, vec![t.history])
         })
     };
-    let view = |o: Opportunity| async move {
-        let body = crate::handlers::opportunities::view_json(app, &o)
-            .await
-            .map_err(|e| e.to_string())?;
+    let view = |o: Opportunity, attachments: Vec<crate::domain::attachment::Attachment>| async move {
+        let body = crate::handlers::opportunities::view_json_with(&o, &attachments).map_err(|e| e.to_string())?;
         Ok((o, body))
     };
     match opportunity_writes::write(app, load, compute, view, OnConflict::Recompute, Some(event.event_id)).await {

@@ -329,11 +329,23 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
             id,
         )),
     };
-    match app.opportunities.get(opportunity_id).await? {
-        Some(o) if caller.can_access(&o.owner_sub) => {}
+    // The first page comes with the opportunity's access check, in one read.
+    let first_page = match after {
+        None => Some(limit.saturating_add(1)),
+        Some(_) => None,
+    };
+    let found = app
+        .opportunities
+        .get_with_attachments(opportunity_id, first_page.unwrap_or(0))
+        .await?;
+    let first = match found {
+        Some((o, attachments)) if caller.can_access(&o.owner_sub) => attachments,
         _ => return Err(ApiError::NotFound(format!("no opportunity {opportunity_id}"))),
-    }
-    let rows = app.attachments.attachments(opportunity_id, after, limit).await?;
+    };
+    let rows = match first_page {
+        Some(_) => first,
+        None => app.attachments.attachments(opportunity_id, after, limit).await?,
+    };
     let page = Page::from_overfetch(
         rows,
         limit,

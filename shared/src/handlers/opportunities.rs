@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::application::opportunity_writes::{self, Mutation, OnConflict, WriteError};
 use crate::auth::Caller;
 use crate::consumers::after_commit;
+use crate::domain::attachment::Attachment;
 use crate::domain::dates;
 use crate::domain::events::{ChangeEvent, ChangeKind};
 use crate::domain::history::{self, Change, HistoryEntry};
@@ -37,11 +38,12 @@ use crate::sql::value::DATE_FORMAT;
 use lambda_http::http;
 
 /// Attachments listed in an opportunity's view.
-const ATTACHMENTS_IN_VIEW: i64 = 100;
+pub const ATTACHMENTS_IN_VIEW: i64 = 100;
 
-/// The whole view of an opportunity, with its attachment summaries.
-pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiError> {
-    let attachments = app.attachments.attachments(o.id, None, ATTACHMENTS_IN_VIEW).await?;
+/// The whole view of an opportunity, with the summaries of `attachments` (its first
+/// [`ATTACHMENTS_IN_VIEW`], as [`crate::ports::store::OpportunityStore::get_with_attachments`]
+/// reads them with it).
+pub fn view_with(o: &Opportunity, attachments: &[Attachment]) -> OpportunityView {
     let summaries = attachments
         .iter()
         .take(ATTACHMENTS_IN_VIEW as usize)
@@ -53,12 +55,12 @@ pub async fn view_of(app: &App, o: &Opportunity) -> Result<OpportunityView, ApiE
             status: a.status.as_str().to_owned(),
         })
         .collect();
-    Ok(OpportunityView::of(o).with_attachments(summaries))
+    OpportunityView::of(o).with_attachments(summaries)
 }
 
 /// The view as JSON: built once, it is both the response body and the cache entry.
-pub(crate) async fn view_json(app: &App, o: &Opportunity) -> Result<String, ApiError> {
-    serde_json::to_string(&view_of(app, o).await?).map_err(|e| ApiError::Internal(e.to_string()))
+pub(crate) fn view_json_with(o: &Opportunity, attachments: &[Attachment]) -> Result<String, ApiError> {
+    serde_json::to_string(&view_with(o, attachments)).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A response carrying an opportunity's view JSON and its ETag.
@@ -93,8 +95,8 @@ fn event(app: &App, event_type: ChangeKind, o: &Opportunity, detail: Value) -> C
 }
 
 /// The cache entry of an opportunity: its whole view, at its version.
-pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<WriteThrough> {
-    match view_json(app, o).await {
+pub fn cache_entry(o: &Opportunity, attachments: &[Attachment]) -> Option<WriteThrough> {
+    match view_json_with(o, attachments) {
         Ok(body) => Some(entry_of(o, &body)),
         Err(error) => {
             tracing::warn!(%error, "could not build the cache entry");
@@ -105,8 +107,19 @@ pub async fn cache_entry(app: &App, o: &Opportunity) -> Option<WriteThrough> {
 
 /// Loads an opportunity the caller may see; another Sales Manager's is a 404.
 async fn load_accessible(app: &App, caller: &Caller, id: Uuid) -> Result<Opportunity, ApiError> {
-    match app.opportunities.get(id).await? {
-        Some(o) if caller.can_access(&o.owner_sub) => Ok(o),
+    Ok(load_view(app, caller, id, 0).await?.0)
+}
+
+/// Loads an opportunity the caller may see with what its view shows (the first
+/// `attachments_limit` attachments), in one read; another Sales Manager's is a 404.
+async fn load_view(
+    app: &App,
+    caller: &Caller,
+    id: Uuid,
+    attachments_limit: i64,
+) -> Result<(Opportunity, Vec<Attachment>), ApiError> {
+    match app.opportunities.get_with_attachments(id, attachments_limit).await? {
+        Some((o, attachments)) if caller.can_access(&o.owner_sub) => Ok((o, attachments)),
         _ => Err(ApiError::NotFound(format!("no opportunity {id}"))),
     }
 }
@@ -204,7 +217,8 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     };
     match created {
         Once::Created(o) => {
-            let body = view_json(app, &o).await?;
+            // A new opportunity has no attachments: its view needs no read.
+            let body = view_json_with(&o, &[])?;
             after_commit(app, Some(entry_of(&o, &body)), &events).await;
             Ok(with_header(
                 respond_json(&o, body, StatusCode::CREATED),
@@ -243,8 +257,8 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
-    let opportunity = load_accessible(app, &caller, id).await?;
-    let body = view_json(app, &opportunity).await?;
+    let (opportunity, attachments) = load_view(app, &caller, id, ATTACHMENTS_IN_VIEW).await?;
+    let body = view_json_with(&opportunity, &attachments)?;
     if let Err(error) = app.cache.put(&key, opportunity.version, &body, OPPORTUNITY_TTL).await {
         tracing::warn!(%error, key, "could not fill the cache");
     }
@@ -410,19 +424,44 @@ async fn mutate<F>(
 where
     F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
 {
+    mutate_from(app, request, caller, id, None, compute).await
+}
+
+/// [`mutate`], starting from a state already read (`Some(None)`: read and not found).
+async fn mutate_from<F>(
+    app: &App,
+    request: &Request,
+    caller: &Caller,
+    id: Uuid,
+    preloaded: Option<Option<(Opportunity, Vec<Attachment>)>>,
+    compute: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: Fn(&Opportunity, OffsetDateTime) -> Result<Mutation, ApiError>,
+{
+    let preloaded = std::sync::Mutex::new(preloaded);
+    // The state and the attachments its view shows, in one read: an attachment change bumps the
+    // version, so the write succeeds only while these attachments are current.
     let load = || async {
-        let current = load_accessible(app, caller, id).await?;
-        check_if_match(request, &current.etag())?;
-        Ok(current)
-    };
-    let view = |o: Opportunity| async move {
-        // A new customer's name is only known to the database: read the result back.
-        let o = if o.customer.name.is_empty() {
-            load_accessible(app, caller, id).await.map_err(|e| e.to_string())?
-        } else {
-            o
+        let taken = preloaded.lock().map(|mut p| p.take()).unwrap_or(None);
+        let (current, attachments) = match taken {
+            Some(Some((o, attachments))) if caller.can_access(&o.owner_sub) => (o, attachments),
+            Some(_) => return Err(ApiError::NotFound(format!("no opportunity {id}"))),
+            None => load_view(app, caller, id, ATTACHMENTS_IN_VIEW).await?,
         };
-        let body = view_json(app, &o).await.map_err(|e| e.to_string())?;
+        check_if_match(request, &current.etag())?;
+        Ok((current, attachments))
+    };
+    let view = |o: Opportunity, attachments: Vec<Attachment>| async move {
+        // A new customer's name is only known to the database: read the result back.
+        let (o, shown) = if o.customer.name.is_empty() {
+            load_view(app, caller, id, ATTACHMENTS_IN_VIEW)
+                .await
+                .map_err(|e| e.to_string())?
+        } else {
+            (o, attachments)
+        };
+        let body = view_json_with(&o, &shown).map_err(|e| e.to_string())?;
         Ok((o, body))
     };
     let on_conflict = if has_if_match(request) {
@@ -646,19 +685,19 @@ pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Respo
         .iter()
         .filter_map(|i| i.skill_id.as_deref().and_then(|s| Uuid::parse_str(s).ok()))
         .collect();
-    let catalog: Vec<(Uuid, String)> = if wanted.is_empty() {
-        Vec::new()
+    // The catalog skills named and the state the change is computed from, in one read.
+    let (preloaded, catalog) = if wanted.is_empty() {
+        (None, Vec::new())
     } else {
-        app.skills
-            .get_many(&wanted)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect()
+        let (found, catalog) = app
+            .opportunities
+            .get_with_skills(id, ATTACHMENTS_IN_VIEW, &wanted)
+            .await?;
+        (Some(found), catalog)
     };
     let requirements = parse_skill_requirements(&mut errors, &items, &catalog);
     let requirements = errors.finish(|| Some(requirements)).map_err(ApiError::Validation)?;
-    mutate(app, &request, &caller, id, |current, now| {
+    mutate_from(app, &request, &caller, id, preloaded, |current, now| {
         current.ensure_requirements_editable("skill requirements")?;
         let mut next = current.clone();
         next.skill_requirements = requirements.clone();
@@ -744,8 +783,11 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
         Some((value, _)) => value.parse::<i64>().map_err(|_| malformed())?,
         None => 0,
     };
-    load_accessible(app, &caller, id).await?;
-    let found = app.opportunities.history(id, after_seq, limit).await?;
+    // The access check and the page in one read.
+    let found = match app.opportunities.history_with_owner(id, after_seq, limit).await? {
+        Some((owner, page)) if caller.can_access(&owner) => page,
+        _ => return Err(ApiError::NotFound(format!("no opportunity {id}"))),
+    };
     let next_cursor = match found.items.last() {
         Some(last) if found.more => Some(
             Cursor {

@@ -329,14 +329,18 @@ pub async fn export(app: &App, config: &ExportConfig) -> Result<ExportReport, St
         let Some(last) = page.last() else { break };
         after = Some((last.updated_at, last.id));
         for changed in &page {
-            let opportunity = app.opportunities.get(changed.id).await.map_err(|e| e.to_string())?;
-            let Some(opportunity) = opportunity.filter(|o| o.updated_at <= run.upper) else {
+            // The opportunity with the attachments its view lists, in one statement.
+            let in_view = crate::handlers::opportunities::ATTACHMENTS_IN_VIEW;
+            let found = app
+                .opportunities
+                .get_with_attachments(changed.id, in_view)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some((opportunity, attachments)) = found.filter(|(o, _)| o.updated_at <= run.upper) else {
                 skipped += 1; // purged, or changed again: a later window holds its new state
                 continue;
             };
-            let view = crate::handlers::opportunities::view_of(app, &opportunity)
-                .await
-                .map_err(|e| e.to_string())?;
+            let view = crate::handlers::opportunities::view_with(&opportunity, &attachments);
             let mut line = serde_json::to_vec(&view).map_err(|e| e.to_string())?;
             line.push(b'\n');
             part.encoder.write_all(&line).map_err(|e| format!("gzip: {e}"))?;

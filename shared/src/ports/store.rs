@@ -225,11 +225,41 @@ pub struct HistoryPage {
 pub trait OpportunityStore: Send + Sync {
     /// The whole opportunity.
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError>;
+    /// The whole opportunity with its first `attachments_limit` attachments (oldest first), as
+    /// of one state: what its view shows, in one read.
+    async fn get_with_attachments(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+    ) -> Result<Option<(Opportunity, Vec<crate::domain::attachment::Attachment>)>, StoreError>;
+    /// [`OpportunityStore::get_with_attachments`] and the catalog skills among `skill_ids` (id and
+    /// name), as of one state: what a change of the requirements is computed from and validated
+    /// against, in one read.
+    async fn get_with_skills(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+        skill_ids: &[Uuid],
+    ) -> Result<
+        (
+            Option<(Opportunity, Vec<crate::domain::attachment::Attachment>)>,
+            Vec<(Uuid, String)>,
+        ),
+        StoreError,
+    >;
     /// A page of summaries (up to `limit + 1`).
     async fn list(&self, query: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError>;
     /// History records after `after_seq`, oldest first: at most `limit`, fewer when their text
     /// would make the page too large for one Data API response, and whether more follow.
     async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError>;
+    /// The opportunity's owner and [`OpportunityStore::history`]'s page, in one read (the access
+    /// check and the page); `None` when there is no such opportunity.
+    async fn history_with_owner(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Option<(String, HistoryPage)>, StoreError>;
     /// Creates a draft, its customer if new, its history, its event and the idempotency record,
     /// all in one transaction.
     async fn create(

@@ -13,6 +13,8 @@ pub mod migrations;
 pub mod postgres;
 pub mod rdsdata;
 pub mod sqlite;
+#[cfg(feature = "data-api-standin")]
+pub mod standin;
 pub mod value;
 
 use async_trait::async_trait;
@@ -45,6 +47,15 @@ pub trait SqlTransaction: Send {
     async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError>;
     /// Runs a statement and returns the number of rows it changed.
     async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError>;
+    /// Runs one statement once per parameter set, in order: one `BatchExecuteStatement` call on
+    /// the Data API, whatever the number of sets (none: no call). Executors without batches run
+    /// the sets one by one, with the same effect.
+    async fn execute_batch(&mut self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        for set in sets {
+            self.execute(sql, set).await?;
+        }
+        Ok(())
+    }
     /// Makes every change of the transaction durable, or none of them.
     async fn commit(self: Box<Self>) -> Result<(), DbError>;
     /// Discards every change of the transaction.
@@ -60,6 +71,14 @@ pub trait SqlExecutor: Send + Sync {
     async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError>;
     /// Runs a statement and returns the number of rows it changed (autocommit).
     async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError>;
+    /// Runs one statement once per parameter set (autocommit): one `BatchExecuteStatement` call on
+    /// the Data API (none for no sets); elsewhere the sets one by one.
+    async fn execute_batch(&self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        for set in sets {
+            self.execute(sql, set).await?;
+        }
+        Ok(())
+    }
     /// Starts a transaction.
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError>;
     /// Which dialect's migrations this database takes.

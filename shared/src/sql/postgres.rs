@@ -29,10 +29,20 @@ pub struct PostgresExecutor {
     url: Arc<str>,
 }
 
-struct Pooled {
+/// A connection taken from the pool; it goes back when dropped.
+pub(crate) struct Pooled {
     client: Option<Client>,
     idle: Arc<Mutex<Vec<Client>>>,
     _permit: OwnedSemaphorePermit,
+}
+
+impl Pooled {
+    /// The connection.
+    pub(crate) fn client(&self) -> Result<&Client, DbError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| DbError::Other("no connection".into()))
+    }
 }
 
 impl Drop for Pooled {
@@ -63,7 +73,8 @@ impl PostgresExecutor {
         }
     }
 
-    async fn acquire(&self) -> Result<Pooled, DbError> {
+    /// Takes a connection from the pool (connecting when none is idle), waiting for a free slot.
+    pub(crate) async fn acquire(&self) -> Result<Pooled, DbError> {
         let permit = self
             .permits
             .clone()
@@ -93,7 +104,7 @@ impl PostgresExecutor {
     }
 }
 
-fn map_error(error: tokio_postgres::Error) -> DbError {
+pub(crate) fn map_error(error: tokio_postgres::Error) -> DbError {
     let text = match error.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => error.to_string(),
@@ -110,10 +121,10 @@ fn map_error(error: tokio_postgres::Error) -> DbError {
 
 /// A parameter encoded as the Data API would type it.
 #[derive(Debug)]
-struct DataApiTyped<'a>(&'a SqlValue);
+pub(crate) struct DataApiTyped<'a>(pub(crate) &'a SqlValue);
 
 impl DataApiTyped<'_> {
-    fn pg_type(&self) -> Type {
+    pub(crate) fn pg_type(&self) -> Type {
         match self.0 {
             // The Data API sends `isNull` without a type: the server infers it from the context.
             SqlValue::Null => Type::new("unspecified".into(), 0, Kind::Simple, "pg_catalog".into()),
@@ -157,7 +168,7 @@ impl ToSql for DataApiTyped<'_> {
     to_sql_checked!();
 }
 
-fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<SqlValue, DbError> {
+pub(crate) fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<SqlValue, DbError> {
     let ty = row.columns()[index].type_().clone();
     let decode = |e: tokio_postgres::Error| DbError::Decode(e.to_string());
     let value = match ty {

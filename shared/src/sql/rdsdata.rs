@@ -4,12 +4,23 @@
 //! Parameters go out as the Data API's typed `SqlParameter`s (UUIDs, timestamps, dates, decimals
 //! and JSON as `stringValue` with a `typeHint`); records come back as typed fields and are mapped
 //! to [`Row`]s by the column metadata. Transactions use BeginTransaction, CommitTransaction and
-//! RollbackTransaction with the transaction id on every statement in between.
+//! RollbackTransaction with the transaction id on every statement in between; a statement run
+//! once per parameter set is one BatchExecuteStatement call.
+//!
+//! Calls the Data API refuses for a passing reason (an Aurora Serverless v2 cluster resuming from
+//! auto-pause, throttling, a service briefly unavailable) are retried with bounded, jittered
+//! exponential backoff within [`RetryPolicy::budget`], which stays inside the function's timeout;
+//! every other error fails at once. Such a call was not run, so retrying it is safe inside a
+//! transaction too. The SDK's own retries are off for this client (see
+//! [`crate::app::DatabaseConfig::connect_with`]), so this policy is the only one.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_rdsdata::operation::execute_statement::{ExecuteStatementError, ExecuteStatementOutput};
+use aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput;
 use aws_sdk_rdsdata::types::{Field, SqlParameter, TypeHint};
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
@@ -26,17 +37,118 @@ pub struct DataApiTarget {
     pub database: String,
 }
 
+/// The error codes of calls the Data API did not run for a passing reason: retried.
+pub const RETRYABLE_ERRORS: &[&str] = &[
+    // Aurora Serverless v2 resuming from auto-pause (seconds).
+    "DatabaseResumingException",
+    // Throttling (AWS's generic codes; not in the service model).
+    "ThrottlingException",
+    "TooManyRequestsException",
+    // The service is briefly unavailable (HTTP 503).
+    "ServiceUnavailableError",
+];
+
+/// How long and how often a refused call is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The first wait (then doubled each attempt, jittered).
+    pub first_delay: Duration,
+    /// The longest single wait.
+    pub max_delay: Duration,
+    /// No retry starts once this much time has passed since the first attempt: the functions'
+    /// timeout is 10 s, so the default 6 s leaves room for the work itself.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(1),
+            budget: Duration::from_secs(6),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default, with the budget from `OMS_DB_RETRY_BUDGET_MS` when set (0: no retries).
+    pub fn from_env() -> RetryPolicy {
+        let mut policy = RetryPolicy::default();
+        if let Some(ms) = crate::app::env_var("OMS_DB_RETRY_BUDGET_MS").and_then(|v| v.parse::<u64>().ok()) {
+            policy.budget = Duration::from_millis(ms);
+        }
+        policy
+    }
+
+    /// The wait before attempt `attempt + 1`: exponential, capped, with half of it random
+    /// ("equal jitter"), so that functions refused together do not retry together.
+    fn delay(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .first_delay
+            .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX))
+            .min(self.max_delay);
+        let half = exponential / 2;
+        let random = (uuid::Uuid::new_v4().as_u128() % 1_000) as u32;
+        half + half.mul_f64(f64::from(random) / 1_000.0)
+    }
+}
+
 /// Runs SQL through the RDS Data API. Cheap to clone: the SDK client is shared.
 #[derive(Clone)]
 pub struct DataApiExecutor {
     client: Client,
     target: DataApiTarget,
+    retry: RetryPolicy,
 }
 
 impl DataApiExecutor {
-    /// Wraps an SDK client built once per cold start.
+    /// Wraps an SDK client built once per cold start, with the default [`RetryPolicy`].
     pub fn new(client: Client, target: DataApiTarget) -> Self {
-        DataApiExecutor { client, target }
+        DataApiExecutor {
+            client,
+            target,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The same executor with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sends a call, again while the Data API refuses it for a passing reason and the budget
+    /// allows; any other outcome is returned at once.
+    async fn send<T, E, R, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, DbError>
+    where
+        E: ProvideErrorMetadata + std::fmt::Debug,
+        R: std::fmt::Debug,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let error = match call().await {
+                Ok(output) => return Ok(output),
+                Err(error) => error,
+            };
+            let code = error.as_service_error().and_then(|e| e.code()).map(str::to_owned);
+            let retryable = code.as_deref().is_some_and(|c| RETRYABLE_ERRORS.contains(&c));
+            let wait = self.retry.delay(attempt);
+            if !retryable || started.elapsed().saturating_add(wait) > self.retry.budget {
+                return Err(map_error(operation, error));
+            }
+            tracing::info!(
+                operation,
+                code = code.as_deref().unwrap_or_default(),
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "the Data API refused the call for a passing reason; retrying"
+            );
+            tokio::time::sleep(wait).await;
+            attempt = attempt.saturating_add(1);
+        }
     }
 
     async fn run(
@@ -45,18 +157,46 @@ impl DataApiExecutor {
         params: &[Param],
         transaction_id: Option<&str>,
     ) -> Result<ExecuteStatementOutput, DbError> {
-        self.client
-            .execute_statement()
-            .resource_arn(&self.target.cluster_arn)
-            .secret_arn(&self.target.secret_arn)
-            .database(&self.target.database)
-            .sql(sql)
-            .set_parameters(Some(params.iter().map(to_parameter).collect()))
-            .set_transaction_id(transaction_id.map(str::to_owned))
-            .include_result_metadata(true)
-            .send()
-            .await
-            .map_err(map_execute_error)
+        let parameters: Vec<SqlParameter> = params.iter().map(to_parameter).collect();
+        self.send("ExecuteStatement", || {
+            self.client
+                .execute_statement()
+                .resource_arn(&self.target.cluster_arn)
+                .secret_arn(&self.target.secret_arn)
+                .database(&self.target.database)
+                .sql(sql)
+                .set_parameters(Some(parameters.clone()))
+                .set_transaction_id(transaction_id.map(str::to_owned))
+                .include_result_metadata(true)
+                .send()
+        })
+        .await
+    }
+
+    async fn run_batch(
+        &self,
+        sql: &'static str,
+        sets: &[Vec<Param>],
+        transaction_id: Option<&str>,
+    ) -> Result<(), DbError> {
+        if sets.is_empty() {
+            return Ok(());
+        }
+        let parameter_sets: Vec<Vec<SqlParameter>> =
+            sets.iter().map(|set| set.iter().map(to_parameter).collect()).collect();
+        self.send("BatchExecuteStatement", || {
+            self.client
+                .batch_execute_statement()
+                .resource_arn(&self.target.cluster_arn)
+                .secret_arn(&self.target.secret_arn)
+                .database(&self.target.database)
+                .sql(sql)
+                .set_parameter_sets(Some(parameter_sets.clone()))
+                .set_transaction_id(transaction_id.map(str::to_owned))
+                .send()
+        })
+        .await?;
+        Ok(())
     }
 }
 
@@ -138,28 +278,24 @@ pub fn classify_database_message(message: &str) -> DbError {
     }
 }
 
-fn map_execute_error(error: SdkError<ExecuteStatementError>) -> DbError {
-    match error.into_service_error() {
-        ExecuteStatementError::BadRequestException(e) => classify_database_message(e.message().unwrap_or_default()),
-        ExecuteStatementError::DatabaseErrorException(e) => classify_database_message(e.message().unwrap_or_default()),
-        other => DbError::Other(format!(
-            "{}: {}",
-            other.code().unwrap_or("DataApiError"),
-            other.message().unwrap_or_default()
-        )),
-    }
-}
-
-fn other_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+/// One mapping for every operation: the database's own refusals (`BadRequestException` on
+/// Serverless v1, `DatabaseErrorException` since) are classified from the relayed PostgreSQL
+/// message; anything else keeps the operation, code and message.
+fn map_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     operation: &str,
     error: SdkError<E, R>,
 ) -> DbError {
     match error.as_service_error() {
-        Some(service) => DbError::Other(format!(
-            "{operation}: {}: {}",
-            service.code().unwrap_or("unknown"),
-            service.message().unwrap_or_default()
-        )),
+        Some(service) => match service.code() {
+            Some("BadRequestException" | "DatabaseErrorException") => {
+                classify_database_message(service.message().unwrap_or_default())
+            }
+            code => DbError::Other(format!(
+                "{operation}: {}: {}",
+                code.unwrap_or("DataApiError"),
+                service.message().unwrap_or_default()
+            )),
+        },
         None => DbError::Other(format!("{operation}: {error:?}")),
     }
 }
@@ -174,16 +310,21 @@ impl SqlExecutor for DataApiExecutor {
         Ok(self.run(sql, params, None).await?.number_of_records_updated().max(0) as u64)
     }
 
+    async fn execute_batch(&self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        self.run_batch(sql, sets, None).await
+    }
+
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
         let output = self
-            .client
-            .begin_transaction()
-            .resource_arn(&self.target.cluster_arn)
-            .secret_arn(&self.target.secret_arn)
-            .database(&self.target.database)
-            .send()
-            .await
-            .map_err(|e| other_error("BeginTransaction", e))?;
+            .send("BeginTransaction", || {
+                self.client
+                    .begin_transaction()
+                    .resource_arn(&self.target.cluster_arn)
+                    .secret_arn(&self.target.secret_arn)
+                    .database(&self.target.database)
+                    .send()
+            })
+            .await?;
         let transaction_id = output
             .transaction_id()
             .ok_or_else(|| DbError::Other("BeginTransaction returned no transaction id".into()))?
@@ -217,17 +358,24 @@ impl SqlTransaction for DataApiTransaction {
         Ok(output.number_of_records_updated().max(0) as u64)
     }
 
+    async fn execute_batch(&mut self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        self.executor.run_batch(sql, sets, Some(&self.transaction_id)).await
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
         self.open = false;
-        self.executor
-            .client
-            .commit_transaction()
-            .resource_arn(&self.executor.target.cluster_arn)
-            .secret_arn(&self.executor.target.secret_arn)
-            .transaction_id(&self.transaction_id)
-            .send()
-            .await
-            .map_err(|e| other_error("CommitTransaction", e))?;
+        let executor = &self.executor;
+        executor
+            .send("CommitTransaction", || {
+                executor
+                    .client
+                    .commit_transaction()
+                    .resource_arn(&executor.target.cluster_arn)
+                    .secret_arn(&executor.target.secret_arn)
+                    .transaction_id(&self.transaction_id)
+                    .send()
+            })
+            .await?;
         Ok(())
     }
 
@@ -239,14 +387,16 @@ impl SqlTransaction for DataApiTransaction {
 
 async fn rollback(executor: &DataApiExecutor, transaction_id: &str) -> Result<(), DbError> {
     executor
-        .client
-        .rollback_transaction()
-        .resource_arn(&executor.target.cluster_arn)
-        .secret_arn(&executor.target.secret_arn)
-        .transaction_id(transaction_id)
-        .send()
-        .await
-        .map_err(|e| other_error("RollbackTransaction", e))?;
+        .send("RollbackTransaction", || {
+            executor
+                .client
+                .rollback_transaction()
+                .resource_arn(&executor.target.cluster_arn)
+                .secret_arn(&executor.target.secret_arn)
+                .transaction_id(transaction_id)
+                .send()
+        })
+        .await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod jobs;
 pub mod privacy;
 pub mod privacy_sql;
 pub mod reports;
+pub mod round_trips;
 mod sql_store;
 pub mod statements;
 

@@ -89,6 +89,9 @@ impl SqlTransaction for RecordingTransaction {
     async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
         self.inner.execute(sql, params).await
     }
+    async fn execute_batch(&mut self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        self.inner.execute_batch(sql, sets).await
+    }
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
         if let Err(error) = self.inner.execute(sql::UPSERT_PROFILE, &self.writer.params()).await {
             if let Err(rollback) = self.inner.rollback().await {
@@ -110,6 +113,9 @@ impl SqlExecutor for RecordingWriter {
     }
     async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
         self.inner.execute(sql, params).await
+    }
+    async fn execute_batch(&self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        self.inner.execute_batch(sql, sets).await
     }
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
         Ok(Box::new(RecordingTransaction {

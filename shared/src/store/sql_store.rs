@@ -5,6 +5,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::statements as sql;
+use crate::domain::attachment::Attachment;
 use crate::domain::catalog::{Customer, Skill, name_key};
 use crate::domain::events::ChangeEvent;
 use crate::domain::history::{Change, HistoryEntry, HistoryItem, HistoryKind};
@@ -34,11 +35,7 @@ pub const NO_START_DATE: Date = time::macros::date!(9999 - 12 - 31);
 #[derive(Clone)]
 pub struct SqlStore {
     executor: Arc<dyn SqlExecutor>,
-    optimistic_reads: usize,
 }
-
-/// Optimistic reads of an opportunity before it is read under its row lock.
-const OPTIMISTIC_READS: usize = 3;
 
 /// A record whose name must be unique: how to insert it and how to find the one that has its name.
 struct Named<'a> {
@@ -134,17 +131,7 @@ impl SqlStore {
 
     /// Wraps an executor (Data API, PostgreSQL or SQLite).
     pub fn new(executor: Arc<dyn SqlExecutor>) -> Self {
-        SqlStore {
-            executor,
-            optimistic_reads: OPTIMISTIC_READS,
-        }
-    }
-
-    /// The same store trying `attempts` optimistic reads of an opportunity before reading it
-    /// under its row lock (tests use 0 to take the locked path).
-    pub fn with_optimistic_reads(mut self, attempts: usize) -> Self {
-        self.optimistic_reads = attempts;
-        self
+        SqlStore { executor }
     }
 
     /// The executor, for migrations.
@@ -228,29 +215,26 @@ pub(super) fn opportunity_from_row(
     })
 }
 
-/// An opportunity read in two statements.
-enum Read {
-    /// Both at one version (`None`: there is no such opportunity).
-    Consistent(Option<Box<Opportunity>>),
-    /// A change landed between the two.
-    Changed,
-}
-
-fn consistent(rows: &[Row], requirement_rows: &[Row]) -> Result<Read, StoreError> {
-    let (Some(row), Some(first)) = (rows.first(), requirement_rows.first()) else {
-        // Opportunities are never deleted: none in either statement means none at all.
-        return Ok(Read::Consistent(None));
+/// The opportunity and its attachments from the rows of [`sql::SELECT_OPPORTUNITY_VIEW`].
+fn view_from_rows(rows: &[Row]) -> Result<Option<(Opportunity, Vec<Attachment>)>, StoreError> {
+    let part = |row: &Row, name: &str| row.text("part").is_ok_and(|p| p == name);
+    let Some(row) = rows.iter().find(|r| part(r, "opportunity")) else {
+        return Ok(None);
     };
-    if first.int("opportunity_version")? != row.int("version")? {
-        return Ok(Read::Changed);
-    }
-    let requirements = requirement_rows
+    let mut requirements = rows
         .iter()
-        .filter(|r| !matches!(r.opt_text("category"), Ok(None)))
-        .map(requirement_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let opportunity = opportunity_from_row(row, requirements)?;
-    Ok(Read::Consistent(Some(Box::new(opportunity))))
+        .filter(|r| part(r, "requirement"))
+        .map(|r| Ok((r.int("position")?, requirement_from_row(r)?)))
+        .collect::<Result<Vec<_>, DbError>>()?;
+    requirements.sort_by_key(|(position, _)| *position);
+    let mut attachments = rows
+        .iter()
+        .filter(|r| part(r, "attachment"))
+        .map(|r| attachment_from_columns(r, "a_"))
+        .collect::<Result<Vec<_>, DbError>>()?;
+    attachments.sort_by_key(|a| (a.created_at, a.id));
+    let opportunity = opportunity_from_row(row, requirements.into_iter().map(|(_, r)| r).collect())?;
+    Ok(Some((opportunity, attachments)))
 }
 
 fn summary_from_row(row: &Row) -> Result<OpportunitySummary, DbError> {
@@ -317,41 +301,46 @@ fn opportunity_params(o: &Opportunity) -> Vec<Param> {
     ])
 }
 
+/// Every requirement in one batch (one Data API call, whatever their number).
 async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Result<(), StoreError> {
-    for (position, requirement) in o.skill_requirements.iter().enumerate() {
-        let (skill_id, custom_name) = match &requirement.skill {
-            SkillRef::Catalog { id, .. } => (Some(*id), None),
-            SkillRef::Custom(name) => (None, Some(name.clone())),
-        };
-        let result = tx
-            .execute(
-                sql::INSERT_SKILL_REQUIREMENT,
-                &params![
-                    "opportunity_id" => o.id,
-                    "position" => position as i64,
-                    "skill_id" => skill_id,
-                    "custom_name" => custom_name,
-                    "category" => requirement.category.as_str(),
-                    "importance" => requirement.importance.as_str(),
-                    "min_proficiency" => requirement.min_proficiency.as_str(),
-                ],
-            )
-            .await;
-        match result {
-            Err(DbError::ForeignKeyViolation(_)) => {
-                return Err(StoreError::UnknownReference("skill"));
-            }
-            other => other?,
-        };
+    let sets: Vec<Vec<Param>> = o
+        .skill_requirements
+        .iter()
+        .enumerate()
+        .map(|(position, requirement)| {
+            let (skill_id, custom_name) = match &requirement.skill {
+                SkillRef::Catalog { id, .. } => (Some(*id), None),
+                SkillRef::Custom(name) => (None, Some(name.clone())),
+            };
+            Vec::from(params![
+                "opportunity_id" => o.id,
+                "position" => position as i64,
+                "skill_id" => skill_id,
+                "custom_name" => custom_name,
+                "category" => requirement.category.as_str(),
+                "importance" => requirement.importance.as_str(),
+                "min_proficiency" => requirement.min_proficiency.as_str(),
+            ])
+        })
+        .collect();
+    match tx.execute_batch(sql::INSERT_SKILL_REQUIREMENT, &sets).await {
+        Err(DbError::ForeignKeyViolation(_)) => Err(StoreError::UnknownReference("skill")),
+        other => Ok(other?),
     }
-    Ok(())
 }
 
+/// Every history record in one batch, in order (each takes the next sequence number).
 async fn insert_history(
     tx: &mut dyn SqlTransaction,
     opportunity_id: Uuid,
-    entry: &HistoryEntry,
+    entries: &[HistoryEntry],
 ) -> Result<(), StoreError> {
+    let sets: Vec<Vec<Param>> = entries.iter().map(|e| history_params(opportunity_id, e)).collect();
+    tx.execute_batch(sql::INSERT_HISTORY, &sets).await?;
+    Ok(())
+}
+
+fn history_params(opportunity_id: Uuid, entry: &HistoryEntry) -> Vec<Param> {
     let (kind, from, to, field, old, new) = match &entry.change {
         Change::Status { from, to } => ("status", from.map(|s| s.as_str()), Some(to.as_str()), None, None, None),
         Change::Field { field, old, new } => (
@@ -363,23 +352,18 @@ async fn insert_history(
             Some(new.to_string()),
         ),
     };
-    tx.execute(
-        sql::INSERT_HISTORY,
-        &params![
-            "opportunity_id" => opportunity_id,
-            "kind" => kind,
-            "at" => entry.at,
-            "actor" => &entry.actor,
-            "from_status" => from,
-            "to_status" => to,
-            "field" => field,
-            "old_value" => old,
-            "new_value" => new,
-            "reason" => entry.reason.clone(),
-        ],
-    )
-    .await?;
-    Ok(())
+    Vec::from(params![
+        "opportunity_id" => opportunity_id,
+        "kind" => kind,
+        "at" => entry.at,
+        "actor" => &entry.actor,
+        "from_status" => from,
+        "to_status" => to,
+        "field" => field,
+        "old_value" => old,
+        "new_value" => new,
+        "reason" => entry.reason.clone(),
+    ])
 }
 
 /// Counts a version up (`UPDATE ... RETURNING version`): the new value, `None` without the row.
@@ -408,19 +392,26 @@ pub(super) async fn stamp_opportunity(
 }
 
 pub(super) async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEvent) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
-    tx.execute(
-        sql::INSERT_OUTBOX_EVENT,
-        &params![
-            "id" => event.id,
-            "event_type" => event.event_type.as_str(),
-            "aggregate_id" => event.aggregate_id,
-            "aggregate_version" => event.aggregate_version,
-            "occurred_at" => event.occurred_at,
-            "payload" => payload,
-        ],
-    )
-    .await?;
+    insert_events(tx, std::slice::from_ref(event)).await
+}
+
+/// Every event in one batch (one Data API call).
+async fn insert_events(tx: &mut dyn SqlTransaction, events: &[ChangeEvent]) -> Result<(), StoreError> {
+    let sets = events
+        .iter()
+        .map(|event| {
+            let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
+            Ok(Vec::from(params![
+                "id" => event.id,
+                "event_type" => event.event_type.as_str(),
+                "aggregate_id" => event.aggregate_id,
+                "aggregate_version" => event.aggregate_version,
+                "occurred_at" => event.occurred_at,
+                "payload" => payload,
+            ]))
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    tx.execute_batch(sql::INSERT_OUTBOX_EVENT, &sets).await?;
     Ok(())
 }
 
@@ -528,44 +519,114 @@ fn page_after(after: Option<(&str, Uuid)>) -> (bool, String, Uuid) {
     }
 }
 
+fn history_params_of(id: Uuid, after_seq: i64, limit: i64) -> Vec<Param> {
+    Vec::from(params![
+        "opportunity_id" => id,
+        "after_seq" => after_seq,
+        "limit" => limit,
+        "limit_plus_one" => limit.saturating_add(1),
+        "max_page_bytes" => HISTORY_PAGE_MAX_BYTES,
+    ])
+}
+
+/// A page of history from the rows of [`sql::SELECT_HISTORY`] (one per record).
+fn history_page_from(rows: &[Row]) -> Result<HistoryPage, StoreError> {
+    let more = match rows.first() {
+        Some(row) => usize::try_from(row.int("candidates")?).unwrap_or(0) > rows.len(),
+        None => false,
+    };
+    let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
+        text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
+            .transpose()
+    };
+    let items = rows
+        .iter()
+        .map(|row| {
+            let kind = match row.text("kind")?.as_str() {
+                "status" => HistoryKind::Status,
+                _ => HistoryKind::Field,
+            };
+            Ok(HistoryItem {
+                seq: row.int("seq")?,
+                kind,
+                at: row.timestamp("at")?,
+                actor: row.text("actor")?,
+                from: row
+                    .opt_text("from_status")?
+                    .map(|s| parse_enum(s, Status::parse, "status"))
+                    .transpose()?,
+                to: row
+                    .opt_text("to_status")?
+                    .map(|s| parse_enum(s, Status::parse, "status"))
+                    .transpose()?,
+                field: row.opt_text("field")?,
+                old: parse_json(row.opt_text("old_value")?)?,
+                new: parse_json(row.opt_text("new_value")?)?,
+                reason: row.opt_text("reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(HistoryPage { items, more })
+}
+
 #[async_trait]
 impl OpportunityStore for SqlStore {
-    /// The row and its requirements as of one version: two statements (a requirements list would
-    /// repeat the row's 30 KB problem statement per requirement, past the Data API's 1 MB
-    /// response), each one snapshot, the second returning the version it read beside the
-    /// requirements. Every requirements change bumps the version, so equal versions are one
-    /// state. When writers keep changing it in between, it is read inside a transaction holding
-    /// the row's lock, which every change of it needs.
+    /// The row with its requirements: one statement, so one state (see `get_with_attachments`).
     async fn get(&self, id: Uuid) -> Result<Option<Opportunity>, StoreError> {
-        for _ in 0..self.optimistic_reads {
-            let rows = self
-                .executor
-                .query(sql::SELECT_OPPORTUNITY, &params!["id" => id])
-                .await?;
-            let requirements = self
-                .executor
-                .query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id])
-                .await?;
-            match consistent(&rows, &requirements)? {
-                Read::Consistent(opportunity) => return Ok(opportunity.map(|o| *o)),
-                Read::Changed => continue,
+        Ok(self.get_with_attachments(id, 0).await?.map(|(o, _)| o))
+    }
+
+    /// One statement ([`sql::SELECT_OPPORTUNITY_VIEW`]): the row, its requirements and its first
+    /// attachments from one snapshot, so the parts are always of one version, in one Data API call.
+    async fn get_with_attachments(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+    ) -> Result<Option<(Opportunity, Vec<Attachment>)>, StoreError> {
+        let rows = self
+            .executor
+            .query(
+                sql::SELECT_OPPORTUNITY_VIEW,
+                &params!["id" => id, "attachments_limit" => attachments_limit.max(0)],
+            )
+            .await?;
+        view_from_rows(&rows)
+    }
+
+    /// One statement ([`sql::SELECT_OPPORTUNITY_VIEW_WITH_SKILLS`]) for up to 50 skill ids (an
+    /// opportunity has at most 50 requirements); more take the catalog read on its own.
+    async fn get_with_skills(
+        &self,
+        id: Uuid,
+        attachments_limit: i64,
+        skill_ids: &[Uuid],
+    ) -> Result<(Option<(Opportunity, Vec<Attachment>)>, Vec<(Uuid, String)>), StoreError> {
+        if skill_ids.len() > sql::SKILLS_BY_ID_SLOTS.len() {
+            let found = self.get_with_attachments(id, attachments_limit).await?;
+            let skills = SkillStore::get_many(self, skill_ids).await?;
+            return Ok((found, skills.into_iter().map(|s| (s.id, s.name)).collect()));
+        }
+        let mut params: Vec<Param> = sql::SKILLS_BY_ID_SLOTS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Param {
+                name,
+                value: skill_ids.get(i).copied().map_or(SqlValue::Null, SqlValue::Uuid),
+            })
+            .collect();
+        params.extend(params!["id" => id, "attachments_limit" => attachments_limit.max(0)]);
+        let rows = self
+            .executor
+            .query(sql::SELECT_OPPORTUNITY_VIEW_WITH_SKILLS, &params)
+            .await?;
+        let mut skills: Vec<(Uuid, String)> = Vec::new();
+        for row in rows.iter().filter(|r| r.text("part").is_ok_and(|p| p == "skill")) {
+            let skill = (row.uuid("skill_id")?, row.text("skill_name")?);
+            if !skills.iter().any(|(known, _)| *known == skill.0) {
+                skills.push(skill);
             }
         }
-        let mut tx = self.executor.begin().await?;
-        let work = async {
-            tx.execute(sql::LOCK_OPPORTUNITY_ROW, &params!["id" => id]).await?;
-            let rows = tx.query(sql::SELECT_OPPORTUNITY, &params!["id" => id]).await?;
-            let requirements = tx.query(sql::SELECT_SKILL_REQUIREMENTS, &params!["id" => id]).await?;
-            Ok(Ending::Discard((rows, requirements)))
-        }
-        .await;
-        let (rows, requirements) = settle(tx, work).await?;
-        match consistent(&rows, &requirements)? {
-            Read::Consistent(opportunity) => Ok(opportunity.map(|o| *o)),
-            Read::Changed => Err(StoreError::Db(DbError::Other(format!(
-                "opportunity {id} changed while its row was locked"
-            )))),
-        }
+        Ok((view_from_rows(&rows)?, skills))
     }
 
     async fn list(&self, q: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError> {
@@ -617,53 +678,32 @@ impl OpportunityStore for SqlStore {
     async fn history(&self, id: Uuid, after_seq: i64, limit: i64) -> Result<HistoryPage, StoreError> {
         let rows = self
             .executor
-            .query(
-                sql::SELECT_HISTORY,
-                &params![
-                    "opportunity_id" => id,
-                    "after_seq" => after_seq,
-                    "limit" => limit,
-                    "limit_plus_one" => limit.saturating_add(1),
-                    "max_page_bytes" => HISTORY_PAGE_MAX_BYTES,
-                ],
-            )
+            .query(sql::SELECT_HISTORY, &history_params_of(id, after_seq, limit))
             .await?;
-        let more = match rows.first() {
-            Some(row) => usize::try_from(row.int("candidates")?).unwrap_or(0) > rows.len(),
-            None => false,
+        history_page_from(&rows)
+    }
+
+    /// One statement ([`sql::SELECT_HISTORY_WITH_OWNER`]) for the owner and the page.
+    async fn history_with_owner(
+        &self,
+        id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Option<(String, HistoryPage)>, StoreError> {
+        let rows = self
+            .executor
+            .query(sql::SELECT_HISTORY_WITH_OWNER, &history_params_of(id, after_seq, limit))
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
         };
-        let parse_json = |text: Option<String>| -> Result<Option<serde_json::Value>, DbError> {
-            text.map(|t| serde_json::from_str(&t).map_err(|e| DbError::Decode(e.to_string())))
-                .transpose()
-        };
-        let items = rows
+        let owner = first.text("owner_sub")?;
+        let records: Vec<Row> = rows
             .iter()
-            .map(|row| {
-                let kind = match row.text("kind")?.as_str() {
-                    "status" => HistoryKind::Status,
-                    _ => HistoryKind::Field,
-                };
-                Ok(HistoryItem {
-                    seq: row.int("seq")?,
-                    kind,
-                    at: row.timestamp("at")?,
-                    actor: row.text("actor")?,
-                    from: row
-                        .opt_text("from_status")?
-                        .map(|s| parse_enum(s, Status::parse, "status"))
-                        .transpose()?,
-                    to: row
-                        .opt_text("to_status")?
-                        .map(|s| parse_enum(s, Status::parse, "status"))
-                        .transpose()?,
-                    field: row.opt_text("field")?,
-                    old: parse_json(row.opt_text("old_value")?)?,
-                    new: parse_json(row.opt_text("new_value")?)?,
-                    reason: row.opt_text("reason")?,
-                })
-            })
-            .collect::<Result<Vec<_>, DbError>>()?;
-        Ok(HistoryPage { items, more })
+            .filter(|r| !matches!(r.is_null("seq"), Ok(true)))
+            .cloned()
+            .collect();
+        Ok(Some((owner, history_page_from(&records)?)))
     }
 
     async fn create(
@@ -690,21 +730,21 @@ impl OpportunityStore for SqlStore {
                 }
                 CustomerChoice::ByName { id, name } => {
                     let key = name_key(&name);
-                    tx.execute(
-                        sql::INSERT_CUSTOMER_IF_NEW,
-                        &params![
-                            "id" => id,
-                            "name" => &name,
-                            "name_key" => &key,
-                            "created_by" => &opportunity.owner_sub,
-                            "created_at" => opportunity.created_at,
-                        ],
-                    )
-                    .await?;
                     let rows = tx
-                        .query(sql::SELECT_CUSTOMER_BY_NAME_KEY, &params!["name_key" => key])
+                        .query(
+                            sql::UPSERT_CUSTOMER_RETURNING,
+                            &params![
+                                "id" => id,
+                                "name" => &name,
+                                "name_key" => &key,
+                                "created_by" => &opportunity.owner_sub,
+                                "created_at" => opportunity.created_at,
+                            ],
+                        )
                         .await?;
-                    let row = rows.first().ok_or_else(|| DbError::Other("customer vanished".into()))?;
+                    let row = rows
+                        .first()
+                        .ok_or_else(|| DbError::Other("the customer upsert returned no row".into()))?;
                     CustomerRef {
                         id: row.uuid("id")?,
                         name: row.text("name")?,
@@ -723,7 +763,7 @@ impl OpportunityStore for SqlStore {
                 other => other?,
             };
             insert_requirements(tx.as_mut(), &opportunity).await?;
-            insert_history(tx.as_mut(), opportunity.id, &new.history).await?;
+            insert_history(tx.as_mut(), opportunity.id, std::slice::from_ref(&new.history)).await?;
             insert_event(tx.as_mut(), &new.event).await?;
             if let Some(claim) = &idempotency {
                 complete_key(tx.as_mut(), claim, &opportunity).await?;
@@ -759,12 +799,8 @@ impl OpportunityStore for SqlStore {
                     .await?;
                 insert_requirements(tx.as_mut(), o).await?;
             }
-            for entry in &update.history {
-                insert_history(tx.as_mut(), o.id, entry).await?;
-            }
-            for event in &update.events {
-                insert_event(tx.as_mut(), event).await?;
-            }
+            insert_history(tx.as_mut(), o.id, &update.history).await?;
+            insert_events(tx.as_mut(), &update.events).await?;
             if let Some(event_id) = update.applies_event {
                 let applied = tx
                     .execute(
@@ -798,12 +834,13 @@ impl OutboxStore for SqlStore {
             .collect()
     }
 
+    /// One batch (one Data API call) for every event.
     async fn mark_published(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<(), StoreError> {
-        for id in ids {
-            self.executor
-                .execute(sql::MARK_EVENT_PUBLISHED, &params!["published_at" => at, "id" => *id])
-                .await?;
-        }
+        let sets: Vec<Vec<Param>> = ids
+            .iter()
+            .map(|id| Vec::from(params!["published_at" => at, "id" => *id]))
+            .collect();
+        self.executor.execute_batch(sql::MARK_EVENT_PUBLISHED, &sets).await?;
         Ok(())
     }
 
@@ -958,22 +995,28 @@ impl SkillStore for SqlStore {
     }
 }
 
-pub(super) fn attachment_from_row(row: &Row) -> Result<crate::domain::attachment::Attachment, DbError> {
-    use crate::domain::attachment::{Attachment, AttachmentStatus};
+pub(super) fn attachment_from_row(row: &Row) -> Result<Attachment, DbError> {
+    attachment_from_columns(row, "")
+}
+
+/// An attachment from its columns, named with `prefix` (the opportunity view's `a_`).
+fn attachment_from_columns(row: &Row, prefix: &str) -> Result<Attachment, DbError> {
+    use crate::domain::attachment::AttachmentStatus;
+    let c = |name: &str| format!("{prefix}{name}");
     Ok(Attachment {
-        id: row.uuid("id")?,
-        opportunity_id: row.uuid("opportunity_id")?,
-        owner_sub: row.text("owner_sub")?,
-        file_name: row.text("file_name")?,
-        content_type: row.text("content_type")?,
-        size_bytes: row.int("size_bytes")?,
-        sha256: row.opt_text("sha256")?,
-        object_key: row.text("object_key")?,
-        status: parse_enum(row.text("status")?, AttachmentStatus::parse, "attachment status")?,
-        rejection_reason: row.opt_text("rejection_reason")?,
-        created_at: row.timestamp("created_at")?,
-        upload_expires_at: row.timestamp("upload_expires_at")?,
-        completed_at: row.opt_timestamp("completed_at")?,
+        id: row.uuid(&c("id"))?,
+        opportunity_id: row.uuid(&c("opportunity_id"))?,
+        owner_sub: row.text(&c("owner_sub"))?,
+        file_name: row.text(&c("file_name"))?,
+        content_type: row.text(&c("content_type"))?,
+        size_bytes: row.int(&c("size_bytes"))?,
+        sha256: row.opt_text(&c("sha256"))?,
+        object_key: row.text(&c("object_key"))?,
+        status: parse_enum(row.text(&c("status"))?, AttachmentStatus::parse, "attachment status")?,
+        rejection_reason: row.opt_text(&c("rejection_reason"))?,
+        created_at: row.timestamp(&c("created_at"))?,
+        upload_expires_at: row.timestamp(&c("upload_expires_at"))?,
+        completed_at: row.opt_timestamp(&c("completed_at"))?,
     })
 }
 

@@ -24,24 +24,63 @@ macro_rules! summary_columns {
     };
 }
 
-pub const SELECT_OPPORTUNITY: &str = concat!(
-    "SELECT ",
+/// An opportunity with everything its view shows, in one statement (one Data API call, one
+/// snapshot, so the parts are of one version): the opportunity row, one row per skill requirement
+/// and one per attachment (the first `:attachments_limit`, oldest first), told apart by `part`.
+/// Rows, not one aggregated JSON value: the largest legal opportunity (30 KB of problem statement,
+/// 20 KB of description) plus 50 requirements and 100 attachments would pass the Data API's
+/// 64 KB per row, while each of these rows stays far below it. The first branch types the
+/// columns the others leave NULL.
+macro_rules! opportunity_view {
+    () => {
+        concat!(
+    "SELECT 'opportunity' AS part, ",
     opportunity_columns!(),
-    " FROM opportunities o JOIN customers c ON c.id = o.customer_id \
-     LEFT JOIN user_profiles p ON p.sub = o.owner_sub WHERE o.id = :id"
+    ", CAST(NULL AS integer) AS position, CAST(NULL AS uuid) AS skill_id, CAST(NULL AS text) AS skill_name, \
+     CAST(NULL AS text) AS custom_name, CAST(NULL AS text) AS category, CAST(NULL AS text) AS importance, \
+     CAST(NULL AS text) AS min_proficiency, CAST(NULL AS uuid) AS a_id, CAST(NULL AS uuid) AS a_opportunity_id, \
+     CAST(NULL AS text) AS a_owner_sub, CAST(NULL AS text) AS a_file_name, CAST(NULL AS text) AS a_content_type, \
+     CAST(NULL AS bigint) AS a_size_bytes, CAST(NULL AS text) AS a_sha256, CAST(NULL AS text) AS a_object_key, \
+     CAST(NULL AS text) AS a_status, CAST(NULL AS text) AS a_rejection_reason, CAST(NULL AS timestamptz) AS a_created_at, \
+     CAST(NULL AS timestamptz) AS a_upload_expires_at, CAST(NULL AS timestamptz) AS a_completed_at \
+     FROM opportunities o JOIN customers c ON c.id = o.customer_id \
+     LEFT JOIN user_profiles p ON p.sub = o.owner_sub WHERE o.id = :id \
+     UNION ALL SELECT 'requirement', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.position, r.skill_id, s.name, r.custom_name, r.category, \
+     r.importance, r.min_proficiency, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+     FROM skill_requirements r LEFT JOIN skills s ON s.id = r.skill_id WHERE r.opportunity_id = :id \
+     UNION ALL SELECT 'attachment', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, a.id, a.opportunity_id, \
+     a.owner_sub, a.file_name, a.content_type, a.size_bytes, a.sha256, a.object_key, a.status, a.rejection_reason, \
+     a.created_at, a.upload_expires_at, a.completed_at \
+     FROM (SELECT * FROM attachments WHERE opportunity_id = :id ORDER BY created_at, id LIMIT :attachments_limit) a"
+        )
+    };
+}
+
+/// The ids a statement takes as `:id_0` to `:id_49` (unused ones bound to NULL).
+macro_rules! skill_id_slots {
+    () => {
+        "(:id_0, :id_1, :id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, :id_14, \
+         :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, :id_25, :id_26, :id_27, :id_28, \
+         :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, :id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, \
+         :id_43, :id_44, :id_45, :id_46, :id_47, :id_48, :id_49)"
+    };
+}
+
+/// An opportunity with everything its view shows, in one statement (see `opportunity_view!`).
+pub const SELECT_OPPORTUNITY_VIEW: &str = opportunity_view!();
+
+/// [`SELECT_OPPORTUNITY_VIEW`] with the catalog skills a change of the requirements names (up to
+/// [`SKILLS_BY_ID_SLOTS`]; `part` = `skill`, with `skill_id` and `skill_name`): the state the
+/// change is computed from and the catalog it is validated against, in one call.
+pub const SELECT_OPPORTUNITY_VIEW_WITH_SKILLS: &str = concat!(
+    opportunity_view!(),
+    " UNION ALL SELECT 'skill', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.id, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM skills s WHERE s.id IN ",
+    skill_id_slots!()
 );
-
-/// The requirements with the opportunity's version they belong to (every change of them bumps
-/// it): a read whose version equals the row's is one consistent state. No requirements: one row
-/// of NULLs beside the version.
-pub const SELECT_SKILL_REQUIREMENTS: &str = "SELECT o.version AS opportunity_version, r.position, r.skill_id, \
-     s.name AS skill_name, r.custom_name, r.category, r.importance, r.min_proficiency FROM opportunities o \
-     LEFT JOIN skill_requirements r ON r.opportunity_id = o.id LEFT JOIN skills s ON s.id = r.skill_id \
-     WHERE o.id = :id ORDER BY r.position";
-
-/// Takes the opportunity row's lock without changing it (a read that must not interleave with
-/// a writer: every change of the opportunity updates the row first).
-pub const LOCK_OPPORTUNITY_ROW: &str = "UPDATE opportunities SET version = version WHERE id = :id";
 
 /// Counts a change the opportunity's view shows but its row does not hold (an attachment), and
 /// takes the row's lock, so that attachment changes of one opportunity are serialised.
@@ -79,7 +118,9 @@ pub const INSERT_HISTORY: &str = "INSERT INTO opportunity_history (opportunity_i
 /// field changes stays within the Data API's 1 MiB per response (each record is well under its
 /// 64 KB per row: problem statement records carry the new text only). `candidates` counts the
 /// records considered (up to `:limit + 1`): more than the page holds means more follow.
-pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
+macro_rules! history_page {
+    () => {
+        "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
      candidates FROM (SELECT h.seq, h.kind, h.at, h.actor, h.from_status, h.to_status, h.field, h.old_value, h.new_value, \
      h.reason, SUM(COALESCE(octet_length(h.old_value), 0) + COALESCE(octet_length(h.new_value), 0) + \
      COALESCE(octet_length(h.reason), 0)) OVER (ORDER BY h.seq) - (COALESCE(octet_length(h.old_value), 0) + \
@@ -87,7 +128,23 @@ pub const SELECT_HISTORY: &str = "SELECT seq, kind, at, actor, from_status, to_s
      ROW_NUMBER() OVER (ORDER BY h.seq) AS position, COUNT(*) OVER () AS candidates \
      FROM (SELECT * FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq \
      ORDER BY seq LIMIT :limit_plus_one) h) page \
-     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq";
+     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq"
+    };
+}
+
+pub const SELECT_HISTORY: &str = history_page!();
+
+/// [`SELECT_HISTORY`] beside the opportunity's owner, in one statement (one Data API call for the
+/// access check and the page): one row per record, or one row of NULLs beside the owner when the
+/// page is empty; no row when there is no such opportunity.
+pub const SELECT_HISTORY_WITH_OWNER: &str = concat!(
+    "SELECT o.owner_sub AS owner_sub, page.seq AS seq, page.kind AS kind, page.at AS at, page.actor AS actor, \
+     page.from_status AS from_status, page.to_status AS to_status, page.field AS field, page.old_value AS old_value, \
+     page.new_value AS new_value, page.reason AS reason, page.candidates AS candidates \
+     FROM opportunities o LEFT JOIN (",
+    history_page!(),
+    ") page ON 1 = 1 WHERE o.id = :opportunity_id ORDER BY page.seq"
+);
 
 pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type, aggregate_id, aggregate_version, \
      occurred_at, payload) VALUES (:id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload)";
@@ -135,6 +192,11 @@ pub const LIST_BY_START_DESC: &str = list_opportunities!("start_date_key", "<", 
 
 pub const SELECT_CUSTOMER_BY_ID: &str = "SELECT id, name, created_at FROM customers WHERE id = :id";
 pub const SELECT_CUSTOMER_BY_NAME_KEY: &str = "SELECT id, name, created_at FROM customers WHERE name_key = :name_key";
+/// A customer by name: inserted when new, else the existing one, returned either way (one
+/// statement instead of an insert and a select; the no-op update makes the conflict return the row).
+pub const UPSERT_CUSTOMER_RETURNING: &str = "INSERT INTO customers (id, name, name_key, created_by, created_at) \
+     VALUES (:id, :name, :name_key, :created_by, :created_at) ON CONFLICT (name_key) DO UPDATE SET name_key = excluded.name_key \
+     RETURNING id, name";
 pub const INSERT_CUSTOMER_IF_NEW: &str = "INSERT INTO customers (id, name, name_key, created_by, created_at) \
      VALUES (:id, :name, :name_key, :created_by, :created_at) ON CONFLICT (name_key) DO NOTHING";
 pub const LIST_CUSTOMERS: &str = "SELECT id, name, name_key, created_at FROM customers \
@@ -148,11 +210,10 @@ pub const SELECT_SKILL_BY_NAME_KEY: &str =
     "SELECT id, name, category, description, created_at FROM skills WHERE name_key = :name_key";
 /// Catalog skills by id: up to [`SKILLS_BY_ID_SLOTS`] ids, unused slots bound to NULL (one SQL
 /// text whatever the count, no IN-list assembled from input).
-pub const SELECT_SKILLS_BY_ID: &str = "SELECT id, name, category, description, created_at FROM skills WHERE id IN (\
-     :id_0, :id_1, :id_2, :id_3, :id_4, :id_5, :id_6, :id_7, :id_8, :id_9, :id_10, :id_11, :id_12, :id_13, :id_14, \
-     :id_15, :id_16, :id_17, :id_18, :id_19, :id_20, :id_21, :id_22, :id_23, :id_24, :id_25, :id_26, :id_27, :id_28, \
-     :id_29, :id_30, :id_31, :id_32, :id_33, :id_34, :id_35, :id_36, :id_37, :id_38, :id_39, :id_40, :id_41, :id_42, \
-     :id_43, :id_44, :id_45, :id_46, :id_47, :id_48, :id_49)";
+pub const SELECT_SKILLS_BY_ID: &str = concat!(
+    "SELECT id, name, category, description, created_at FROM skills WHERE id IN ",
+    skill_id_slots!()
+);
 /// How many ids [`SELECT_SKILLS_BY_ID`] takes, and their parameter names.
 pub const SKILLS_BY_ID_SLOTS: [&str; 50] = [
     "id_0", "id_1", "id_2", "id_3", "id_4", "id_5", "id_6", "id_7", "id_8", "id_9", "id_10", "id_11", "id_12", "id_13",
@@ -219,9 +280,11 @@ pub const LIST_EXPIRED_UPLOADS: &str = concat!(
 
 /// Every statement, for the suite that runs each one on every backend.
 pub const ALL: &[(&str, &str)] = &[
-    ("SELECT_OPPORTUNITY", SELECT_OPPORTUNITY),
-    ("SELECT_SKILL_REQUIREMENTS", SELECT_SKILL_REQUIREMENTS),
-    ("LOCK_OPPORTUNITY_ROW", LOCK_OPPORTUNITY_ROW),
+    ("SELECT_OPPORTUNITY_VIEW", SELECT_OPPORTUNITY_VIEW),
+    (
+        "SELECT_OPPORTUNITY_VIEW_WITH_SKILLS",
+        SELECT_OPPORTUNITY_VIEW_WITH_SKILLS,
+    ),
     ("BUMP_OPPORTUNITY_VERSION", BUMP_OPPORTUNITY_VERSION),
     ("INSERT_OPPORTUNITY", INSERT_OPPORTUNITY),
     ("UPDATE_OPPORTUNITY", UPDATE_OPPORTUNITY),
@@ -229,6 +292,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("INSERT_SKILL_REQUIREMENT", INSERT_SKILL_REQUIREMENT),
     ("INSERT_HISTORY", INSERT_HISTORY),
     ("SELECT_HISTORY", SELECT_HISTORY),
+    ("SELECT_HISTORY_WITH_OWNER", SELECT_HISTORY_WITH_OWNER),
     ("INSERT_OUTBOX_EVENT", INSERT_OUTBOX_EVENT),
     ("LIST_BY_CREATED_ASC", LIST_BY_CREATED_ASC),
     ("LIST_BY_CREATED_DESC", LIST_BY_CREATED_DESC),
@@ -241,6 +305,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("SELECT_CUSTOMER_BY_ID", SELECT_CUSTOMER_BY_ID),
     ("SELECT_CUSTOMER_BY_NAME_KEY", SELECT_CUSTOMER_BY_NAME_KEY),
     ("INSERT_CUSTOMER_IF_NEW", INSERT_CUSTOMER_IF_NEW),
+    ("UPSERT_CUSTOMER_RETURNING", UPSERT_CUSTOMER_RETURNING),
     ("LIST_CUSTOMERS", LIST_CUSTOMERS),
     ("INSERT_SKILL_IF_NEW", INSERT_SKILL_IF_NEW),
     ("SELECT_SKILL_BY_NAME_KEY", SELECT_SKILL_BY_NAME_KEY),
