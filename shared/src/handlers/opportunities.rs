@@ -234,6 +234,7 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
     match app.cache.get(&key).await {
         Ok(Some(entry)) => match serde_json::from_str::<CachedOwner>(&entry.body) {
             Ok(cached) if caller.can_access(&cached.owner_id) => {
+                crate::metrics::record(crate::metrics::CACHE_HITS, 1.0);
                 let mut response = Response::new(Body::Text(entry.body));
                 response.headers_mut().insert(
                     http::header::CONTENT_TYPE,
@@ -247,6 +248,7 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
+    crate::metrics::record(crate::metrics::CACHE_MISSES, 1.0);
     let opportunity = load_accessible(app, &caller, id).await?;
     let body = view_json(app, &opportunity).await?;
     if let Err(error) = app.cache.put(&key, opportunity.version, &body, OPPORTUNITY_TTL).await {
@@ -799,7 +801,11 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
             history: vec![status_change(current.status, to, now, &caller.id, None)],
             events: vec![(
                 "OpportunitySubmitted",
-                json!({ "status": to, "owner_id": current.owner_sub }),
+                json!({
+                    "status": to,
+                    "owner_id": current.owner_sub,
+                    "annual_recurring_revenue": current.annual_recurring_revenue,
+                }),
             )],
             skill_requirements_changed: false,
         })

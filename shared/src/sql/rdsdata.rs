@@ -45,7 +45,8 @@ impl DataApiExecutor {
         params: &[Param],
         transaction_id: Option<&str>,
     ) -> Result<ExecuteStatementOutput, DbError> {
-        self.client
+        let call = self
+            .client
             .execute_statement()
             .resource_arn(&self.target.cluster_arn)
             .secret_arn(&self.target.secret_arn)
@@ -54,9 +55,8 @@ impl DataApiExecutor {
             .set_parameters(Some(params.iter().map(to_parameter).collect()))
             .set_transaction_id(transaction_id.map(str::to_owned))
             .include_result_metadata(true)
-            .send()
-            .await
-            .map_err(map_execute_error)
+            .send();
+        crate::metrics::data_api_call(call).await.map_err(map_execute_error)
     }
 }
 
@@ -175,13 +175,14 @@ impl SqlExecutor for DataApiExecutor {
     }
 
     async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
-        let output = self
+        let call = self
             .client
             .begin_transaction()
             .resource_arn(&self.target.cluster_arn)
             .secret_arn(&self.target.secret_arn)
             .database(&self.target.database)
-            .send()
+            .send();
+        let output = crate::metrics::data_api_call(call)
             .await
             .map_err(|e| other_error("BeginTransaction", e))?;
         let transaction_id = output
@@ -219,13 +220,15 @@ impl SqlTransaction for DataApiTransaction {
 
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
         self.open = false;
-        self.executor
+        let call = self
+            .executor
             .client
             .commit_transaction()
             .resource_arn(&self.executor.target.cluster_arn)
             .secret_arn(&self.executor.target.secret_arn)
             .transaction_id(&self.transaction_id)
-            .send()
+            .send();
+        crate::metrics::data_api_call(call)
             .await
             .map_err(|e| other_error("CommitTransaction", e))?;
         Ok(())
@@ -238,13 +241,14 @@ impl SqlTransaction for DataApiTransaction {
 }
 
 async fn rollback(executor: &DataApiExecutor, transaction_id: &str) -> Result<(), DbError> {
-    executor
+    let call = executor
         .client
         .rollback_transaction()
         .resource_arn(&executor.target.cluster_arn)
         .secret_arn(&executor.target.secret_arn)
         .transaction_id(transaction_id)
-        .send()
+        .send();
+    crate::metrics::data_api_call(call)
         .await
         .map_err(|e| other_error("RollbackTransaction", e))?;
     Ok(())
