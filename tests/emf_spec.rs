@@ -336,3 +336,63 @@ fn the_template_watches_only_metrics_the_code_reports() {
         "only {watched} metric uses found: the parser missed them"
     );
 }
+
+/// Collects what a subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The X-Ray trace id is in every log line of a request (a field of its span, in the JSON
+/// format the functions log with) and in its metrics line: the same id in both.
+#[tokio::test]
+async fn a_requests_log_lines_and_metrics_line_name_its_trace_id() {
+    use tracing::instrument::WithSubscriber;
+    metrics::start_capture();
+    let (executor, _dir) = oms_tests::sqlite_executor().await;
+    let app = App::over_sql(Arc::clone(&executor));
+    prepare(&app, Fixture::Draft).await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let route = oms::routes::by_function("get-opportunity").expect("route");
+    let mut event = sample("get-opportunity");
+    event["headers"]["X-Amzn-Trace-Id"] = json!("Root=1-6745c2a0-00000000000000000000beef;Sampled=1");
+    event["multiValueHeaders"]["X-Amzn-Trace-Id"] = json!(["Root=1-6745c2a0-00000000000000000000beef;Sampled=1"]);
+    let _ = metrics::take_captured();
+    oms::runtime::invoke_api_gateway_event(route, &app, event)
+        .with_subscriber(subscriber)
+        .await
+        .expect("response");
+    let output = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
+    let lines: Vec<Value> = output
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(!lines.is_empty());
+    let trace_id = lines[0]["span"]["trace_id"].as_str().expect("trace id").to_owned();
+    assert_eq!(trace_id, "1-6745c2a0-00000000000000000000beef", "API Gateway's trace");
+    for line in &lines {
+        assert_eq!(line["span"]["trace_id"], trace_id, "{line}");
+    }
+    let documents = metrics::take_captured();
+    let ours: Vec<Value> = documents
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+        .filter(|d| d["trace_id"] == trace_id)
+        .collect();
+    assert_eq!(ours.len(), 1, "{documents:?}");
+}

@@ -91,13 +91,19 @@ pub async fn invoke_api_gateway_event(
     app: &App,
     event: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
+    // As Lambda does with active tracing: every invocation has a trace, the one API Gateway
+    // started (its `X-Amzn-Trace-Id` header) or a fresh one.
+    let traced = event["headers"]
+        .as_object()
+        .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amzn-trace-id")))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_owned);
     let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
     let mut adapter = Adapter::from(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(dispatch(route, app, request).await)
     }));
-    // As Lambda does with active tracing: every invocation has a trace (a fresh one locally).
     let mut context = Context::default();
-    context.xray_trace_id = Some(crate::metrics::new_trace_header());
+    context.xray_trace_id = Some(traced.unwrap_or_else(crate::metrics::new_trace_header));
     let response = adapter
         .call(LambdaEvent::new(payload, context))
         .await
@@ -153,6 +159,18 @@ pub async fn invoke_sqs(
         cold_start
     );
     let records = event.payload.records.len();
+    // The traces of the requests that sent the messages (their AWSTraceHeader), so that the
+    // batch's log line can be found from the request's trace id as well as from its own.
+    let mut source_traces: Vec<&str> = event
+        .payload
+        .records
+        .iter()
+        .filter_map(|r| r.attributes.get("AWSTraceHeader"))
+        .filter_map(|h| trace_id_of(h))
+        .collect();
+    source_traces.sort_unstable();
+    source_traces.dedup();
+    let source_trace_ids = source_traces.join(",");
     let info = InvocationInfo {
         operation: "batch".into(),
         cold_start,
@@ -161,7 +179,7 @@ pub async fn invoke_sqs(
     let handled = async move {
         let response = handler(app, event.payload).await;
         let failed = response.batch_item_failures.len();
-        tracing::info!(records, failed, "batch handled");
+        tracing::info!(records, failed, source_trace_ids, "batch handled");
         (response, Outcome::of_batch(records, failed))
     };
     in_invocation(info, handled.instrument(span)).await
