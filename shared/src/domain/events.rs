@@ -32,3 +32,49 @@ impl ChangeEvent {
         }
     }
 }
+
+/// The `source` of the integration events on the bus.
+pub const INTEGRATION_SOURCE: &str = "oms.opportunity-management";
+
+/// The change event types published to the integration bus, each with its JSON Schema
+/// (`schemas/events/<Type>.v1.json`) and sample (`events/integration/<Type>.json`).
+pub const INTEGRATION_EVENT_TYPES: &[&str] = &[
+    "OpportunityCreated",
+    "OpportunityUpdated",
+    "OpportunitySubmitted",
+    "OpportunityCancelled",
+    "OpportunityReactivated",
+    "OpportunityStatusChanged",
+    "CustomerCreated",
+    "SkillCreated",
+    "AttachmentRegistered",
+    "AttachmentAvailable",
+    "AttachmentRejected",
+    "AttachmentDeleted",
+];
+
+/// A change event as the integration bus delivers it: EventBridge's envelope with the event's
+/// type as `detail-type`, [`INTEGRATION_SOURCE`] as `source` and the change event itself as
+/// `detail`. In AWS the EventBridge Pipe from the change-events queue builds exactly this (its
+/// target parameters: `Source`, `DetailType: $.body.event_type`, `InputTemplate: <$.body>`) and
+/// EventBridge sets `id`, `time`, `account` and `region`; the local server builds it here, with
+/// the event's id and time.
+pub fn integration_event(change: &ChangeEvent, account: &str, region: &str) -> Value {
+    let time = change
+        .occurred_at
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
+    serde_json::json!({
+        "version": "0",
+        "id": change.id,
+        "detail-type": change.event_type,
+        "source": INTEGRATION_SOURCE,
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [],
+        "detail": change,
+    })
+}

@@ -141,6 +141,7 @@ fn roles() -> Vec<Role> {
         if let Some(queue) = consumes {
             id.push_str(match queue {
                 Queue::ChangeEvents => "ChangeEventsConsumer",
+                Queue::CacheInvalidation => "CacheInvalidationConsumer",
                 Queue::StatusEvents => "StatusEventsConsumer",
             });
         }
@@ -574,7 +575,9 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
         }
         Trigger::Queue { queue, .. } => {
             let (window, concurrency) = match queue {
-                Queue::ChangeEvents => ("\n            MaximumBatchingWindowInSeconds: 1", 10),
+                Queue::ChangeEvents | Queue::CacheInvalidation => {
+                    ("\n            MaximumBatchingWindowInSeconds: 1", 10)
+                }
                 Queue::StatusEvents => ("", 5),
             };
             let _ = writeln!(
@@ -751,6 +754,8 @@ fn render_dashboard(out: &mut String) {
         metric(16, 8, "Function duration p95 (ms)", "p95", json!(per_function("Duration", "p95"))),
         metric(0, 14, "Dead-letter queues (messages)", "Maximum", json!([
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${ChangeEventsDeadLetterQueue.QueueName}"],
+            ["...", "${CacheInvalidationDeadLetterQueue.QueueName}"],
+            ["...", "${IntegrationEventsDeadLetterQueue.QueueName}"],
             ["...", "${StatusEventsDeadLetterQueue.QueueName}"],
             ["...", "${AttachmentCompleteDeadLetterQueue.QueueName}"]])),
         metric(8, 14, "ERROR log lines and unpublished events (EMF)", "Sum", json!([
@@ -761,6 +766,7 @@ fn render_dashboard(out: &mut String) {
         metric(16, 14, "Concurrent executions (account)", "Maximum", json!([["AWS/Lambda", "ConcurrentExecutions"]])),
         metric(0, 20, "Queues: age of the oldest message (s)", "Maximum", json!([
             ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${ChangeEventsQueue.QueueName}"],
+            ["...", "${CacheInvalidationQueue.QueueName}"],
             ["...", "${StatusEventsQueue.QueueName}"]])),
         metric(8, 20, "Queues: messages sent and waiting", "Sum", json!([
             ["AWS/SQS", "NumberOfMessagesSent", "QueueName", "${ChangeEventsQueue.QueueName}"],
