@@ -16,7 +16,7 @@
 //! | directive | dimension sets | metrics |
 //! | --- | --- | --- |
 //! | invocation | `[service]`, `[service, function]`, `[service, operation, outcome]` | [`INVOCATIONS`], [`DURATION`], [`COLD_STARTS`] |
-//! | components | `[service]`, `[service, function]` | Data API, cache, idempotency, outbox, dead letters, integration events, ERROR lines |
+//! | components | `[service]`, `[service, function]` | Data API, cache, idempotency, outbox, dead letters, ERROR lines |
 //! | business | `[service]` | opportunities created, submitted, cancelled, completed |
 //! | revenue | `[service, currency]` | [`ARR_SUBMITTED`] (one document per currency) |
 //!
@@ -148,20 +148,6 @@ pub const OUTBOX_PUBLISH_FAILURES: Metric =
     metric("OutboxPublishFailures", Unit::Count, Aggregate::Sum, Family::Component);
 /// Messages parked in a dead-letter queue by the function (malformed, illegal, stale).
 pub const DEAD_LETTER_PARKS: Metric = metric("DeadLetterParks", Unit::Count, Aggregate::Sum, Family::Component);
-/// Integration events the bus accepted.
-pub const INTEGRATION_EVENTS_PUBLISHED: Metric = metric(
-    "IntegrationEventsPublished",
-    Unit::Count,
-    Aggregate::Sum,
-    Family::Component,
-);
-/// Integration events the bus did not accept (their change events return to the queue).
-pub const INTEGRATION_EVENT_FAILURES: Metric = metric(
-    "IntegrationEventFailures",
-    Unit::Count,
-    Aggregate::Sum,
-    Family::Component,
-);
 /// ERROR log lines (internal failures; a client's mistake is never logged at ERROR).
 pub const ERROR_LOG_LINES: Metric = metric("ErrorLogLines", Unit::Count, Aggregate::Sum, Family::Component);
 /// Opportunities created (drafts).
@@ -193,8 +179,6 @@ pub const ALL: &[Metric] = &[
     OUTBOX_LAG,
     OUTBOX_PUBLISH_FAILURES,
     DEAD_LETTER_PARKS,
-    INTEGRATION_EVENTS_PUBLISHED,
-    INTEGRATION_EVENT_FAILURES,
     ERROR_LOG_LINES,
     OPPORTUNITIES_CREATED,
     OPPORTUNITIES_SUBMITTED,

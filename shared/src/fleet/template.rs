@@ -761,7 +761,6 @@ fn render_dashboard(out: &mut String) {
         metric(8, 14, "ERROR log lines and unpublished events (EMF)", "Sum", json!([
             ["OMS/${AWS::StackName}", "ErrorLogLines", "service", "oms"],
             [".", "OutboxPublishFailures", ".", "."],
-            [".", "IntegrationEventFailures", ".", "."],
             [".", "DeadLetterParks", ".", "."]])),
         metric(16, 14, "Concurrent executions (account)", "Maximum", json!([["AWS/Lambda", "ConcurrentExecutions"]])),
         metric(0, 20, "Queues: age of the oldest message (s)", "Maximum", json!([
@@ -848,9 +847,9 @@ fn render_performance_dashboard(out: &mut String) {
         emf_widget(8, 14, "Outbox lag: commit to publication (ms)", 60, json!([
             [ns, "OutboxLag", "service", "oms", {"stat": "Maximum", "label": "max"}],
             ["...", {"stat": "p95", "label": "p95"}]])),
-        emf_widget(16, 14, "Integration events", 60, json!([
-            [ns, "IntegrationEventsPublished", "service", "oms", {"stat": "Sum"}],
-            [".", "IntegrationEventFailures", ".", ".", {"stat": "Sum"}]]))
+        emf_widget(16, 14, "Integration bus: rule deliveries", 60, json!([
+            ["AWS/Events", "Invocations", "EventBusName", "${IntegrationBus}", {"stat": "Sum"}],
+            [".", "FailedInvocations", ".", ".", {"stat": "Sum"}]]))
     ]);
     write_dashboard(out, "PerformanceDashboard", "performance", widgets);
 }
