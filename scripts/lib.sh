@@ -31,6 +31,28 @@ ensure_rust() {
   rustup component add clippy rustfmt >/dev/null 2>&1 || true
 }
 
+# cargo-deny (licenses, bans, duplicate versions, sources, advisories), pinned; a fresh machine
+# compiles it once (several minutes on 2 cores).
+CARGO_DENY_VERSION=0.20.2
+ensure_cargo_deny() {
+  if cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then return; fi
+  log "installing cargo-deny $CARGO_DENY_VERSION (cargo install --locked)"
+  cargo install cargo-deny --locked --version "$CARGO_DENY_VERSION" --quiet
+}
+
+# Dependency hygiene (deny.toml). The RustSec advisory database is a git repository on GitHub:
+# where it can be fetched (or a copy is already in ~/.cargo/advisory-dbs), advisories are checked
+# too; offline they are skipped with a notice, never silently.
+run_cargo_deny() {
+  local checks=(bans licenses sources)
+  if cargo deny fetch db >/dev/null 2>&1; then
+    checks+=(advisories)
+  else
+    log "cargo deny: the advisory database cannot be fetched (offline); advisories not checked this run"
+  fi
+  cargo deny --log-level warn check "${checks[@]}"
+}
+
 # A Python virtualenv for the AWS tooling (SAM CLI, cfn-lint, checkov, moto, cargo-lambda, zig).
 OMS_VENV="${OMS_VENV:-$PWD/.venv}"
 ensure_venv() {

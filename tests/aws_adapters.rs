@@ -212,6 +212,62 @@ async fn change_events_go_through_sqs_and_poison_messages_end_in_the_dead_letter
     assert_eq!(dead[0].body(), Some("poison"));
 }
 
+/// A change event's message carries the trace header of the invocation that published it, so
+/// that its consumer joins the request's trace (SQS's `AWSTraceHeader` system attribute). moto
+/// drops the system attributes of `SendMessageBatch` entries (it keeps them for `SendMessage`
+/// only), so this reads the request the SDK sends instead.
+#[tokio::test]
+async fn published_change_events_carry_the_publishing_requests_trace_header() {
+    use aws_smithy_http_client::test_util::capture_request;
+    let answer = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(aws_smithy_types::body::SdkBody::from(
+            r#"{"Successful":[{"Id":"0","MessageId":"m0","MD5OfMessageBody":"x"},{"Id":"1","MessageId":"m1","MD5OfMessageBody":"y"}],"Failed":[]}"#,
+        ))
+        .unwrap();
+    let (http_client, request) = capture_request(Some(answer));
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .http_client(http_client)
+        .build();
+    let queue = "https://sqs.eu-west-1.amazonaws.com/123456789012/oms-prod-change-events";
+    let publisher = SqsPublisher::new(aws_sdk_sqs::Client::from_conf(config), queue);
+    let header = "Root=1-6745c2a0-5f3b9c1d2e4f6a8b0c1d2e3f;Parent=53995c3f42cd8ad8;Sampled=1";
+    let info = oms::metrics::InvocationInfo {
+        operation: "POST /v1/opportunities/{id}/submit".into(),
+        cold_start: false,
+        trace_header: Some(header.into()),
+    };
+    let events = vec![event(1), event(2)];
+    let published = oms::metrics::in_invocation(info, async {
+        (publisher.publish(&events).await, oms::metrics::Outcome::Success)
+    })
+    .await
+    .expect("publish");
+    assert_eq!(published, events.iter().map(|e| e.id).collect::<Vec<_>>());
+    let sent = request.expect_request();
+    let body: serde_json::Value = serde_json::from_slice(sent.body().bytes().expect("a body")).expect("JSON");
+    let entries = body["Entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    for entry in entries {
+        assert_eq!(
+            entry["MessageSystemAttributes"]["AWSTraceHeader"],
+            serde_json::json!({ "DataType": "String", "StringValue": header }),
+            "{entry}"
+        );
+    }
+    println!("trace-carrying SQS message: {}", entries[0]);
+}
+
 #[tokio::test]
 async fn unprocessable_messages_are_parked_with_their_reason() {
     let config = oms_tests::moto_config().await;

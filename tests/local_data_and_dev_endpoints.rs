@@ -26,13 +26,17 @@ async fn the_development_endpoints_need_an_admin_token() {
         (Some(&admin), StatusCode::OK),
     ] {
         let mut queues = client.get(server.url("/_local/queues"));
+        let mut bus = client.get(server.url("/_local/integration-events"));
         let mut post = client.post(server.url("/_local/status-events")).json(&event);
         if let Some(token) = token {
             queues = queues.bearer_auth(token);
+            bus = bus.bearer_auth(token);
             post = post.bearer_auth(token);
         }
         let queues = queues.send().await.unwrap();
         assert_eq!(queues.status(), expected, "GET /_local/queues");
+        let bus = bus.send().await.unwrap();
+        assert_eq!(bus.status(), expected, "GET /_local/integration-events");
         let posted = post.send().await.unwrap();
         let expected_post = if expected == StatusCode::OK {
             StatusCode::ACCEPTED

@@ -350,7 +350,8 @@ async fn serve(
     if oms::app::wire_aws_from_env(&mut app).await.map_err(|e| e.to_string())? {
         tracing::info!("AWS adapters configured from the environment");
     }
-    spawn_event_sources(&app, &change_events, &status_events);
+    let integration_bus = Arc::new(oms::adapters::local_bus::LocalBus::new());
+    spawn_event_sources(&app, &change_events, &status_events, &integration_bus);
     jobs::spawn_daily_jobs(&app);
     let seeded = oms::handlers::catalog::seed_starter_skills(&app)
         .await
@@ -363,6 +364,7 @@ async fn serve(
         app,
         change_events,
         status_events,
+        integration_bus,
         authorizer: oms::auth::authorizer::Authorizer::new(verifier.clone()),
         verifier,
         jwks: serde_json::to_string(&issuer.jwks()?).map_err(|e| e.to_string())?,
@@ -397,12 +399,28 @@ fn relay_every() -> Duration {
 }
 
 /// The local event source mappings and schedules: queue consumers and timers, in process.
-fn spawn_event_sources(app: &App, change_events: &Arc<LocalQueue>, status_queue: &Arc<LocalQueue>) {
-    let (a, q) = (app.clone(), change_events.clone());
+/// As in AWS, the change events pass the integration bus on their way to cache-invalidation
+/// (the EventBridge Pipe from the change-events queue, the bus's rule to the cache-invalidation
+/// queue): here each batch is put on the local bus, then handled.
+fn spawn_event_sources(
+    app: &App,
+    change_events: &Arc<LocalQueue>,
+    status_queue: &Arc<LocalQueue>,
+    bus: &Arc<oms::adapters::local_bus::LocalBus>,
+) {
+    let (a, q, bus) = (app.clone(), change_events.clone(), bus.clone());
     tokio::spawn(async move {
         q.run_consumer(|event| {
             let a = a.clone();
-            async move { cache_invalidation::handle(&a, event).await }
+            let bus = bus.clone();
+            async move {
+                for record in &event.records {
+                    if record.attributes.get("ApproximateReceiveCount").map(String::as_str) == Some("1") {
+                        bus.put_message(record.body.as_deref().unwrap_or_default());
+                    }
+                }
+                cache_invalidation::handle(&a, event).await
+            }
         })
         .await
     });

@@ -47,6 +47,8 @@ pub struct Server {
     pub change_events: Arc<oms::adapters::local_queue::LocalQueue>,
     /// The status-event queue the matching and selection services write to.
     pub status_events: Arc<oms::adapters::local_queue::LocalQueue>,
+    /// The integration bus's stand-in: the change events as subscribers receive them.
+    pub integration_bus: Arc<oms::adapters::local_bus::LocalBus>,
     /// The object store whose signed URLs this server answers.
     pub objects: oms::adapters::local_objects::LocalObjectStore,
     /// The token issuer, for the console's development sign-in (`POST /_local/token`).
@@ -169,6 +171,13 @@ impl Server {
                     "change-events": queue(&self.change_events),
                     "opportunity-status-events": queue(&self.status_events),
                 });
+                return plain(StatusCode::OK, "application/json", body.to_string());
+            }
+            ("GET", "/_local/integration-events") => {
+                if let Err(refused) = self.admin_only(&request, request_id).await {
+                    return refused;
+                }
+                let body = json!({ "items": self.integration_bus.events() });
                 return plain(StatusCode::OK, "application/json", body.to_string());
             }
             (method @ ("PUT" | "GET"), object) if object.starts_with("/_local/objects/") => {

@@ -1,7 +1,9 @@
 //! Running a handler as a Lambda function: one cold start builds the application, then every
 //! invocation goes through [`dispatch`], which refuses an unacceptable caller before the handler
 //! runs, maps errors to problem documents, stamps the request id and the CORS headers on the
-//! response and logs one line per request.
+//! response and logs one line per request. Each invocation runs inside
+//! [`crate::metrics::in_invocation`] (one EMF line at its end: duration, cold start, outcome and
+//! what it recorded) and its span carries the X-Ray trace id, so every log line names its trace.
 //!
 //! Every function's `main` runs these on a current-thread Tokio runtime: a Lambda sandbox handles
 //! one invocation at a time, so worker threads would only add start-up (measured: about 1.5 ms of
@@ -13,11 +15,12 @@ use std::time::Instant;
 
 use lambda_http::http::HeaderValue;
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, Response, Service, service_fn};
+use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, RequestExt, Response, Service, service_fn};
 use tracing::Instrument;
 
 use crate::app::App;
 use crate::http::request::{accepted_caller, request_id};
+use crate::metrics::{InvocationInfo, Outcome, in_invocation, trace_id_of};
 use crate::routes::Route;
 
 static COLD_START: AtomicBool = AtomicBool::new(true);
@@ -30,10 +33,21 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
     // unambiguously and whose token is of an accepted kind and app client.
     let identity = route.authenticated.then(|| accepted_caller(&request, &app.clients));
     let caller_id = identity.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.id.clone());
+    let trace_header = request
+        .lambda_context_ref()
+        .and_then(|c| c.xray_trace_id.clone())
+        .or_else(|| {
+            request
+                .headers()
+                .get("x-amzn-trace-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
     let span = tracing::info_span!(
         "request",
         function = route.function,
         request_id = request_id.as_deref().unwrap_or("-"),
+        trace_id = trace_header.as_deref().and_then(trace_id_of).unwrap_or("-"),
         cold_start,
         caller = caller_id.as_deref().unwrap_or("-"),
     );
@@ -48,7 +62,12 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
         }
         _ => app,
     };
-    async move {
+    let info = InvocationInfo {
+        operation: format!("{method} {}", route.path),
+        cold_start,
+        trace_header,
+    };
+    let handled = async move {
         let outcome = match identity {
             Some(Err(refused)) => Err(refused),
             _ => (route.handler)(app, request).await,
@@ -68,10 +87,10 @@ pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Bo
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request handled"
         );
-        response
-    }
-    .instrument(span)
-    .await
+        let outcome = Outcome::of_status(response.status().as_u16());
+        (response, outcome)
+    };
+    in_invocation(info, handled.instrument(span)).await
 }
 
 /// Runs an API Gateway REST proxy event (as JSON) through the route exactly as the Lambda
@@ -81,12 +100,21 @@ pub async fn invoke_api_gateway_event(
     app: &App,
     event: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
+    // As Lambda does with active tracing: every invocation has a trace, the one API Gateway
+    // started (its `X-Amzn-Trace-Id` header) or a fresh one.
+    let traced = event["headers"]
+        .as_object()
+        .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-amzn-trace-id")))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_owned);
     let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
     let mut adapter = Adapter::from(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(dispatch(route, app, request).await)
     }));
+    let mut context = Context::default();
+    context.xray_trace_id = Some(traced.unwrap_or_else(crate::metrics::new_trace_header));
     let response = adapter
-        .call(LambdaEvent::new(payload, Context::default()))
+        .call(LambdaEvent::new(payload, context))
         .await
         .map_err(|e| e.to_string())?;
     serde_json::to_value(response).map_err(|e| e.to_string())
@@ -116,19 +144,54 @@ pub(crate) async fn run_sqs_function(function: &'static str, handler: SqsHandler
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>| async move {
-            let cold_start = COLD_START.swap(false, Ordering::Relaxed);
-            let span = tracing::info_span!("invocation", function, request_id = %event.context.request_id, cold_start);
-            let records = event.payload.records.len();
-            async move {
-                let response = handler(app, event.payload).await;
-                tracing::info!(records, failed = response.batch_item_failures.len(), "batch handled");
-                Ok::<_, Infallible>(response)
-            }
-            .instrument(span)
-            .await
+            Ok::<_, Infallible>(invoke_sqs(function, handler, app, event).await)
         },
     ))
     .await
+}
+
+/// One SQS invocation as the runtime runs it: its span (request id, trace id, cold start), its
+/// metrics line and the handler's partial batch response. Tests call it directly.
+pub async fn invoke_sqs(
+    function: &str,
+    handler: SqsHandler,
+    app: &App,
+    event: LambdaEvent<aws_lambda_events::event::sqs::SqsEvent>,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+    let trace_header = event.context.xray_trace_id.clone();
+    let span = tracing::info_span!(
+        "invocation",
+        function,
+        request_id = %event.context.request_id,
+        trace_id = trace_header.as_deref().and_then(trace_id_of).unwrap_or("-"),
+        cold_start
+    );
+    let records = event.payload.records.len();
+    // The traces of the requests that sent the messages (their AWSTraceHeader), so that the
+    // batch's log line can be found from the request's trace id as well as from its own.
+    let mut source_traces: Vec<&str> = event
+        .payload
+        .records
+        .iter()
+        .filter_map(|r| r.attributes.get("AWSTraceHeader"))
+        .filter_map(|h| trace_id_of(h))
+        .collect();
+    source_traces.sort_unstable();
+    source_traces.dedup();
+    let source_trace_ids = source_traces.join(",");
+    let info = InvocationInfo {
+        operation: "batch".into(),
+        cold_start,
+        trace_header,
+    };
+    let handled = async move {
+        let response = handler(app, event.payload).await;
+        let failed = response.batch_item_failures.len();
+        tracing::info!(records, failed, source_trace_ids, "batch handled");
+        (response, Outcome::of_batch(records, failed))
+    };
+    in_invocation(info, handled.instrument(span)).await
 }
 
 /// The future of an event handler: a report, or why the invocation failed.
@@ -150,15 +213,43 @@ where
     crate::telemetry::init(function);
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| async move {
-        let cold_start = COLD_START.swap(false, Ordering::Relaxed);
-        let span = tracing::info_span!("invocation", function, request_id = %event.context.request_id, cold_start);
-        async move {
-            let report = handler(app, event.payload).await?;
-            tracing::info!(report = %report, "event handled");
-            Ok::<_, lambda_http::Error>(report)
-        }
-        .instrument(span)
-        .await
+        invoke_event(function, handler, app, event)
+            .await
+            .map_err(lambda_http::Error::from)
     }))
     .await
+}
+
+/// One asynchronous event's invocation as the runtime runs it: its span, its metrics line and
+/// the handler's report (or why it failed). Tests call it directly.
+pub async fn invoke_event<E>(
+    function: &str,
+    handler: EventHandler<E>,
+    app: &App,
+    event: LambdaEvent<E>,
+) -> Result<serde_json::Value, String> {
+    let cold_start = COLD_START.swap(false, Ordering::Relaxed);
+    let trace_header = event.context.xray_trace_id.clone();
+    let span = tracing::info_span!(
+        "invocation",
+        function,
+        request_id = %event.context.request_id,
+        trace_id = trace_header.as_deref().and_then(trace_id_of).unwrap_or("-"),
+        cold_start
+    );
+    let info = InvocationInfo {
+        operation: "event".into(),
+        cold_start,
+        trace_header,
+    };
+    let handled = async move {
+        match handler(app, event.payload).await {
+            Ok(report) => {
+                tracing::info!(report = %report, "event handled");
+                (Ok(report), Outcome::Success)
+            }
+            Err(error) => (Err(error), Outcome::Failure),
+        }
+    };
+    in_invocation(info, handled.instrument(span)).await
 }

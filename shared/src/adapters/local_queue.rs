@@ -20,6 +20,7 @@ use crate::ports::events::{DeadLetters, EventPublisher, PublishError};
 struct Message {
     id: String,
     body: String,
+    trace_header: Option<String>,
     sent_at: time::OffsetDateTime,
     receive_count: u32,
     visible_at: Instant,
@@ -52,9 +53,16 @@ impl LocalQueue {
 
     /// Enqueues a message body.
     pub fn send(&self, body: String) {
+        self.send_traced(body, None);
+    }
+
+    /// Enqueues a message body with an X-Ray trace header (SQS's `AWSTraceHeader` system
+    /// attribute, delivered in the record's `attributes` as SQS does).
+    pub fn send_traced(&self, body: String, trace_header: Option<String>) {
         let message = Message {
             id: Uuid::new_v4().to_string(),
             body,
+            trace_header,
             sent_at: time::OffsetDateTime::now_utc(),
             receive_count: 0,
             visible_at: Instant::now(),
@@ -103,16 +111,20 @@ impl LocalQueue {
             message.visible_at = now + self.visibility_timeout;
             let receipt = Uuid::new_v4().to_string();
             message.receipt = Some(receipt.clone());
+            let mut attributes = json!({
+                "ApproximateReceiveCount": message.receive_count.to_string(),
+                "SentTimestamp": (message.sent_at.unix_timestamp_nanos() / 1_000_000).to_string(),
+                "SenderId": "000000000000",
+                "ApproximateFirstReceiveTimestamp": (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string()
+            });
+            if let Some(trace) = &message.trace_header {
+                attributes["AWSTraceHeader"] = json!(trace);
+            }
             records.push(json!({
                 "messageId": message.id,
                 "receiptHandle": receipt,
                 "body": message.body,
-                "attributes": {
-                    "ApproximateReceiveCount": message.receive_count.to_string(),
-                    "SentTimestamp": (message.sent_at.unix_timestamp_nanos() / 1_000_000).to_string(),
-                    "SenderId": "000000000000",
-                    "ApproximateFirstReceiveTimestamp": (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string()
-                },
+                "attributes": attributes,
                 "messageAttributes": {},
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",
@@ -167,8 +179,12 @@ impl LocalQueue {
 #[async_trait]
 impl EventPublisher for LocalQueue {
     async fn publish(&self, events: &[ChangeEvent]) -> Result<Vec<Uuid>, PublishError> {
+        let trace = crate::metrics::current_trace_header();
         for event in events {
-            self.send(serde_json::to_string(event).map_err(|e| PublishError(e.to_string()))?);
+            self.send_traced(
+                serde_json::to_string(event).map_err(|e| PublishError(e.to_string()))?,
+                trace.clone(),
+            );
         }
         Ok(events.iter().map(|e| e.id).collect())
     }
@@ -214,6 +230,43 @@ mod tests {
         assert!(queue.receive(10).is_none());
         assert_eq!(queue.dead_letters().len(), 1);
         assert_eq!(queue.dead_letters()[0].0, "a");
+    }
+
+    #[tokio::test]
+    async fn published_events_carry_the_trace_header_of_the_invocation_that_sent_them() {
+        let queue = LocalQueue::new("q", Duration::from_secs(60), 3);
+        let header = "Root=1-6745c2a0-5f3b9c1d2e4f6a8b0c1d2e3f;Parent=53995c3f42cd8ad8;Sampled=1";
+        let event = ChangeEvent {
+            id: Uuid::now_v7(),
+            event_type: crate::domain::events::ChangeKind::OpportunityUpdated,
+            aggregate_id: Uuid::now_v7(),
+            aggregate_version: 2,
+            occurred_at: time::OffsetDateTime::now_utc(),
+            detail: json!({}),
+        };
+        let info = crate::metrics::InvocationInfo {
+            operation: "test".into(),
+            cold_start: false,
+            trace_header: Some(header.into()),
+        };
+        crate::metrics::in_invocation(info, async {
+            (
+                queue.publish(std::slice::from_ref(&event)).await,
+                crate::metrics::Outcome::Success,
+            )
+        })
+        .await
+        .unwrap();
+        queue.publish(&[event]).await.unwrap();
+        let batch = queue.receive(10).unwrap();
+        assert_eq!(
+            batch.records[0].attributes.get("AWSTraceHeader").map(String::as_str),
+            Some(header)
+        );
+        assert!(
+            !batch.records[1].attributes.contains_key("AWSTraceHeader"),
+            "no trace outside an invocation"
+        );
     }
 
     #[test]

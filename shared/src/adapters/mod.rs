@@ -7,6 +7,7 @@ pub mod dynamodb_cache;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_idempotency;
 pub mod export_sinks;
+pub mod local_bus;
 pub mod local_objects;
 pub mod local_queue;
 pub mod memory_cache;

@@ -2,13 +2,18 @@
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+    SendMessageBatchRequestEntry,
+};
 use uuid::Uuid;
 
 use crate::domain::events::ChangeEvent;
 use crate::ports::events::{DeadLetters, EventPublisher, PublishError};
 
-/// Publishes change events to one SQS queue, ten per request.
+/// Publishes change events to one SQS queue, ten per request. Each message carries the X-Ray
+/// trace header of the invocation that sends it (`AWSTraceHeader`), so that its consumer's trace
+/// joins the request's: after a commit that is the request that made the change.
 #[derive(Clone)]
 pub struct SqsPublisher {
     client: Client,
@@ -37,18 +42,29 @@ fn attribute(value: &str) -> Result<MessageAttributeValue, PublishError> {
 impl EventPublisher for SqsPublisher {
     async fn publish(&self, events: &[ChangeEvent]) -> Result<Vec<Uuid>, PublishError> {
         let mut published = Vec::with_capacity(events.len());
+        let trace = match crate::metrics::current_trace_header() {
+            Some(header) => Some(
+                MessageSystemAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(header)
+                    .build()
+                    .map_err(|e| PublishError(e.to_string()))?,
+            ),
+            None => None,
+        };
         for chunk in events.chunks(10) {
             let mut entries = Vec::with_capacity(chunk.len());
             for (i, event) in chunk.iter().enumerate() {
                 let body = serde_json::to_string(event).map_err(|e| PublishError(e.to_string()))?;
-                entries.push(
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .message_attributes("event_type", attribute(event.event_type.as_str())?)
-                        .build()
-                        .map_err(|e| PublishError(e.to_string()))?,
-                );
+                let mut entry = SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(body)
+                    .message_attributes("event_type", attribute(event.event_type.as_str())?);
+                if let Some(trace) = &trace {
+                    entry = entry
+                        .message_system_attributes(MessageSystemAttributeNameForSends::AwsTraceHeader, trace.clone());
+                }
+                entries.push(entry.build().map_err(|e| PublishError(e.to_string()))?);
             }
             let output = self
                 .client

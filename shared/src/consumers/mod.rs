@@ -16,13 +16,43 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 /// events, marking them sent. Failures are not the client's: the data is committed, the cache
 /// entry expires or is invalidated, and the relay publishes what was left in the outbox. A
 /// publish failure is still an ERROR line and an `OutboxPublishFailures` metric, so that it alarms.
+/// The committed events are also the business figures (opportunities created, submitted,
+/// cancelled, completed; ARR submitted), counted here once per commit, never by the relay.
 pub async fn after_commit(app: &App, cache_entry: Option<WriteThrough>, events: &[ChangeEvent]) {
+    record_business_figures(events);
     if let Some(entry) = cache_entry
         && let Err(error) = app.cache.put(&entry.key, entry.version, &entry.body, entry.ttl).await
     {
         tracing::warn!(%error, key = entry.key, "write-through to the cache failed; the entry will be invalidated");
     }
     publish(app, events).await;
+}
+
+/// The business metrics of committed change events.
+pub fn record_business_figures(events: &[ChangeEvent]) {
+    use crate::metrics::{
+        OPPORTUNITIES_CANCELLED, OPPORTUNITIES_COMPLETED, OPPORTUNITIES_CREATED, OPPORTUNITIES_SUBMITTED, record,
+    };
+    for event in events {
+        match event.event_type.as_str() {
+            "OpportunityCreated" => record(OPPORTUNITIES_CREATED, 1.0),
+            "OpportunitySubmitted" => {
+                record(OPPORTUNITIES_SUBMITTED, 1.0);
+                let arr = &event.detail["annual_recurring_revenue"];
+                if let (Some(amount), Some(currency)) = (
+                    arr["amount"].as_str().and_then(|a| a.parse::<f64>().ok()),
+                    arr["currency"].as_str(),
+                ) {
+                    crate::metrics::record_revenue(currency, amount);
+                }
+            }
+            "OpportunityCancelled" => record(OPPORTUNITIES_CANCELLED, 1.0),
+            "OpportunityStatusChanged" if event.detail["status"] == "completed" => {
+                record(OPPORTUNITIES_COMPLETED, 1.0);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What one publish did.
@@ -47,6 +77,16 @@ pub async fn publish(app: &App, events: &[ChangeEvent]) -> Published {
                 && let Err(error) = app.outbox.mark_published(&published, app.clock.now()).await
             {
                 tracing::warn!(%error, "published events could not be marked; the relay may send them again (consumers deduplicate)");
+            }
+            let now = app.clock.now();
+            let lag_ms = events
+                .iter()
+                .filter(|e| published.contains(&e.id))
+                .map(|e| (now - e.occurred_at).whole_milliseconds().max(0) as f64)
+                .fold(None, |max: Option<f64>, lag| Some(max.map_or(lag, |m| m.max(lag))));
+            if let Some(lag_ms) = lag_ms {
+                crate::metrics::record(crate::metrics::OUTBOX_PUBLISHED, published.len() as f64);
+                crate::metrics::record(crate::metrics::OUTBOX_LAG, lag_ms);
             }
             published.len()
         }

@@ -170,9 +170,12 @@ async fn park(app: &App, id: &str, body: &str, reason: &str, failed: &mut Vec<St
         reason,
         "status event rejected; parking it in the dead-letter queue"
     );
-    if let Err(error) = app.dead_letters.park(body, reason).await {
-        tracing::error!(%error, message_id = id, "parking failed; the message returns to the queue");
-        failed.push(id.to_owned());
+    match app.dead_letters.park(body, reason).await {
+        Ok(()) => crate::metrics::record(crate::metrics::DEAD_LETTER_PARKS, 1.0),
+        Err(error) => {
+            tracing::error!(%error, message_id = id, "parking failed; the message returns to the queue");
+            failed.push(id.to_owned());
+        }
     }
 }
 

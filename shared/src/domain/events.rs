@@ -25,7 +25,7 @@ pub struct ChangeEvent {
 
 /// The kinds of change event. Their names are the wire format (outbox rows, queue messages, the
 /// `event_type` message attribute); a new kind is a new variant, never a new string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ChangeKind {
     /// A draft was created.
     OpportunityCreated,
@@ -77,6 +77,52 @@ impl std::fmt::Display for ChangeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The `source` of the integration events on the bus.
+pub const INTEGRATION_SOURCE: &str = "oms.opportunity-management";
+
+/// The change event types published to the integration bus, each with its JSON Schema
+/// (`schemas/events/<Type>.v1.json`) and sample (`events/integration/<Type>.json`).
+pub const INTEGRATION_EVENT_TYPES: &[&str] = &[
+    "OpportunityCreated",
+    "OpportunityUpdated",
+    "OpportunitySubmitted",
+    "OpportunityCancelled",
+    "OpportunityReactivated",
+    "OpportunityStatusChanged",
+    "CustomerCreated",
+    "SkillCreated",
+    "AttachmentRegistered",
+    "AttachmentAvailable",
+    "AttachmentRejected",
+    "AttachmentDeleted",
+];
+
+/// A change event as the integration bus delivers it: EventBridge's envelope with the event's
+/// type as `detail-type`, [`INTEGRATION_SOURCE`] as `source` and the change event itself as
+/// `detail`. In AWS the EventBridge Pipe from the change-events queue builds exactly this (its
+/// target parameters: `Source`, `DetailType: $.body.event_type`, `InputTemplate: <$.body>`) and
+/// EventBridge sets `id`, `time`, `account` and `region`; the local server builds it here, with
+/// the event's id and time.
+pub fn integration_event(change: &ChangeEvent, account: &str, region: &str) -> Value {
+    let time = change
+        .occurred_at
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
+    serde_json::json!({
+        "version": "0",
+        "id": change.id,
+        "detail-type": change.event_type,
+        "source": INTEGRATION_SOURCE,
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [],
+        "detail": change,
+    })
 }
 
 #[cfg(test)]

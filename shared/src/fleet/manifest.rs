@@ -752,14 +752,14 @@ pub static GET_PIPELINE_REPORT: Function = Function {
 /// `cache-invalidation`: SQS change events: marks cached entries stale (partial batch responses).
 pub static CACHE_INVALIDATION: Function = Function {
     name: "cache-invalidation",
-    summary: "SQS change events: marks cached entries stale (partial batch responses)",
+    summary: "SQS change events (from the integration bus): marks cached entries stale (partial batch responses)",
     trigger: Trigger::Queue {
-        queue: Queue::ChangeEvents,
+        queue: Queue::CacheInvalidation,
         handler: |app, event| Box::pin(consumers::cache_invalidation::handle(app, event)),
     },
     needs: &[WriteCache],
     timeout_seconds: Some(15),
-    why: "Ten conditional PutItem calls a batch. 6 x 15 s + the 1 s batching window stays within the change-events queue's 120 s visibility timeout. Writes invalidation markers only (conditional PutItem); no Data API permission, although it gets the database variables (the application is built from them at init). Receiving from the KMS-encrypted queue needs kms:Decrypt through SQS.",
+    why: "Ten conditional PutItem calls a batch. 6 x 15 s + the 1 s batching window stays within the cache-invalidation queue's 120 s visibility timeout (the integration bus's rule fills it with every change event). Writes invalidation markers only (conditional PutItem); no Data API permission, although it gets the database variables (the application is built from them at init). Receiving from the KMS-encrypted queue needs kms:Decrypt through SQS.",
 };
 
 /// `opportunity-status-events`: SQS status events from the matching and selection services: applies status changes with history, once each.

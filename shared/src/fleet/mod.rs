@@ -81,8 +81,11 @@ impl std::fmt::Debug for Trigger {
 /// The stack's queues a function can consume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Queue {
-    /// Change events published after each commit (and by the outbox relay).
+    /// Change events published after each commit (and by the outbox relay). The EventBridge Pipe
+    /// consumes it (to the integration bus); no function does.
     ChangeEvents,
+    /// The integration bus's rule delivers every change event here, for cache-invalidation.
+    CacheInvalidation,
     /// Status events written by the matching and selection services.
     StatusEvents,
 }
@@ -92,6 +95,7 @@ impl Queue {
     pub fn resource(self) -> &'static str {
         match self {
             Queue::ChangeEvents => "ChangeEventsQueue",
+            Queue::CacheInvalidation => "CacheInvalidationQueue",
             Queue::StatusEvents => "StatusEventsQueue",
         }
     }

@@ -79,6 +79,8 @@ pub fn render() -> String {
     }
     render_latency_alarms(&mut out);
     render_dashboard(&mut out);
+    render_performance_dashboard(&mut out);
+    render_business_dashboard(&mut out);
     out
 }
 
@@ -143,6 +145,7 @@ fn roles() -> Vec<Role> {
         if let Some(queue) = consumes {
             id.push_str(match queue {
                 Queue::ChangeEvents => "ChangeEventsConsumer",
+                Queue::CacheInvalidation => "CacheInvalidationConsumer",
                 Queue::StatusEvents => "StatusEventsConsumer",
             });
         }
@@ -665,7 +668,9 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
         }
         Trigger::Queue { queue, .. } => {
             let (window, concurrency) = match queue {
-                Queue::ChangeEvents => ("\n            MaximumBatchingWindowInSeconds: 1", 10),
+                Queue::ChangeEvents | Queue::CacheInvalidation => {
+                    ("\n            MaximumBatchingWindowInSeconds: 1", 10)
+                }
                 Queue::StatusEvents => ("", 5),
             };
             let _ = writeln!(
@@ -845,14 +850,18 @@ fn render_dashboard(out: &mut String) {
         metric(16, 8, "Function duration p95 (ms)", "p95", json!(per_function("Duration", "p95"))),
         metric(0, 14, "Dead-letter queues (messages)", "Maximum", json!([
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${ChangeEventsDeadLetterQueue.QueueName}"],
+            ["...", "${CacheInvalidationDeadLetterQueue.QueueName}"],
+            ["...", "${IntegrationEventsDeadLetterQueue.QueueName}"],
             ["...", "${StatusEventsDeadLetterQueue.QueueName}"],
             ["...", "${AttachmentCompleteDeadLetterQueue.QueueName}"]])),
-        metric(8, 14, "ERROR log lines and unpublished events", "Sum", json!([
-            ["OMS/${AWS::StackName}", "ErrorLogLines"],
-            ["OMS", "OutboxPublishFailures", "function", "outbox-relay"]])),
+        metric(8, 14, "ERROR log lines and unpublished events (EMF)", "Sum", json!([
+            ["OMS/${AWS::StackName}", "ErrorLogLines", "service", "oms"],
+            [".", "OutboxPublishFailures", ".", "."],
+            [".", "DeadLetterParks", ".", "."]])),
         metric(16, 14, "Concurrent executions (account)", "Maximum", json!([["AWS/Lambda", "ConcurrentExecutions"]])),
         metric(0, 20, "Queues: age of the oldest message (s)", "Maximum", json!([
             ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${ChangeEventsQueue.QueueName}"],
+            ["...", "${CacheInvalidationQueue.QueueName}"],
             ["...", "${StatusEventsQueue.QueueName}"]])),
         metric(8, 20, "Queues: messages sent and waiting", "Sum", json!([
             ["AWS/SQS", "NumberOfMessagesSent", "QueueName", "${ChangeEventsQueue.QueueName}"],
@@ -874,6 +883,100 @@ fn render_dashboard(out: &mut String) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// A dashboard resource named `{stack}-{slug}` with these widgets.
+fn write_dashboard(out: &mut String, resource: &str, slug: &str, widgets: serde_json::Value) {
+    use serde_json::json;
+    let body =
+        serde_json::to_string_pretty(&crate::openapi::keys_in_order(json!({ "widgets": widgets }))).unwrap_or_default();
+    let _ = write!(
+        out,
+        "\n  {resource}:\n    Type: AWS::CloudWatch::Dashboard\n    Properties:\n      DashboardName: !Sub \"${{AWS::StackName}}-{slug}\"\n      DashboardBody: !Sub |\n{}\n",
+        body.lines()
+            .map(|l| format!("        {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// A time series of the EMF metrics of `crate::metrics` (namespace `OMS/<stack>`).
+fn emf_widget(x: u32, y: u32, title: &str, period: u32, metrics: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"type": "metric", "x": x, "y": y, "width": 8, "height": 6, "properties": {
+        "title": title, "region": "${AWS::Region}", "view": "timeSeries", "period": period, "metrics": metrics}})
+}
+
+/// A SEARCH expression over one EMF metric by a dimension set, e.g. every function's `Duration`.
+fn emf_search(dimensions: &str, metric: &str, filter: &str, stat: &str, period: u32, id: &str) -> serde_json::Value {
+    serde_json::json!([{ "expression": format!(
+        "SEARCH('{{OMS/${{AWS::StackName}},{dimensions}}} MetricName=\"{metric}\"{filter}', '{stat}', {period})"),
+        "id": id, "label": ""}])
+}
+
+/// Performance: what the functions measure themselves (EMF, `shared/src/metrics.rs`): duration
+/// and cold starts per function, outcomes per operation, the Data API, the cache, the outbox.
+fn render_performance_dashboard(out: &mut String) {
+    use serde_json::json;
+    let ns = "OMS/${AWS::StackName}";
+    let widgets = json!([
+        {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown":
+            "## Performance (${Stage})\nMeasured by the functions (CloudWatch Embedded Metric Format, namespace `OMS/${AWS::StackName}`, one line per invocation). Dimensions: service, function, operation, outcome. Targets (seed 001): reads p95 < 200 ms, writes p95 < 500 ms."}},
+        emf_widget(0, 2, "Duration p95 by function (ms)", 300, emf_search("service,function", "Duration", "", "p95", 300, "d")),
+        emf_widget(8, 2, "Cold starts by function", 300, emf_search("service,function", "ColdStart", "", "Sum", 300, "c")),
+        emf_widget(16, 2, "Server errors by operation", 300, emf_search("service,operation,outcome", "Invocations", " outcome=\"server_error\"", "Sum", 300, "e")),
+        emf_widget(0, 8, "Data API calls and errors", 60, json!([
+            [ns, "DataApiCalls", "service", "oms", {"stat": "Sum"}],
+            [".", "DataApiErrors", ".", ".", {"stat": "Sum"}]])),
+        emf_widget(8, 8, "Data API time per invocation (ms)", 60, json!([
+            [ns, "DataApiTime", "service", "oms", {"stat": "p50", "label": "p50"}],
+            ["...", {"stat": "p95", "label": "p95"}],
+            ["...", {"stat": "p99", "label": "p99"}]])),
+        emf_widget(16, 8, "Cache hit rate (%)", 300, json!([
+            [ns, "CacheHits", "service", "oms", {"stat": "Sum", "id": "hits", "visible": false}],
+            [".", "CacheMisses", ".", ".", {"stat": "Sum", "id": "misses", "visible": false}],
+            [{"expression": "100 * hits / (hits + misses)", "label": "hit rate", "id": "rate"}]])),
+        emf_widget(0, 14, "Outbox: published, failures, idempotent replays", 60, json!([
+            [ns, "OutboxPublished", "service", "oms", {"stat": "Sum"}],
+            [".", "OutboxPublishFailures", ".", ".", {"stat": "Sum"}],
+            [".", "IdempotentReplays", ".", ".", {"stat": "Sum"}],
+            [".", "DeadLetterParks", ".", ".", {"stat": "Sum"}]])),
+        emf_widget(8, 14, "Outbox lag: commit to publication (ms)", 60, json!([
+            [ns, "OutboxLag", "service", "oms", {"stat": "Maximum", "label": "max"}],
+            ["...", {"stat": "p95", "label": "p95"}]])),
+        emf_widget(16, 14, "Integration bus: rule deliveries", 60, json!([
+            ["AWS/Events", "Invocations", "EventBusName", "${IntegrationBus}", {"stat": "Sum"}],
+            [".", "FailedInvocations", ".", ".", {"stat": "Sum"}]]))
+    ]);
+    write_dashboard(out, "PerformanceDashboard", "performance", widgets);
+}
+
+/// Business figures (seed 002): opportunities created, submitted, cancelled and completed, and
+/// the ARR submitted per currency.
+fn render_business_dashboard(out: &mut String) {
+    use serde_json::json;
+    let ns = "OMS/${AWS::StackName}";
+    let widgets = json!([
+        {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown":
+            "## Business (${Stage})\nCounted once per committed change (never by the outbox relay's re-sends). ARR in each currency's major unit; currencies are not converted."}},
+        emf_widget(0, 2, "Opportunities per day", 86400, json!([
+            [ns, "OpportunitiesCreated", "service", "oms", {"stat": "Sum", "label": "created"}],
+            [".", "OpportunitiesSubmitted", ".", ".", {"stat": "Sum", "label": "submitted"}],
+            [".", "OpportunitiesCancelled", ".", ".", {"stat": "Sum", "label": "cancelled"}],
+            [".", "OpportunitiesCompleted", ".", ".", {"stat": "Sum", "label": "completed"}]])),
+        emf_widget(8, 2, "ARR submitted per day, by currency", 86400, emf_search("service,currency", "ArrSubmitted", "", "Sum", 86400, "arr")),
+        emf_widget(16, 2, "Submitted per created (%, 7 days)", 604800, json!([
+            [ns, "OpportunitiesCreated", "service", "oms", {"stat": "Sum", "id": "created", "visible": false}],
+            [".", "OpportunitiesSubmitted", ".", ".", {"stat": "Sum", "id": "submitted", "visible": false}],
+            [{"expression": "100 * submitted / created", "label": "submitted / created", "id": "ratio"}]])),
+        {"type": "metric", "x": 0, "y": 8, "width": 24, "height": 4, "properties": {
+            "title": "Last 30 days", "region": "${AWS::Region}", "view": "singleValue", "period": 2592000, "stat": "Sum",
+            "setPeriodToTimeRange": true, "metrics": [
+                [ns, "OpportunitiesCreated", "service", "oms"],
+                [".", "OpportunitiesSubmitted", ".", "."],
+                [".", "OpportunitiesCancelled", ".", "."],
+                [".", "OpportunitiesCompleted", ".", "."]]}}
+    ]);
+    write_dashboard(out, "BusinessDashboard", "business", widgets);
 }
 
 #[cfg(test)]

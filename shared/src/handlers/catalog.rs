@@ -134,12 +134,16 @@ fn skill_event(app: &App, skill: &Skill) -> ChangeEvent {
 async fn whole_catalog(app: &App) -> Result<Vec<Skill>, ApiError> {
     match app.cache.get(SKILLS_CATALOG_KEY).await {
         Ok(Some(entry)) => match serde_json::from_str::<Vec<Skill>>(&entry.body) {
-            Ok(skills) => return Ok(skills),
+            Ok(skills) => {
+                crate::metrics::record(crate::metrics::CACHE_HITS, 1.0);
+                return Ok(skills);
+            }
             Err(error) => tracing::warn!(%error, "unreadable skills catalog in the cache"),
         },
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "cache unavailable; reading the catalog from the database"),
     }
+    crate::metrics::record(crate::metrics::CACHE_MISSES, 1.0);
     // The version is read before the skills: what is read is at least that version, never older,
     // so the entry can only be refreshed by a newer catalog change, not left stale by one.
     let version = app.skills.catalog_version().await?;

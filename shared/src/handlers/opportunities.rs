@@ -244,6 +244,7 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
     match app.cache.get(&key).await {
         Ok(Some(entry)) => match serde_json::from_str::<CachedOwner>(&entry.body) {
             Ok(cached) if caller.can_access(&cached.owner_id) => {
+                crate::metrics::record(crate::metrics::CACHE_HITS, 1.0);
                 let mut response = Response::new(Body::Text(entry.body));
                 response.headers_mut().insert(
                     http::header::CONTENT_TYPE,
@@ -257,6 +258,7 @@ pub async fn get(app: &App, request: Request) -> Result<Response<Body>, ApiError
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, key, "cache unavailable; reading the database"),
     }
+    crate::metrics::record(crate::metrics::CACHE_MISSES, 1.0);
     let (opportunity, attachments) = load_view(app, &caller, id, ATTACHMENTS_IN_VIEW).await?;
     let body = view_json_with(&opportunity, &attachments)?;
     if let Err(error) = app.cache.put(&key, opportunity.version, &body, OPPORTUNITY_TTL).await {
@@ -730,7 +732,11 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let id = path_id(&request, "id")?;
     mutate(app, &request, &caller, id, |current, now| {
         let t = current.submit(now, &caller.id)?;
-        let detail = json!({ "status": t.next.status, "owner_id": current.owner_sub });
+        let detail = json!({
+            "status": t.next.status,
+            "owner_id": current.owner_sub,
+            "annual_recurring_revenue": current.annual_recurring_revenue,
+        });
         Ok(Mutation {
             events: vec![(ChangeKind::OpportunitySubmitted, detail)],
             ..Mutation::of(t.next, vec![t.history])

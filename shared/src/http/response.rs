@@ -28,6 +28,7 @@ pub fn with_header(mut response: Response<Body>, name: &str, value: &str) -> Res
 
 /// Replays a response kept for an idempotency key.
 pub fn replay(stored: StoredResponse) -> Response<Body> {
+    crate::metrics::record(crate::metrics::IDEMPOTENT_REPLAYS, 1.0);
     let mut response = Response::new(Body::Text(stored.body));
     *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     response

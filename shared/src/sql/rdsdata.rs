@@ -129,7 +129,8 @@ impl DataApiExecutor {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let error = match call().await {
+            // Every attempt is one call: counted and timed in the invocation's metrics.
+            let error = match crate::metrics::data_api_call(call()).await {
                 Ok(output) => return Ok(output),
                 Err(error) => error,
             };
