@@ -401,55 +401,21 @@ fn statements(role: &Role) -> Vec<String> {
         ));
     }
     if has(WritePrivacyExports) {
-        s.push(
-            r#"              - Sid: PrivacyExports
-                Effect: Allow
-                Action:
-                  - s3:PutObject
-                  - s3:GetObject
-                Resource: !Sub "${ExportsBucket.Arn}/privacy-exports/*"
-              - Sid: ExportsBucketKey
-                Effect: Allow
-                Action:
-                  - kms:GenerateDataKey
-                  - kms:Decrypt
-                Resource: !GetAtt KmsKey.Arn
-                Condition:
-                  StringEquals:
-                    kms:ViaService: !Sub "s3.${AWS::Region}.amazonaws.com"
-                  StringLike:
-                    kms:EncryptionContext:aws:s3:arn:
-                      - !GetAtt ExportsBucket.Arn
-                      - !Sub "${ExportsBucket.Arn}/privacy-exports/*"
-"#
-            .into(),
-        );
+        s.push(exports_prefix_statements(
+            "PrivacyExports",
+            "ExportsBucketKey",
+            "privacy-exports",
+            &["s3:PutObject", "s3:GetObject"],
+        ));
     }
     if has(WriteOpportunityExports) {
         // The bucket's default encryption (the stack key) applies to what the export puts.
-        s.push(
-            r#"              - Sid: OpportunityExports
-                Effect: Allow
-                Action:
-                  - s3:PutObject
-                  - s3:DeleteObject
-                Resource: !Sub "${ExportsBucket.Arn}/opportunities/*"
-              - Sid: OpportunityExportsKey
-                Effect: Allow
-                Action:
-                  - kms:GenerateDataKey
-                  - kms:Decrypt
-                Resource: !GetAtt KmsKey.Arn
-                Condition:
-                  StringEquals:
-                    kms:ViaService: !Sub "s3.${AWS::Region}.amazonaws.com"
-                  StringLike:
-                    kms:EncryptionContext:aws:s3:arn:
-                      - !GetAtt ExportsBucket.Arn
-                      - !Sub "${ExportsBucket.Arn}/opportunities/*"
-"#
-            .into(),
-        );
+        s.push(exports_prefix_statements(
+            "OpportunityExports",
+            "OpportunityExportsKey",
+            "opportunities",
+            &["s3:PutObject", "s3:DeleteObject"],
+        ));
     }
     if has(PseudonymKey) {
         // The key reaches the function as an environment variable resolved from Secrets Manager at
@@ -494,6 +460,31 @@ fn statements(role: &Role) -> Vec<String> {
         ));
     }
     s
+}
+
+/// Object `actions` under one prefix of the exports bucket, and the stack key through S3 for them.
+fn exports_prefix_statements(sid: &str, key_sid: &str, prefix: &str, actions: &[&str]) -> String {
+    let actions: String = actions.iter().map(|a| format!("                  - {a}\n")).collect();
+    format!(
+        r#"              - Sid: {sid}
+                Effect: Allow
+                Action:
+{actions}                Resource: !Sub "${{ExportsBucket.Arn}}/{prefix}/*"
+              - Sid: {key_sid}
+                Effect: Allow
+                Action:
+                  - kms:GenerateDataKey
+                  - kms:Decrypt
+                Resource: !GetAtt KmsKey.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub "s3.${{AWS::Region}}.amazonaws.com"
+                  StringLike:
+                    kms:EncryptionContext:aws:s3:arn:
+                      - !GetAtt ExportsBucket.Arn
+                      - !Sub "${{ExportsBucket.Arn}}/{prefix}/*"
+"#
+    )
 }
 
 /// The environment a function's needs and trigger give it, beyond the globals.
