@@ -137,7 +137,7 @@ fn new_opportunity(opportunity: Opportunity, customer: CustomerChoice) -> NewOpp
             detail: serde_json::json!({}),
         },
         customer,
-        opportunity,
+        draft: opportunity.into(),
     }
 }
 

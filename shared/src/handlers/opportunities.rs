@@ -22,11 +22,13 @@ use crate::domain::dates;
 use crate::domain::events::{ChangeEvent, ChangeKind};
 use crate::domain::history::{self, Change, HistoryEntry};
 use crate::domain::lifecycle::Status;
-use crate::domain::opportunity::{Opportunity, ProblemStatement, TimelineInput, parse_date};
+use crate::domain::opportunity::{
+    CustomerRef, Opportunity, OpportunityDraft, ProblemStatement, TimelineInput, parse_date,
+};
 use crate::domain::validation::{FieldErrors, parse_text};
 use crate::http::ApiError;
 use crate::http::body::{parse_body, read_value};
-use crate::http::cursor::{Cursor, Page, malformed, parse_limit, position};
+use crate::http::cursor::{Cursor, Page, date_position, malformed, parse_limit, position, timestamp_position};
 use crate::http::request::{
     check_if_match, checked_body, has_if_match, idempotency_key, json_body, only_query_params, opportunity_manager,
     path_id, query, request_fingerprint,
@@ -34,7 +36,6 @@ use crate::http::request::{
 use crate::http::response::{json as json_response, replay, to_stored, with_header};
 use crate::ports::cache::{OPPORTUNITY_TTL, WriteThrough, opportunity_key};
 use crate::ports::store::{NewOpportunity, OpportunityQuery, SortKey, SortPosition};
-use crate::sql::value::DATE_FORMAT;
 use lambda_http::http;
 
 /// Attachments listed in an opportunity's view.
@@ -81,17 +82,6 @@ fn entry_of(o: &Opportunity, body: &str) -> WriteThrough {
 
 fn location(opportunity: &Opportunity) -> String {
     format!("/v1/opportunities/{}", opportunity.id)
-}
-
-fn event(app: &App, event_type: ChangeKind, o: &Opportunity, detail: Value) -> ChangeEvent {
-    ChangeEvent {
-        id: app.ids.new_id(),
-        event_type,
-        aggregate_id: o.id,
-        aggregate_version: o.version,
-        occurred_at: o.updated_at,
-        detail,
-    }
 }
 
 /// The cache entry of an opportunity: its whole view, at its version.
@@ -150,13 +140,9 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let (customer, details) = errors
         .finish(|| Some((customer?, details?)))
         .map_err(ApiError::Validation)?;
-    let opportunity = Opportunity {
+    let draft = OpportunityDraft {
         id,
         owner_sub: caller.id.clone(),
-        customer: crate::domain::opportunity::CustomerRef {
-            id: Uuid::nil(),
-            name: String::new(),
-        },
         title: details.title,
         description: details.description,
         priority: details.priority,
@@ -164,22 +150,19 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         timeline: details.timeline,
         problem_statement: None,
         skill_requirements: Vec::new(),
-        status: Status::Draft,
-        status_before_cancel: None,
-        cancelled_at: None,
-        version: 1,
         created_at: now,
-        updated_at: now,
         // The creation records the caller's profile in its transaction, with this name.
         owner_name: caller.name.clone(),
     };
     let new = NewOpportunity {
-        event: event(
-            app,
-            ChangeKind::OpportunityCreated,
-            &opportunity,
-            json!({ "status": "draft", "owner_id": caller.id }),
-        ),
+        event: ChangeEvent {
+            id: app.ids.new_id(),
+            event_type: ChangeKind::OpportunityCreated,
+            aggregate_id: id,
+            aggregate_version: 1,
+            occurred_at: now,
+            detail: json!({ "status": "draft", "owner_id": caller.id }),
+        },
         history: HistoryEntry {
             change: Change::Status {
                 from: None,
@@ -190,7 +173,7 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
             reason: None,
         },
         customer,
-        opportunity,
+        draft,
     };
     let render = |o: &Opportunity| {
         let headers = vec![("location".into(), location(o)), ("etag".into(), o.etag())];
@@ -204,10 +187,10 @@ pub async fn create(app: &App, request: Request) -> Result<Response<Body>, ApiEr
         fingerprint: &fingerprint,
         now,
     };
-    let created = idempotent::create_once(app, once, &render, |claim| app.opportunities.create(new, claim)).await;
+    let created = idempotent::create_once(once, &render, |claim| app.opportunities.create(new, claim)).await;
     let created = match created {
-        // A retry whose first attempt committed but could not record its response: the
-        // opportunity's id comes from the key, so the database knows it.
+        // The key was used more than 24 hours ago (its record expired): the opportunity's id
+        // comes from the key, so the one it created is the answer.
         Err(ApiError::Conflict {
             code: "already_exists", ..
         }) if key.is_some() => {
@@ -366,8 +349,8 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
                 parse_date(&value)
                     .ok()
                     .or_else(|| {
-                        let no_start = crate::store::NO_START_DATE;
-                        (no_start.format(DATE_FORMAT).ok()? == value).then_some(no_start)
+                        let no_start = crate::ports::store::NO_START_DATE;
+                        (date_position(no_start) == value).then_some(no_start)
                     })
                     .ok_or_else(malformed)?,
                 id,
@@ -401,10 +384,10 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
         &list_name,
         |s| {
             let value = match sort {
-                SortKey::CreatedAt => crate::sql::value::embedded_timestamp(s.created_at),
-                SortKey::UpdatedAt => crate::sql::value::embedded_timestamp(s.updated_at),
+                SortKey::CreatedAt => timestamp_position(s.created_at),
+                SortKey::UpdatedAt => timestamp_position(s.updated_at),
                 SortKey::Priority => s.priority.rank().to_string(),
-                SortKey::StartDate => s.start_date_key.format(DATE_FORMAT).unwrap_or_default(),
+                SortKey::StartDate => date_position(s.start_date_key),
             };
             (value, s.id.to_string())
         },
@@ -455,15 +438,7 @@ where
         Ok((current, attachments))
     };
     let view = |o: Opportunity, attachments: Vec<Attachment>| async move {
-        // A new customer's name is only known to the database: read the result back.
-        let (o, shown) = if o.customer.name.is_empty() {
-            load_view(app, caller, id, ATTACHMENTS_IN_VIEW)
-                .await
-                .map_err(|e| e.to_string())?
-        } else {
-            (o, attachments)
-        };
-        let body = view_json_with(&o, &shown).map_err(|e| e.to_string())?;
+        let body = view_json_with(&o, &attachments).map_err(|e| e.to_string())?;
         Ok((o, body))
     };
     let on_conflict = if has_if_match(request) {
@@ -550,6 +525,18 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.into_vec()));
     }
+    // A new customer's name is the catalog's: read once before the write, so that the written
+    // opportunity renders without a read-back (its existence is checked again by the foreign
+    // key of the update).
+    let named_customer = match patch
+        .get("customer")
+        .and_then(|c| c.get("id"))
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+    {
+        Some(customer_id) => app.customers.customer(customer_id).await?,
+        None => None,
+    };
     let patch = Value::Object(patch);
     mutate(app, &request, &caller, id, |current, now| {
         current.ensure_open()?;
@@ -579,9 +566,23 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
                 .and_then(|s| Uuid::parse_str(s).ok()),
             _ => None,
         };
-        if customer_id.is_none() {
-            errors.add("customer.id", "must be the UUID of an existing customer");
-        }
+        let customer = match customer_id {
+            Some(wanted) if wanted == current.customer.id => Some(current.customer.clone()),
+            Some(wanted) => match named_customer.as_ref().filter(|c| c.id == wanted) {
+                Some(found) => Some(CustomerRef {
+                    id: found.id,
+                    name: found.name.clone(),
+                }),
+                None => {
+                    errors.add("customer.id", "no such customer");
+                    None
+                }
+            },
+            None => {
+                errors.add("customer.id", "must be the UUID of an existing customer");
+                None
+            }
+        };
         let details: Option<Details> = parse_details(
             &mut errors,
             text("title").as_deref(),
@@ -596,8 +597,8 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         {
             errors.add("timeline", "cannot be removed once the opportunity is submitted");
         }
-        let (details, customer_id) = errors
-            .finish(|| Some((details?, customer_id?)))
+        let (details, customer) = errors
+            .finish(|| Some((details?, customer?)))
             .map_err(ApiError::Validation)?;
         let mut next = current.clone();
         next.title = details.title;
@@ -605,12 +606,7 @@ pub async fn patch(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         next.priority = details.priority;
         next.annual_recurring_revenue = details.annual_recurring_revenue;
         next.timeline = details.timeline;
-        if customer_id != current.customer.id {
-            next.customer = crate::domain::opportunity::CustomerRef {
-                id: customer_id,
-                name: String::new(),
-            };
-        }
+        next.customer = customer;
         let normalised = Value::Object(patchable_document(&next));
         let changed: Vec<&str> = PATCHABLE
             .iter()

@@ -2,6 +2,7 @@
 //! so Aurora (Data API), the test PostgreSQL and the embedded SQLite file run the same code and SQL.
 
 pub mod jobs;
+mod opportunity_changes;
 pub mod privacy;
 pub mod privacy_sql;
 pub mod reports;
@@ -9,4 +10,12 @@ pub mod round_trips;
 mod sql_store;
 pub mod statements;
 
-pub use sql_store::{NO_START_DATE, SqlStore};
+pub use sql_store::SqlStore;
+
+/// The store port's failure for a database error: the adapter's own error type stays behind the
+/// port, which only says the database failed and why, in words.
+impl From<crate::sql::DbError> for crate::ports::store::StoreError {
+    fn from(error: crate::sql::DbError) -> Self {
+        crate::ports::store::StoreError::Database(error.to_string())
+    }
+}

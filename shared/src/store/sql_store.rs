@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::opportunity_changes::ChangeRows;
 use super::statements as sql;
 use crate::domain::attachment::Attachment;
 use crate::domain::catalog::{Customer, Skill, name_key};
 use crate::domain::events::ChangeEvent;
-use crate::domain::history::{Change, HistoryEntry, HistoryItem, HistoryKind};
+use crate::domain::history::{HistoryItem, HistoryKind};
 use crate::domain::lifecycle::Status;
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
@@ -28,8 +29,7 @@ use crate::sql::value::DATE_FORMAT;
 const HISTORY_PAGE_MAX_BYTES: i64 = 384 * 1024;
 use crate::sql::{DbError, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
 
-/// The sort key of opportunities without a timeline: after every real date.
-pub const NO_START_DATE: Date = time::macros::date!(9999 - 12 - 31);
+use crate::ports::store::NO_START_DATE;
 
 /// The store ports over any SQL executor.
 #[derive(Clone)]
@@ -301,71 +301,6 @@ fn opportunity_params(o: &Opportunity) -> Vec<Param> {
     ])
 }
 
-/// Every requirement in one batch (one Data API call, whatever their number).
-async fn insert_requirements(tx: &mut dyn SqlTransaction, o: &Opportunity) -> Result<(), StoreError> {
-    let sets: Vec<Vec<Param>> = o
-        .skill_requirements
-        .iter()
-        .enumerate()
-        .map(|(position, requirement)| {
-            let (skill_id, custom_name) = match &requirement.skill {
-                SkillRef::Catalog { id, .. } => (Some(*id), None),
-                SkillRef::Custom(name) => (None, Some(name.clone())),
-            };
-            Vec::from(params![
-                "opportunity_id" => o.id,
-                "position" => position as i64,
-                "skill_id" => skill_id,
-                "custom_name" => custom_name,
-                "category" => requirement.category.as_str(),
-                "importance" => requirement.importance.as_str(),
-                "min_proficiency" => requirement.min_proficiency.as_str(),
-            ])
-        })
-        .collect();
-    match tx.execute_batch(sql::INSERT_SKILL_REQUIREMENT, &sets).await {
-        Err(DbError::ForeignKeyViolation(_)) => Err(StoreError::UnknownReference("skill")),
-        other => Ok(other?),
-    }
-}
-
-/// Every history record in one batch, in order (each takes the next sequence number).
-async fn insert_history(
-    tx: &mut dyn SqlTransaction,
-    opportunity_id: Uuid,
-    entries: &[HistoryEntry],
-) -> Result<(), StoreError> {
-    let sets: Vec<Vec<Param>> = entries.iter().map(|e| history_params(opportunity_id, e)).collect();
-    tx.execute_batch(sql::INSERT_HISTORY, &sets).await?;
-    Ok(())
-}
-
-fn history_params(opportunity_id: Uuid, entry: &HistoryEntry) -> Vec<Param> {
-    let (kind, from, to, field, old, new) = match &entry.change {
-        Change::Status { from, to } => ("status", from.map(|s| s.as_str()), Some(to.as_str()), None, None, None),
-        Change::Field { field, old, new } => (
-            "field",
-            None,
-            None,
-            Some(field.clone()),
-            old.as_ref().map(serde_json::Value::to_string),
-            Some(new.to_string()),
-        ),
-    };
-    Vec::from(params![
-        "opportunity_id" => opportunity_id,
-        "kind" => kind,
-        "at" => entry.at,
-        "actor" => &entry.actor,
-        "from_status" => from,
-        "to_status" => to,
-        "field" => field,
-        "old_value" => old,
-        "new_value" => new,
-        "reason" => entry.reason.clone(),
-    ])
-}
-
 /// Counts a version up (`UPDATE ... RETURNING version`): the new value, `None` without the row.
 async fn bump_version(
     tx: &mut dyn SqlTransaction,
@@ -395,24 +330,12 @@ pub(super) async fn insert_event(tx: &mut dyn SqlTransaction, event: &ChangeEven
     insert_events(tx, std::slice::from_ref(event)).await
 }
 
-/// Every event in one batch (one Data API call).
+/// Events in one batch of the opportunity changes statement (one Data API call, which also
+/// carries the writer's profile: see [`crate::store::privacy::RecordingWriter`]).
 async fn insert_events(tx: &mut dyn SqlTransaction, events: &[ChangeEvent]) -> Result<(), StoreError> {
-    let sets = events
-        .iter()
-        .map(|event| {
-            let payload = serde_json::to_string(event).map_err(|e| DbError::Other(e.to_string()))?;
-            Ok(Vec::from(params![
-                "id" => event.id,
-                "event_type" => event.event_type.as_str(),
-                "aggregate_id" => event.aggregate_id,
-                "aggregate_version" => event.aggregate_version,
-                "occurred_at" => event.occurred_at,
-                "payload" => payload,
-            ]))
-        })
-        .collect::<Result<Vec<_>, DbError>>()?;
-    tx.execute_batch(sql::INSERT_OUTBOX_EVENT, &sets).await?;
-    Ok(())
+    let mut rows = ChangeRows::new();
+    rows.events(events)?;
+    rows.write(tx).await
 }
 
 /// Claims the key inside `tx`. `Ok(None)`: claimed, go on. `Ok(Some(..))`: seen before, the
@@ -714,12 +637,12 @@ impl OpportunityStore for SqlStore {
         let mut tx = self.executor.begin().await?;
         let work = async {
             if let Some(claim) = &idempotency
-                && let Some(answer) = claim_key(tx.as_mut(), claim, new.opportunity.created_at).await?
+                && let Some(answer) = claim_key(tx.as_mut(), claim, new.draft.created_at).await?
             {
                 return answer.map(Created::Replay);
             }
-            let mut opportunity = new.opportunity;
-            opportunity.customer = match new.customer {
+            let draft = new.draft;
+            let customer = match new.customer {
                 CustomerChoice::Existing(id) => {
                     let rows = tx.query(sql::SELECT_CUSTOMER_BY_ID, &params!["id" => id]).await?;
                     let row = rows.first().ok_or(StoreError::UnknownReference("customer"))?;
@@ -737,8 +660,8 @@ impl OpportunityStore for SqlStore {
                                 "id" => id,
                                 "name" => &name,
                                 "name_key" => &key,
-                                "created_by" => &opportunity.owner_sub,
-                                "created_at" => opportunity.created_at,
+                                "created_by" => &draft.owner_sub,
+                                "created_at" => draft.created_at,
                             ],
                         )
                         .await?;
@@ -751,6 +674,7 @@ impl OpportunityStore for SqlStore {
                     }
                 }
             };
+            let opportunity = draft.for_customer(customer);
             let mut insert = opportunity_params(&opportunity);
             insert.extend(params!["owner_sub" => &opportunity.owner_sub, "created_at" => opportunity.created_at]);
             match tx.execute(sql::INSERT_OPPORTUNITY, &insert).await {
@@ -762,9 +686,11 @@ impl OpportunityStore for SqlStore {
                 }
                 other => other?,
             };
-            insert_requirements(tx.as_mut(), &opportunity).await?;
-            insert_history(tx.as_mut(), opportunity.id, std::slice::from_ref(&new.history)).await?;
-            insert_event(tx.as_mut(), &new.event).await?;
+            let mut rows = ChangeRows::new();
+            rows.requirements(&opportunity, false);
+            rows.history(opportunity.id, std::slice::from_ref(&new.history));
+            rows.events(std::slice::from_ref(&new.event))?;
+            rows.write(tx.as_mut()).await?;
             if let Some(claim) = &idempotency {
                 complete_key(tx.as_mut(), claim, &opportunity).await?;
             }
@@ -794,13 +720,13 @@ impl OpportunityStore for SqlStore {
                     expected: update.expected_version,
                 });
             }
+            let mut rows = ChangeRows::new();
             if update.skill_requirements_changed {
-                tx.execute(sql::DELETE_SKILL_REQUIREMENTS, &params!["opportunity_id" => o.id])
-                    .await?;
-                insert_requirements(tx.as_mut(), o).await?;
+                rows.requirements(o, true);
             }
-            insert_history(tx.as_mut(), o.id, &update.history).await?;
-            insert_events(tx.as_mut(), &update.events).await?;
+            rows.history(o.id, &update.history);
+            rows.events(&update.events)?;
+            rows.write(tx.as_mut()).await?;
             if let Some(event_id) = update.applies_event {
                 let applied = tx
                     .execute(
@@ -829,7 +755,8 @@ impl OutboxStore for SqlStore {
             .await?;
         rows.iter()
             .map(|row| {
-                serde_json::from_str(&row.text("payload")?).map_err(|e| StoreError::Db(DbError::Decode(e.to_string())))
+                serde_json::from_str(&row.text("payload")?)
+                    .map_err(|e| StoreError::from(DbError::Decode(e.to_string())))
             })
             .collect()
     }

@@ -102,17 +102,6 @@ pub const UPDATE_OPPORTUNITY: &str = "UPDATE opportunities SET customer_id = :cu
      cancelled_at = :cancelled_at, version = :version, updated_at = :updated_at \
      WHERE id = :id AND version = :expected_version";
 
-pub const DELETE_SKILL_REQUIREMENTS: &str = "DELETE FROM skill_requirements WHERE opportunity_id = :opportunity_id";
-
-pub const INSERT_SKILL_REQUIREMENT: &str = "INSERT INTO skill_requirements (opportunity_id, position, skill_id, custom_name, \
-     category, importance, min_proficiency) VALUES (:opportunity_id, :position, :skill_id, :custom_name, :category, \
-     :importance, :min_proficiency)";
-
-pub const INSERT_HISTORY: &str = "INSERT INTO opportunity_history (opportunity_id, seq, kind, at, actor, from_status, \
-     to_status, field, old_value, new_value, reason) VALUES (:opportunity_id, (SELECT COALESCE(MAX(h.seq), 0) + 1 FROM \
-     opportunity_history h WHERE h.opportunity_id = :opportunity_id), :kind, :at, :actor, :from_status, :to_status, \
-     :field, :old_value, :new_value, :reason)";
-
 /// A page of history records, cut by size as well as count: a record is included while the text
 /// of the records before it on the page stays under `:max_page_bytes`, so that a page of large
 /// field changes stays within the Data API's 1 MiB per response (each record is well under its
@@ -146,8 +135,15 @@ pub const SELECT_HISTORY_WITH_OWNER: &str = concat!(
     ") page ON 1 = 1 WHERE o.id = :opportunity_id ORDER BY page.seq"
 );
 
-pub const INSERT_OUTBOX_EVENT: &str = "INSERT INTO outbox_events (id, event_type, aggregate_id, aggregate_version, \
-     occurred_at, payload) VALUES (:id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload)";
+/// Every child row of an opportunity write and the writer's profile, in one batch: the
+/// `opportunity_changes` view's trigger routes each to its table by `row_kind` (migration 0009).
+pub const INSERT_OPPORTUNITY_CHANGES: &str = "INSERT INTO opportunity_changes (row_kind, opportunity_id, position, \
+     skill_id, custom_name, category, importance, min_proficiency, history_kind, at, actor, from_status, to_status, \
+     field, old_value, new_value, reason, event_id, event_type, aggregate_id, aggregate_version, occurred_at, payload, \
+     sub, email, name, group_names, seen_at) VALUES (:row_kind, :opportunity_id, :position, :skill_id, :custom_name, \
+     :category, :importance, :min_proficiency, :history_kind, :at, :actor, :from_status, :to_status, :field, :old_value, \
+     :new_value, :reason, :event_id, :event_type, :aggregate_id, :aggregate_version, :occurred_at, :payload, :sub, \
+     :email, :name, :group_names, :seen_at)";
 
 /// A page of opportunities in one sort order: `$col` is the sort column, `$cmp` the keyset
 /// comparison and `$dir` the direction.
@@ -288,12 +284,9 @@ pub const ALL: &[(&str, &str)] = &[
     ("BUMP_OPPORTUNITY_VERSION", BUMP_OPPORTUNITY_VERSION),
     ("INSERT_OPPORTUNITY", INSERT_OPPORTUNITY),
     ("UPDATE_OPPORTUNITY", UPDATE_OPPORTUNITY),
-    ("DELETE_SKILL_REQUIREMENTS", DELETE_SKILL_REQUIREMENTS),
-    ("INSERT_SKILL_REQUIREMENT", INSERT_SKILL_REQUIREMENT),
-    ("INSERT_HISTORY", INSERT_HISTORY),
     ("SELECT_HISTORY", SELECT_HISTORY),
     ("SELECT_HISTORY_WITH_OWNER", SELECT_HISTORY_WITH_OWNER),
-    ("INSERT_OUTBOX_EVENT", INSERT_OUTBOX_EVENT),
+    ("INSERT_OPPORTUNITY_CHANGES", INSERT_OPPORTUNITY_CHANGES),
     ("LIST_BY_CREATED_ASC", LIST_BY_CREATED_ASC),
     ("LIST_BY_CREATED_DESC", LIST_BY_CREATED_DESC),
     ("LIST_BY_UPDATED_ASC", LIST_BY_UPDATED_ASC),
