@@ -1,8 +1,12 @@
 //! The system of record behind the store ports: one implementation over [`crate::sql::SqlExecutor`],
 //! so Aurora (Data API), the test PostgreSQL and the embedded SQLite file run the same code and SQL.
 
+mod attachment_store;
+mod catalog_store;
 pub mod jobs;
 mod opportunity_changes;
+mod opportunity_store;
+mod outbox_store;
 pub mod privacy;
 pub mod privacy_sql;
 pub mod reports;
