@@ -63,6 +63,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0007_reports_retention_exports.sql"),
         sqlite: include_str!("../../migrations/sqlite/0007_reports_retention_exports.sql"),
     },
+    Migration {
+        version: 8,
+        name: "indexes_at_scale",
+        postgres: include_str!("../../migrations/postgres/0008_indexes_at_scale.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0008_indexes_at_scale.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
