@@ -635,7 +635,11 @@ async fn a_search_pages_through_every_match_once_in_every_sort_order(executor: A
     let base = now();
     let mut expected = Vec::new();
     for i in 0..9usize {
-        let title = if i % 3 == 0 { format!("Kafka backbone {i}") } else { format!("Data lake {i}") };
+        let title = if i % 3 == 0 {
+            format!("Kafka backbone {i}")
+        } else {
+            format!("Data lake {i}")
+        };
         let customer = if i % 2 == 0 { "Kafka Foods" } else { "Contoso" };
         let mut o = draft("alice", &title, base + Duration::milliseconds((i % 4) as i64));
         o.priority = Priority::ALL[i % 4];
@@ -649,7 +653,12 @@ async fn a_search_pages_through_every_match_once_in_every_sort_order(executor: A
     }
     create(&store, draft("bob", "Kafka for bob", base), "Kafka Foods").await;
     expected.sort();
-    for sort in [SortKey::CreatedAt, SortKey::UpdatedAt, SortKey::Priority, SortKey::StartDate] {
+    for sort in [
+        SortKey::CreatedAt,
+        SortKey::UpdatedAt,
+        SortKey::Priority,
+        SortKey::StartDate,
+    ] {
         for descending in [false, true] {
             let (mut seen, mut after) = (Vec::new(), None);
             loop {

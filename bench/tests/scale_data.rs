@@ -32,7 +32,12 @@ async fn generated_data_loads_into_the_migrated_schema_and_reads_back_as_valid_d
     for (table, rows) in &report.rows {
         assert!(*rows > 0, "the generator wrote no {table}");
     }
-    assert_eq!(report.rows.len(), 12, "every table of the data set has rows: {:?}", report.rows);
+    assert_eq!(
+        report.rows.len(),
+        12,
+        "every table of the data set has rows: {:?}",
+        report.rows
+    );
 
     let store = SqlStore::new(executor.clone());
     // Every opportunity, page by page, through the list the API serves.
@@ -86,12 +91,18 @@ async fn generated_data_loads_into_the_migrated_schema_and_reads_back_as_valid_d
         assert_eq!(o.status == Status::Cancelled, o.cancelled_at.is_some());
         if o.status != Status::Draft && o.status != Status::Cancelled {
             assert!(
-                o.skill_requirements.iter().any(|r| r.importance == Importance::MustHave),
+                o.skill_requirements
+                    .iter()
+                    .any(|r| r.importance == Importance::MustHave),
                 "a submitted opportunity has a must-have skill"
             );
         }
         assert!(o.updated_at >= o.created_at);
-        assert!(attachments.iter().all(|a| a.owner_sub == o.owner_sub && a.created_at >= o.created_at));
+        assert!(
+            attachments
+                .iter()
+                .all(|a| a.owner_sub == o.owner_sub && a.created_at >= o.created_at)
+        );
         assert!(population.managers.contains(&o.owner_sub));
 
         // The history replays the status path to the current status, in order.
@@ -107,7 +118,11 @@ async fn generated_data_loads_into_the_migrated_schema_and_reads_back_as_valid_d
             current = item.to;
         }
         assert_eq!(current, Some(o.status));
-        assert!(page.items.windows(2).all(|w| w[0].seq + 1 == w[1].seq && w[0].at <= w[1].at));
+        assert!(
+            page.items
+                .windows(2)
+                .all(|w| w[0].seq + 1 == w[1].seq && w[0].at <= w[1].at)
+        );
         statuses.push(o.status);
     }
     for status in Status::ALL {
@@ -117,7 +132,10 @@ async fn generated_data_loads_into_the_migrated_schema_and_reads_back_as_valid_d
     // The report, the outbox and the privacy export read it as well.
     let cells = store.pipeline_cells(&PipelineFilters::default()).await.expect("report");
     assert_eq!(cells.iter().map(|c| c.count).sum::<i64>(), config.opportunities as i64);
-    store.unpublished(1000).await.expect("outbox payloads are change events");
+    store
+        .unpublished(1000)
+        .await
+        .expect("outbox payloads are change events");
     let records = SqlPrivacy::new(executor.clone())
         .subject_records(&population.managers[0])
         .await

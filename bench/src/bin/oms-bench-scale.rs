@@ -64,10 +64,13 @@ const EXPORT_JOB_PAGE: i64 = 500;
 /// The list's default page size (`http::cursor::DEFAULT_LIMIT`).
 const PAGE: i64 = 20;
 
+/// The statements a case ran, with their parameters.
+type Calls = Arc<Mutex<Vec<(&'static str, Vec<Param>)>>>;
+
 /// Records every statement run through it, so that the bench can `EXPLAIN` exactly what ran.
 struct Recording {
     inner: Arc<PostgresExecutor>,
-    calls: Arc<Mutex<Vec<(&'static str, Vec<Param>)>>>,
+    calls: Calls,
 }
 
 fn remember(calls: &Mutex<Vec<(&'static str, Vec<Param>)>>, sql: &'static str, params: &[Param]) {
@@ -104,7 +107,7 @@ impl SqlExecutor for Recording {
 
 struct RecordingTransaction {
     inner: Box<dyn SqlTransaction>,
-    calls: Arc<Mutex<Vec<(&'static str, Vec<Param>)>>>,
+    calls: Calls,
 }
 
 #[async_trait]
@@ -220,19 +223,13 @@ async fn measure(
     if let Ok(mut c) = calls.lock() {
         c.clear();
     }
-    (case.run)(0)
-        .await
-        .map_err(|e| format!("{}: {e}", case.label))?;
+    (case.run)(0).await.map_err(|e| format!("{}: {e}", case.label))?;
     let recorded: Vec<(&'static str, Vec<Param>)> = calls.lock().map(|c| c.clone()).unwrap_or_default();
-    (case.run)(1)
-        .await
-        .map_err(|e| format!("{}: {e}", case.label))?;
+    (case.run)(1).await.map_err(|e| format!("{}: {e}", case.label))?;
     let mut times = Vec::with_capacity(iterations);
     for i in 0..iterations {
         let started = Instant::now();
-        (case.run)(i + 2)
-            .await
-            .map_err(|e| format!("{}: {e}", case.label))?;
+        (case.run)(i + 2).await.map_err(|e| format!("{}: {e}", case.label))?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
@@ -244,7 +241,10 @@ async fn measure(
             continue;
         }
         statements.push(name);
-        let plan = pg.explain(sql, params).await.map_err(|e| format!("EXPLAIN {name}: {e}"))?;
+        let plan = pg
+            .explain(sql, params)
+            .await
+            .map_err(|e| format!("EXPLAIN {name}: {e}"))?;
         let summary = plan_summary(&plan);
         if !summary.is_empty() {
             plans.push(if recorded.len() > 1 {
@@ -300,13 +300,7 @@ fn list_case(ctx: &Ctx, group: &'static str, label: String, queries: Vec<Opportu
 
 /// A statement of the library with the parameters its store method binds (for the reads the
 /// privacy export pages through, whose store method runs many pages).
-fn statement_case(
-    ctx: &Ctx,
-    group: &'static str,
-    label: String,
-    sql: &'static str,
-    variants: Vec<Vec<Param>>,
-) -> Case {
+fn statement_case(ctx: &Ctx, group: &'static str, label: String, sql: &'static str, variants: Vec<Vec<Param>>) -> Case {
     let executor = ctx.executor.clone();
     Case {
         group,
@@ -369,7 +363,10 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
     let mut all = Vec::new();
 
     // Lists: every sort order, first page and a deep page from a real cursor.
-    for (owner, who) in [(None, "Admin, all owners"), (Some(heavy.as_str()), "busiest Sales Manager")] {
+    for (owner, who) in [
+        (None, "Admin, all owners"),
+        (Some(heavy.as_str()), "busiest Sales Manager"),
+    ] {
         for (sort, name) in SORTS {
             for descending in [true, false] {
                 let sign = if descending { "-" } else { "" };
@@ -392,7 +389,10 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
             }
         }
     }
-    for (owner, who) in [(middle.as_str(), "a median Sales Manager"), (light.as_str(), "the quietest Sales Manager")] {
+    for (owner, who) in [
+        (middle.as_str(), "a median Sales Manager"),
+        (light.as_str(), "the quietest Sales Manager"),
+    ] {
         for (sort, name) in SORTS {
             all.push(list_case(
                 ctx,
@@ -418,7 +418,11 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
 
     // Filters.
     for status in Status::ALL {
-        for (owner, who) in [(None, "Admin"), (Some(heavy.as_str()), "busiest"), (Some(light.as_str()), "quietest")] {
+        for (owner, who) in [
+            (None, "Admin"),
+            (Some(heavy.as_str()), "busiest"),
+            (Some(light.as_str()), "quietest"),
+        ] {
             let mut q = query(owner, SortKey::CreatedAt, true);
             q.status = Some(status);
             all.push(list_case(
@@ -441,7 +445,10 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
             ));
         }
     }
-    for (customer, which) in [(big_customer, "largest customer"), (small_customer, "smallest customer")] {
+    for (customer, which) in [
+        (big_customer, "largest customer"),
+        (small_customer, "smallest customer"),
+    ] {
         for (sort, name) in [(SortKey::CreatedAt, "created_at"), (SortKey::UpdatedAt, "updated_at")] {
             let mut q = query(None, sort, true);
             q.customer_id = Some(customer);
@@ -493,7 +500,11 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
         (rare_customer.as_str(), "one small customer's name"),
         ("quantum ledger", "no match"),
     ] {
-        for (owner, who) in [(None, "Admin"), (Some(heavy.as_str()), "busiest"), (Some(light.as_str()), "quietest")] {
+        for (owner, who) in [
+            (None, "Admin"),
+            (Some(heavy.as_str()), "busiest"),
+            (Some(light.as_str()), "quietest"),
+        ] {
             let mut q = query(owner, SortKey::CreatedAt, true);
             q.text = Some(text.to_owned());
             all.push(list_case(ctx, "q", format!("{who}: q={which} ({text:?})"), vec![q]));
@@ -828,7 +839,11 @@ async fn cases(ctx: &Ctx, population: &Population, probe: &Probe) -> Vec<Case> {
     for (sql, after_param, which) in [
         (privacy_sql::EXPORT_CUSTOMERS, "after_created_at", "customers"),
         (privacy_sql::EXPORT_SKILLS, "after_created_at", "skills"),
-        (privacy_sql::EXPORT_ATTACHMENTS, "after_created_at", "attachments, first page"),
+        (
+            privacy_sql::EXPORT_ATTACHMENTS,
+            "after_created_at",
+            "attachments, first page",
+        ),
         (privacy_sql::EXPORT_AUDIT_EVENTS, "after_at", "audit events"),
     ] {
         all.push(statement_case(
@@ -1007,7 +1022,9 @@ async fn run_size(args: &Args, size: usize) -> Result<SizeRun, String> {
         .map_err(|e| format!("connect: {e}"))?;
     tokio::spawn(connection);
     admin
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
         .await
         .map_err(|e| format!("create schema: {e}"))?;
     let separator = if args.postgres_url.contains('?') { '&' } else { '?' };
@@ -1208,7 +1225,10 @@ async fn main() {
     };
     tokio::spawn(connection);
     let postgres = match client
-        .query_one("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem')", &[])
+        .query_one(
+            "SELECT version(), current_setting('shared_buffers'), current_setting('work_mem')",
+            &[],
+        )
         .await
     {
         Ok(row) => {

@@ -29,5 +29,6 @@ DROP INDEX skills_created_by;
 CREATE INDEX skills_created_by ON skills (created_by, created_at, id);
 CREATE INDEX audit_events_actor ON audit_events (actor_id, at, id);
 
--- The purge's rejected registrations (pending ones have attachments_pending).
-CREATE INDEX attachments_rejected ON attachments (created_at, id) WHERE status = 'rejected';
+-- The purge's unfinished registrations (rejected, and pending whose upload URL lapsed), oldest
+-- first: the order the purge takes them in, so that a backlog is not sorted whole per batch.
+CREATE INDEX attachments_unfinished ON attachments (created_at, id) WHERE status IN ('rejected', 'pending');

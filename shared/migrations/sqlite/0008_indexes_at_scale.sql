@@ -15,5 +15,5 @@ DROP INDEX skills_created_by;
 CREATE INDEX skills_created_by ON skills (created_by, created_at, id);
 CREATE INDEX audit_events_actor ON audit_events (actor_id, at, id);
 
--- The purge's rejected registrations.
-CREATE INDEX attachments_rejected ON attachments (created_at, id) WHERE status = 'rejected';
+-- The purge's unfinished registrations, oldest first.
+CREATE INDEX attachments_unfinished ON attachments (created_at, id) WHERE status IN ('rejected', 'pending');

@@ -210,7 +210,11 @@ macro_rules! list_matching {
             ", o.",
             $col,
             " AS sort_value",
-            list_from_where!($col, $cmp, "AND (:any_text OR lower(o.title) LIKE :pattern ESCAPE '\\') "),
+            list_from_where!(
+                $col,
+                $cmp,
+                "AND (:any_text OR lower(o.title) LIKE :pattern ESCAPE '\\') "
+            ),
             "ORDER BY o.",
             $col,
             " ",
@@ -222,7 +226,11 @@ macro_rules! list_matching {
             ", o.",
             $col,
             " AS sort_value",
-            list_from_where!($col, $cmp, "AND (:any_text OR lower(c.name) LIKE :pattern ESCAPE '\\') "),
+            list_from_where!(
+                $col,
+                $cmp,
+                "AND (:any_text OR lower(c.name) LIKE :pattern ESCAPE '\\') "
+            ),
             "ORDER BY o.",
             $col,
             " ",
