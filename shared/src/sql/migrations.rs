@@ -64,6 +64,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_reports_retention_exports.sql"),
     },
     Migration {
+        version: 8,
+        name: "indexes_at_scale",
+        postgres: include_str!("../../migrations/postgres/0008_indexes_at_scale.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0008_indexes_at_scale.sql"),
+    },
+    Migration {
         version: 9,
         name: "opportunity_changes",
         postgres: include_str!("../../migrations/postgres/0009_opportunity_changes.sql"),

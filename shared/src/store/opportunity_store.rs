@@ -81,15 +81,24 @@ impl OpportunityStore for SqlStore {
     }
 
     async fn list(&self, q: &OpportunityQuery) -> Result<Vec<OpportunitySummary>, StoreError> {
-        let statement = match (q.sort, q.descending) {
-            (SortKey::CreatedAt, false) => sql::LIST_BY_CREATED_ASC,
-            (SortKey::CreatedAt, true) => sql::LIST_BY_CREATED_DESC,
-            (SortKey::UpdatedAt, false) => sql::LIST_BY_UPDATED_ASC,
-            (SortKey::UpdatedAt, true) => sql::LIST_BY_UPDATED_DESC,
-            (SortKey::Priority, false) => sql::LIST_BY_PRIORITY_ASC,
-            (SortKey::Priority, true) => sql::LIST_BY_PRIORITY_DESC,
-            (SortKey::StartDate, false) => sql::LIST_BY_START_ASC,
-            (SortKey::StartDate, true) => sql::LIST_BY_START_DESC,
+        // A `q` search has statements of its own, whose halves can each use an index.
+        let statement = match (q.sort, q.descending, q.text.is_some()) {
+            (SortKey::CreatedAt, false, false) => sql::LIST_BY_CREATED_ASC,
+            (SortKey::CreatedAt, true, false) => sql::LIST_BY_CREATED_DESC,
+            (SortKey::UpdatedAt, false, false) => sql::LIST_BY_UPDATED_ASC,
+            (SortKey::UpdatedAt, true, false) => sql::LIST_BY_UPDATED_DESC,
+            (SortKey::Priority, false, false) => sql::LIST_BY_PRIORITY_ASC,
+            (SortKey::Priority, true, false) => sql::LIST_BY_PRIORITY_DESC,
+            (SortKey::StartDate, false, false) => sql::LIST_BY_START_ASC,
+            (SortKey::StartDate, true, false) => sql::LIST_BY_START_DESC,
+            (SortKey::CreatedAt, false, true) => sql::LIST_MATCHING_BY_CREATED_ASC,
+            (SortKey::CreatedAt, true, true) => sql::LIST_MATCHING_BY_CREATED_DESC,
+            (SortKey::UpdatedAt, false, true) => sql::LIST_MATCHING_BY_UPDATED_ASC,
+            (SortKey::UpdatedAt, true, true) => sql::LIST_MATCHING_BY_UPDATED_DESC,
+            (SortKey::Priority, false, true) => sql::LIST_MATCHING_BY_PRIORITY_ASC,
+            (SortKey::Priority, true, true) => sql::LIST_MATCHING_BY_PRIORITY_DESC,
+            (SortKey::StartDate, false, true) => sql::LIST_MATCHING_BY_START_ASC,
+            (SortKey::StartDate, true, true) => sql::LIST_MATCHING_BY_START_DESC,
         };
         let epoch = OffsetDateTime::UNIX_EPOCH;
         let (after_value, after_id) = match (&q.after, q.sort) {
