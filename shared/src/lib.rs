@@ -6,24 +6,27 @@
 //! - [`domain`]: opportunities, their lifecycle, history and rules ([`domain::rules`]),
 //!   customers, skills, reports, retention, privacy. No I/O.
 //! - [`ports`]: narrow traits for what the application needs (stores, cache, events, objects,
-//!   idempotency records, clock, ids); [`config`]: the environment and its errors.
-//! - [`application`]: the sequences every entry point runs the same way (the one write path of
+//!   idempotency records, clock, ids); `config`: the environment and its errors.
+//! - `application`: the sequences every entry point runs the same way (the one write path of
 //!   an opportunity).
 //! - [`http`], [`handlers`], [`consumers`], [`jobs`]: the entry points: API Gateway requests in,
 //!   problem documents or JSON out; SQS, S3 and schedule events in, reports out.
 //! - Adapters behind the ports: [`sql`] and [`store`] (one SQL text per query on the Data API,
 //!   SQLite and PostgreSQL), [`adapters`] (DynamoDB, SQS, S3; memory, folder and embedded-queue
-//!   stand-ins), [`auth`] (the caller from verified claims; the token authorizer), [`tls`] (the
+//!   stand-ins), [`auth`] (the caller from verified claims; the token authorizer), `tls` (the
 //!   AWS SDK configuration and its trust roots).
 //! - [`fleet`]: the manifest of every function (trigger, handler, needs), from which [`routes`],
 //!   [`openapi`] and `template.yaml` are derived; [`app`] wires the ports once per cold start;
 //!   [`runtime`], [`telemetry`] and [`metrics`] run a function on Lambda.
+//!
+//! `application`, `config` and `tls` (and the handlers' idempotency and view helpers) are
+//! internal to the library: no binary or test reaches them directly.
 
 pub mod adapters;
 pub mod app;
-pub mod application;
+pub(crate) mod application;
 pub mod auth;
-pub mod config;
+pub(crate) mod config;
 pub mod consumers;
 pub mod docs;
 pub mod domain;
@@ -39,7 +42,7 @@ pub mod runtime;
 pub mod sql;
 pub mod store;
 pub mod telemetry;
-pub mod tls;
+pub(crate) mod tls;
 
 #[cfg(test)]
 mod properties;

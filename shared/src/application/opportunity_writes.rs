@@ -75,8 +75,6 @@ pub struct Written {
     pub opportunity: Opportunity,
     /// Its whole view as JSON: the response body and the cache entry.
     pub view: String,
-    /// Whether anything was written.
-    pub changed: bool,
 }
 
 /// The cache entry of a rendered view.
@@ -126,11 +124,7 @@ where
         let mut mutation = compute(&current, now).map_err(WriteError::Refused)?;
         if mutation.history.is_empty() {
             let (opportunity, view) = view(current, state).await.map_err(WriteError::View)?;
-            return Ok(Written {
-                opportunity,
-                view,
-                changed: false,
-            });
+            return Ok(Written { opportunity, view });
         }
         mutation.opportunity.version = current.version + 1;
         mutation.opportunity.updated_at = now;
@@ -160,11 +154,7 @@ where
                 return match view(next, state).await {
                     Ok((opportunity, view)) => {
                         crate::consumers::after_commit(app, Some(write_through(&opportunity, &view)), &events).await;
-                        Ok(Written {
-                            opportunity,
-                            view,
-                            changed: true,
-                        })
+                        Ok(Written { opportunity, view })
                     }
                     Err(error) => {
                         // Committed: the events still go out; the cache entry expires instead.

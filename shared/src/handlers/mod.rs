@@ -3,10 +3,10 @@
 
 pub mod attachments;
 pub mod catalog;
-pub mod idempotent;
+pub(crate) mod idempotent;
 pub mod input;
 pub mod opportunities;
 pub mod platform;
 pub mod privacy;
 pub mod reports;
-pub mod views;
+pub(crate) mod views;
