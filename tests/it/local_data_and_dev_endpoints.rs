@@ -222,14 +222,16 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
     for round in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join(".oms-data");
-        let port = free_port();
+        let (ready_file, log) = (dir.path().join("ready"), dir.path().join("server.log"));
         let mut server = Command::new(built_binary("oms-local"))
-            .args(["serve", "--port", &port.to_string(), "--data-dir"])
+            .args(["serve", "--port", "0", "--ready-file"])
+            .arg(&ready_file)
+            .arg("--data-dir")
             .arg(&data)
             .env_remove("OMS_DATABASE")
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
             .kill_on_drop(true)
             .spawn()
             .unwrap();
@@ -264,27 +266,16 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
             );
             outputs.push(String::from_utf8(output.stdout).unwrap().trim().to_owned());
         }
-        let mut answered = None;
-        for _ in 0..100 {
-            if let Some(status) = server.try_wait().unwrap() {
-                let mut stderr = String::new();
-                server.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
-                panic!("round {round}: the server died ({status}): {stderr}");
-            }
-            if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/health")).send().await {
-                answered = Some(response.status());
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        // A server that died on start fails here, with its log.
+        let base = oms_tests::ready::wait_for_url(&mut server, &ready_file, &log, Duration::from_secs(30)).await;
         assert_eq!(
-            answered,
-            Some(StatusCode::OK),
+            client.get(format!("{base}/health")).send().await.unwrap().status(),
+            StatusCode::OK,
             "round {round}: the server never answered"
         );
         for token in &outputs {
             let me = client
-                .get(format!("http://127.0.0.1:{port}/v1/me"))
+                .get(format!("{base}/v1/me"))
                 .bearer_auth(token)
                 .send()
                 .await
