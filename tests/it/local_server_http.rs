@@ -241,9 +241,7 @@ async fn bad_input_gets_a_problem_document_never_a_500() {
         .await
         .problem(400, "malformed_json");
     send("", "application/json").await.problem(400, "empty_body");
-    send("{}", "text/plain")
-        .await
-        .problem(415, "unsupported_media_type");
+    send("{}", "text/plain").await.problem(415, "unsupported_media_type");
     let wrong_type = send("{\"title\": 5}", "application/json")
         .await
         .problem(422, "validation_failed");
@@ -368,21 +366,10 @@ async fn an_idempotent_retry_returns_the_first_response_and_creates_nothing() {
         1
     );
     // Customers honour the key too.
-    let c1 = alice
-        .idempotency_key("c")
-        .create_customer("Northwind")
-        .await
-        .created();
-    let c2 = alice
-        .idempotency_key("c")
-        .create_customer("Northwind")
-        .await
-        .created();
+    let c1 = alice.idempotency_key("c").create_customer("Northwind").await.created();
+    let c2 = alice.idempotency_key("c").create_customer("Northwind").await.created();
     assert_eq!(c1, c2);
-    alice
-        .create_customer("northwind")
-        .await
-        .problem(409, "already_exists");
+    alice.create_customer("northwind").await.problem(409, "already_exists");
     server.stop().await;
 }
 
@@ -410,9 +397,7 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
         })
     };
     for sort in ["-created_at", "created_at"] {
-        let seen = alice
-            .every_opportunity_id(&format!("limit=7&sort={sort}"))
-            .await;
+        let seen = alice.every_opportunity_id(&format!("limit=7&sort={sort}")).await;
         let unique: HashSet<_> = seen.iter().cloned().collect();
         assert_eq!(unique.len(), seen.len(), "{sort}: an item was repeated");
         assert!(existing.is_subset(&unique), "{sort}: an existing item was skipped");
@@ -439,11 +424,7 @@ async fn a_hundred_concurrent_creates_are_all_stored() {
         ids.insert(task.await.unwrap());
     }
     assert_eq!(ids.len(), 100);
-    let stored: HashSet<String> = admin
-        .every_opportunity_id("limit=100")
-        .await
-        .into_iter()
-        .collect();
+    let stored: HashSet<String> = admin.every_opportunity_id("limit=100").await.into_iter().collect();
     assert_eq!(stored, ids);
     let customers = alice.list_customers("limit=100").await.ok();
     assert_eq!(
@@ -574,20 +555,13 @@ async fn attachments_upload_straight_to_the_store_and_are_checked_by_the_object_
         "wrong size"
     );
     assert_eq!(
-        alice
-            .upload(upload, document.clone(), Some("text/plain"))
-            .await
-            .status,
+        alice.upload(upload, document.clone(), Some("text/plain")).await.status,
         400,
         "wrong type"
     );
     let mut other = document.clone();
     other[0] = b'#';
-    assert_eq!(
-        alice.upload(upload, other, None).await.status,
-        400,
-        "wrong checksum"
-    );
+    assert_eq!(alice.upload(upload, other, None).await.status, 400, "wrong checksum");
 
     // The real upload, then the ObjectCreated event completes the attachment.
     assert_eq!(alice.upload(upload, document.clone(), None).await.status, 200);
@@ -675,10 +649,7 @@ async fn the_docs_page_and_its_swagger_ui_files_are_served_without_a_token_from_
         assert_eq!(response.header("cache-control"), Some("public, max-age=86400"));
         assert!(response.bytes.len() > 100_000, "{asset}");
     }
-    visitor
-        .get("/docs/secret.txt")
-        .await
-        .problem(404, "not_found");
+    visitor.get("/docs/secret.txt").await.problem(404, "not_found");
     assert_eq!(
         visitor.get("/openapi.json").await.ok(),
         serde_json::from_str::<Value>(&oms::openapi::to_pretty_json()).unwrap()

@@ -174,9 +174,14 @@ impl Session {
         Reply::of(request).await
     }
 
+    /// `method path` without a body.
+    pub async fn call(&self, method: Method, path: &str) -> Reply {
+        self.send(self.request(method, path)).await
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.request(Method::GET, path)).await
+        self.call(Method::GET, path).await
     }
 
     /// `POST path` with a JSON body.
@@ -186,7 +191,7 @@ impl Session {
 
     /// `POST path` without a body.
     pub async fn post_empty(&self, path: &str) -> Reply {
-        self.send(self.request(Method::POST, path)).await
+        self.call(Method::POST, path).await
     }
 
     /// `PUT path` with a JSON body.
@@ -196,15 +201,21 @@ impl Session {
 
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Reply {
-        self.send(self.request(Method::DELETE, path)).await
+        self.call(Method::DELETE, path).await
     }
 
     /// `method path` with `body` as it is, declared as `content_type`.
-    pub async fn send_raw(&self, method: Method, path: &str, content_type: &str, body: impl Into<String>) -> Reply {
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
         let request = self
             .request(method, path)
             .header("content-type", content_type)
-            .body(body.into());
+            .body(body);
         self.send(request).await
     }
 
