@@ -8,6 +8,48 @@
 //! `std::env::set_var` (configuration is passed to the code or to the child process), no
 //! process-wide counter asserted exactly (a test filters what it reads by its own ids).
 
+/// Each named scenario (an `async fn` of the module taking an `Arc<dyn SqlExecutor>`) as two
+/// tests, `sqlite::<name>` on a fresh SQLite file and `postgres::<name>` on a fresh PostgreSQL
+/// schema (`oms_tests::sqlite_executor`, `oms_tests::postgres_executor`). With `apps:` first,
+/// those scenarios take an `App` over that database; the ones after `executors:` the executor.
+macro_rules! on_every_backend {
+    (apps: $($test:ident),* ; executors: $($raw:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let (executor, _dir) = oms_tests::sqlite_executor().await;
+                    super::$test(oms::app::App::over_sql(executor)).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $raw() {
+                    let (executor, _dir) = oms_tests::sqlite_executor().await;
+                    super::$raw(executor).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(oms::app::App::over_sql(oms_tests::postgres_executor().await)).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $raw() {
+                    super::$raw(oms_tests::postgres_executor().await).await;
+                }
+            )*
+        }
+    };
+    ($($test:ident),* $(,)?) => {
+        on_every_backend!(apps: ; executors: $($test),*);
+    };
+}
+
 mod attachments_and_versions;
 mod aws_adapters;
 mod data_api_mapping;

@@ -12,6 +12,7 @@ use oms::sql::{SqlExecutor, migrations};
 use tokio::process::{Child, Command};
 
 pub mod client;
+pub mod recording;
 pub mod round_trips;
 pub mod template;
 
