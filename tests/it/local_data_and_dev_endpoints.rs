@@ -45,6 +45,27 @@ async fn the_development_endpoints_need_an_admin_token() {
     server.stop().await;
 }
 
+/// The harness fails a test whose server died under it (a crash, an abort after a panic), even
+/// when every request the test made was answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "the local server exited during the test")]
+async fn a_test_whose_local_server_died_fails() {
+    let server = LocalServer::start().await;
+    assert_eq!(server.anonymous().get("/health").await.status, 200);
+    let pid = server.pid().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Its listener closes when it exits.
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    while tokio::net::TcpStream::connect(&address).await.is_ok() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.stop().await;
+}
+
 /// Sends an upload's request line and headers, and no body, then reads what the server answers.
 /// A server that waited for the body would answer nothing within the timeout.
 async fn upload_headers_only(base_url: &str, url: &str, content_length: &str) -> (u16, String) {

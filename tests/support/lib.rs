@@ -219,6 +219,11 @@ impl LocalServer {
         format!("{}{path}", self.base_url)
     }
 
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// What the server wrote to its stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.run_dir.path().join("stderr.log")).unwrap_or_default()
