@@ -133,7 +133,7 @@ fn production_environment(function: &str) -> Vec<(String, &'static str)> {
             "OMS_DB_CLUSTER_ARN" => "arn:aws:rds:eu-west-1:123456789012:cluster:opportunities",
             "OMS_DB_SECRET_ARN" => "arn:aws:secretsmanager:eu-west-1:123456789012:secret:opportunities-db",
             "OMS_DB_NAME" => "opportunities",
-            "OMS_CACHE_TABLE" | "OMS_IDEMPOTENCY_TABLE" => "oms-cache",
+            "OMS_CACHE_TABLE" => "oms-cache",
             "OMS_CHANGE_EVENTS_QUEUE_URL" => "https://sqs.eu-west-1.amazonaws.com/123456789012/oms-change-events",
             "OMS_DEAD_LETTER_QUEUE_URL" => "https://sqs.eu-west-1.amazonaws.com/123456789012/oms-status-dlq",
             "OMS_ATTACHMENTS_BUCKET" => "oms-attachments-123456789012-eu-west-1",

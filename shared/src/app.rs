@@ -36,9 +36,6 @@ pub struct App {
     pub outbox: Arc<dyn OutboxStore>,
     /// Where unprocessable consumed messages are parked.
     pub dead_letters: Arc<dyn DeadLetters>,
-    /// Idempotency records outside the database (DynamoDB); `None` keeps them in the creation's
-    /// own transaction.
-    pub idempotency: Option<Arc<dyn crate::ports::idempotency::IdempotencyStore>>,
     /// Attachment records.
     pub attachments: Arc<dyn crate::ports::store::AttachmentStore>,
     /// Where attachment bytes live (S3 in AWS, a folder locally).
@@ -59,8 +56,6 @@ pub struct App {
     pub exports: Arc<dyn crate::ports::objects::ObjectStore>,
     /// The largest export answered inline; larger ones go to `exports` (tests lower it).
     pub export_inline_bytes: usize,
-    /// Idempotency records outside the database, for erasures (DynamoDB, with `idempotency`).
-    pub caller_records: Option<Arc<dyn crate::ports::privacy::CallerRecords>>,
     /// The database every SQL store above runs on.
     sql: Arc<dyn SqlExecutor>,
     /// The pipeline report's aggregate.
@@ -85,7 +80,6 @@ impl App {
             pseudonyms: None,
             exports: Arc::new(crate::adapters::local_objects::NoObjectStore),
             export_inline_bytes: crate::handlers::privacy::INLINE_EXPORT_MAX_BYTES,
-            caller_records: None,
             sql: executor,
             opportunities: store.clone(),
             customers: store.clone(),
@@ -102,7 +96,6 @@ impl App {
             cache: Arc::new(NoCache),
             publisher: Arc::new(OutboxOnly),
             dead_letters: Arc::new(LoggedDeadLetters),
-            idempotency: None,
             clients: crate::auth::ClientPolicy::default(),
             cors: crate::http::cors::Cors::default(),
         }
@@ -134,7 +127,7 @@ impl App {
 
     /// Builds the application from the environment: the database ([`DatabaseConfig::from_env`]),
     /// the DynamoDB cache (`OMS_CACHE_TABLE`; or `OMS_CACHE=memory` for a process-local one outside
-    /// AWS), the idempotency records (`OMS_IDEMPOTENCY_TABLE`), the attachments bucket
+    /// AWS), the attachments bucket
     /// (`OMS_ATTACHMENTS_BUCKET`, `OMS_ATTACHMENTS_KMS_KEY_ID`), the change-event queue
     /// (`OMS_CHANGE_EVENTS_QUEUE_URL`) and the dead-letter queue (`OMS_DEAD_LETTER_QUEUE_URL`).
     /// AWS clients are built here, once per cold start, one per service; none of them calls the
@@ -184,7 +177,7 @@ impl App {
 }
 
 /// Replaces the adapters of `app` with the AWS ones the environment names (`OMS_CACHE_TABLE`,
-/// `OMS_IDEMPOTENCY_TABLE`, the queue URLs, the bucket), leaving the others as they are: the
+/// the queue URLs, the bucket), leaving the others as they are: the
 /// local server runs on its embedded adapters unless pointed at AWS or a stand-in (moto, with
 /// `AWS_ENDPOINT_URL`). Returns whether anything was replaced.
 pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
@@ -200,7 +193,6 @@ pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
 /// The AWS resources named by the environment, beyond the database.
 struct AwsServices {
     cache_table: Option<String>,
-    idempotency_table: Option<String>,
     change_events_queue_url: Option<String>,
     dead_letter_queue_url: Option<String>,
     attachments_bucket: Option<String>,
@@ -213,7 +205,6 @@ impl AwsServices {
     fn from_env() -> Self {
         AwsServices {
             cache_table: env_var("OMS_CACHE_TABLE"),
-            idempotency_table: env_var("OMS_IDEMPOTENCY_TABLE"),
             change_events_queue_url: env_var("OMS_CHANGE_EVENTS_QUEUE_URL"),
             dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
             attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
@@ -224,7 +215,6 @@ impl AwsServices {
 
     fn any(&self) -> bool {
         self.cache_table.is_some()
-            || self.idempotency_table.is_some()
             || self.change_events_queue_url.is_some()
             || self.dead_letter_queue_url.is_some()
             || self.attachments_bucket.is_some()
@@ -240,31 +230,17 @@ impl AwsServices {
 
     #[cfg(feature = "dynamodb")]
     fn wire_dynamodb(&self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        use crate::adapters::{dynamodb_cache::DynamoDbCache, dynamodb_idempotency::DynamoDbIdempotency};
-        if self.cache_table.is_none() && self.idempotency_table.is_none() {
-            return Ok(());
-        }
-        let client = aws_sdk_dynamodb::Client::new(aws);
+        use crate::adapters::dynamodb_cache::DynamoDbCache;
         if let Some(table) = &self.cache_table {
-            app.cache = Arc::new(DynamoDbCache::new(client.clone(), table.clone()));
-        }
-        if let Some(table) = &self.idempotency_table {
-            let records = Arc::new(DynamoDbIdempotency::new(client, table.clone()));
-            app.idempotency = Some(records.clone());
-            app.caller_records = Some(records);
+            let client = aws_sdk_dynamodb::Client::new(aws);
+            app.cache = Arc::new(DynamoDbCache::new(client, table.clone()));
         }
         Ok(())
     }
 
     #[cfg(not(feature = "dynamodb"))]
     fn wire_dynamodb(&self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        refuse_unbuilt(
-            "dynamodb",
-            &[
-                ("OMS_CACHE_TABLE", &self.cache_table),
-                ("OMS_IDEMPOTENCY_TABLE", &self.idempotency_table),
-            ],
-        )
+        refuse_unbuilt("dynamodb", &[("OMS_CACHE_TABLE", &self.cache_table)])
     }
 
     #[cfg(feature = "sqs")]
@@ -449,11 +425,11 @@ mod tests {
         let table = Some("oms-cache".to_owned());
         let error = refuse_unbuilt(
             "dynamodb",
-            &[("OMS_CACHE_TABLE", &None), ("OMS_IDEMPOTENCY_TABLE", &table)],
+            &[("OMS_ATTACHMENTS_BUCKET", &None), ("OMS_CACHE_TABLE", &table)],
         )
         .expect_err("refused");
         let message = error.to_string();
-        assert!(message.contains("OMS_IDEMPOTENCY_TABLE"), "{message}");
+        assert!(message.contains("OMS_CACHE_TABLE"), "{message}");
         assert!(message.contains("`dynamodb`"), "{message}");
         assert!(refuse_unbuilt("s3", &[("OMS_ATTACHMENTS_BUCKET", &None)]).is_ok());
     }

@@ -577,7 +577,7 @@ fn parameters() -> Value {
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
-            "description": "A retry with the same key and body within 24 hours returns the first response; the same key with another body is 422 `idempotency_key_reused`, while the first is still running 409 `idempotency_in_progress`.",
+            "description": "A retry with the same key and body within 24 hours returns the first response; the same key with another body is 422 `idempotency_key_reused`; a retry while the first is still running waits for it and then returns its response.",
             "schema": { "type": "string", "pattern": "^[!-~]{1,255}$" },
             "example": "3f1c2b9e-first-try",
         },

@@ -18,9 +18,7 @@ use oms::consumers::{attachments as completion, cache_invalidation};
 use oms::domain::attachment::{AttachmentStatus, MAX_ATTACHMENTS_PER_OPPORTUNITY, object_key};
 use oms::ports::Clock;
 use oms::ports::cache::{Cache, CacheEntry, CacheError, SKILLS_CATALOG_KEY, opportunity_key};
-use oms::ports::idempotency::{Claim, IdempotencyError, IdempotencyStore};
 use oms::ports::objects::{ObjectStore, UploadTerms};
-use oms::ports::store::StoredResponse;
 use oms::sql::SqlExecutor;
 use oms_tests::{api_event, call, opportunity_body};
 use serde_json::{Value, json};
@@ -328,52 +326,45 @@ async fn a_keyed_registration_is_answered_once(executor: Arc<dyn SqlExecutor>) {
     assert_ne!(other["attachment"]["id"], first["attachment"]["id"]);
 }
 
-/// Idempotency records in an external store whose completion was lost (a crash after the
-/// commit): every claim proceeds.
-struct LostCompletions;
-
-#[async_trait]
-impl IdempotencyStore for LostCompletions {
-    async fn claim(&self, _: &str, _: &str, _: &str, _: OffsetDateTime) -> Result<Claim, IdempotencyError> {
-        Ok(Claim::Proceed)
+/// The idempotency record is claimed in the creating transaction: requests with one key that
+/// race each other wait for the first to commit and then answer with its response, so exactly
+/// one opportunity exists (on PostgreSQL the second claim blocks on the first's row).
+async fn concurrent_creates_with_one_key_make_one_opportunity(executor: Arc<dyn SqlExecutor>) {
+    let f = fixture(executor);
+    let create = || {
+        let mut event = api_event(
+            "create-opportunity",
+            None,
+            Some(opportunity_body("Raced", "Contoso")),
+            "alice",
+            "SalesManager",
+        );
+        event["headers"]["idempotency-key"] = json!("raced-key");
+        event
+    };
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            let app = f.app.clone();
+            let event = create();
+            tokio::spawn(async move { call(&app, "create-opportunity", event).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for racer in racers {
+        answers.push(racer.await.expect("racer"));
     }
-    async fn complete(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-        _: &StoredResponse,
-        _: OffsetDateTime,
-    ) -> Result<(), IdempotencyError> {
-        Err(IdempotencyError("lost".into()))
+    for (status, body) in &answers {
+        assert_eq!(*status, 201, "{body}");
+        assert_eq!(body, &answers[0].1, "every racer answers the first response");
     }
-    async fn release(&self, _: &str, _: &str) -> Result<(), IdempotencyError> {
-        Ok(())
-    }
-}
-
-async fn a_keyed_registration_whose_record_was_lost_creates_no_second_attachment(executor: Arc<dyn SqlExecutor>) {
-    let mut f = fixture(executor);
-    f.app.idempotency = Some(Arc::new(LostCompletions));
-    let opportunity = create_opportunity(&f.app).await;
-    let (status, first) = register_with(&f.app, opportunity, registration(2), Some("crash")).await;
-    assert_eq!(status, 201, "{first}");
-    let (status, again) = register_with(&f.app, opportunity, registration(2), Some("crash")).await;
-    assert_eq!(status, 201, "{again}");
-    assert_eq!(
-        again["attachment"]["id"], first["attachment"]["id"],
-        "the id derives from the key"
-    );
-    assert!(again["upload"]["url"].as_str().unwrap().contains("/_local/objects/"));
-    assert_eq!(
-        f.app
-            .attachments
-            .attachments(opportunity, None, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let (_, list) = call(
+        &f.app,
+        "list-opportunities",
+        api_event("list-opportunities", None, None, "alice", "SalesManager"),
+    )
+    .await;
+    let titles: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|o| &o["title"]).collect();
+    assert_eq!(titles, vec!["Raced"], "one opportunity for one key");
 }
 
 async fn the_attachment_limit_is_a_conflict_with_a_stable_code(executor: Arc<dyn SqlExecutor>) {
@@ -647,7 +638,7 @@ on_every_backend!(
     a_verified_object_replaced_by_another_is_rejected_and_removed,
     an_object_that_arrives_after_its_registration_was_rejected_or_deleted_is_removed,
     a_keyed_registration_is_answered_once,
-    a_keyed_registration_whose_record_was_lost_creates_no_second_attachment,
+    concurrent_creates_with_one_key_make_one_opportunity,
     the_attachment_limit_is_a_conflict_with_a_stable_code,
     every_attachment_change_makes_the_cached_view_newer,
     an_attachment_change_between_a_read_and_its_cache_fill_leaves_no_stale_view,

@@ -1,6 +1,6 @@
 //! Round trips per operation: every API operation (and the consumers that touch the database)
 //! run through the production executor against the Data API stand-in over PostgreSQL, in the
-//! production configuration (DynamoDB cache and idempotency records, SQS publisher, in moto), and
+//! production configuration (DynamoDB cache, SQS publisher, in moto), and
 //! the stand-in counts the Data API calls each one makes (the scenario:
 //! `oms_tests::round_trips`). A count above its budget (`oms::store::round_trips::BUDGETS`, the
 //! one place they live) fails, and the README's table must be the one these budgets and

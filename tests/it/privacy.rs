@@ -532,6 +532,24 @@ async fn bad_privacy_requests_are_problems_not_failures(executor: Arc<dyn SqlExe
     );
 }
 
+/// Every write of the API today sends a batch of opportunity changes, which carries the writer's
+/// profile; a write transaction without one (a future kind of write) records it at commit.
+async fn a_write_without_child_rows_still_records_its_writer_at_commit(executor: Arc<dyn SqlExecutor>) {
+    use oms::ports::privacy::UserDirectory;
+    use oms::store::privacy::{RecordingWriter, SeenWriter, SqlPrivacy};
+    let writer = SeenWriter {
+        sub: "carol".into(),
+        email: Some("carol@example.com".into()),
+        name: Some("Carol".into()),
+        groups: vec!["SalesManager".into()],
+        at: time::OffsetDateTime::now_utc(),
+    };
+    let recording = RecordingWriter::new(executor.clone(), writer);
+    recording.begin().await.unwrap().commit().await.unwrap();
+    let profile = SqlPrivacy::new(executor).profile("carol").await.unwrap();
+    assert_eq!(profile.and_then(|p| p.name), Some("Carol".to_owned()));
+}
+
 type Scenario = fn(Arc<dyn SqlExecutor>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Every scenario on one recording database each: every privacy SQL text must have run.
@@ -541,6 +559,7 @@ async fn every_privacy_statement_runs(fresh: impl Fn() -> Pin<Box<dyn Future<Out
         |e| Box::pin(an_export_holds_everything_about_the_person_and_is_audited(e)),
         |e| Box::pin(an_erasure_leaves_the_records_without_the_person_and_can_be_repeated(e)),
         |e| Box::pin(attachments_and_skills_are_exported_and_erased(e)),
+        |e| Box::pin(a_write_without_child_rows_still_records_its_writer_at_commit(e)),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     for scenario in scenarios {
@@ -650,49 +669,4 @@ async fn every_privacy_statement_runs_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_privacy_statement_runs_on_postgres() {
     every_privacy_statement_runs(|| Box::pin(oms_tests::postgres_executor())).await;
-}
-
-/// DynamoDB idempotency records are keyed by caller (`idempotency#<caller>#<key>`): an erasure
-/// removes exactly that caller's, found by prefix (moto, `OMS_TEST_MOTO_URL`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_callers_dynamodb_idempotency_records_are_forgotten_and_nobody_elses() {
-    use oms::adapters::dynamodb_idempotency::DynamoDbIdempotency;
-    use oms::ports::idempotency::{Claim, IdempotencyStore};
-    use oms::ports::privacy::CallerRecords;
-    use oms::ports::store::StoredResponse;
-    let client = aws_sdk_dynamodb::Client::new(&oms_tests::moto_config().await);
-    let table = format!("privacy-{}", Uuid::new_v4().simple());
-    oms_tests::create_cache_table(&client, &table).await;
-    let records = DynamoDbIdempotency::new(client, table);
-    let now = time::OffsetDateTime::now_utc();
-    let response = StoredResponse {
-        status: 201,
-        headers: vec![],
-        body: "{}".into(),
-    };
-    for (caller, key) in [(ALICE, "k1"), (ALICE, "k2"), ("alice-sub-2", "k1"), ("bob", "k1")] {
-        assert_eq!(records.claim(caller, key, "h", now).await.unwrap(), Claim::Proceed);
-        records
-            .complete(caller, key, "h", &response, now + time::Duration::hours(24))
-            .await
-            .unwrap();
-    }
-    assert_eq!(
-        records.forget_caller(ALICE).await.unwrap(),
-        2,
-        "alice-sub-2 is someone else"
-    );
-    assert_eq!(
-        records.claim(ALICE, "k1", "other", now).await.unwrap(),
-        Claim::Proceed,
-        "gone"
-    );
-    assert!(matches!(
-        records.claim("bob", "k1", "h", now).await.unwrap(),
-        Claim::Replay(_)
-    ));
-    assert!(matches!(
-        records.claim("alice-sub-2", "k1", "h", now).await.unwrap(),
-        Claim::Replay(_)
-    ));
 }

@@ -69,7 +69,6 @@ impl Production {
             ("AWS_ACCESS_KEY_ID", "testing".into()),
             ("AWS_SECRET_ACCESS_KEY", "testing".into()),
             ("OMS_CACHE_TABLE", self.table.clone()),
-            ("OMS_IDEMPOTENCY_TABLE", self.table.clone()),
             ("OMS_CHANGE_EVENTS_QUEUE_URL", self.queue_url.clone()),
             ("OMS_DEAD_LETTER_QUEUE_URL", self.queue_url.clone()),
             ("OMS_COGNITO_APP_CLIENT_IDS", SAMPLE_APP_CLIENT.into()),

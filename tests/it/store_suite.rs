@@ -87,7 +87,7 @@ fn new_opportunity(opportunity: Opportunity, customer: CustomerChoice) -> NewOpp
             detail: serde_json::json!({}),
         },
         customer,
-        opportunity,
+        draft: opportunity.into(),
     }
 }
 
@@ -574,6 +574,67 @@ async fn every_sort_order_pages_through_every_row_once(executor: Arc<dyn SqlExec
                 sorted_seen, expected,
                 "{sort:?} descending={descending} skipped an item"
             );
+        }
+    }
+}
+
+/// A `q` search merges the rows whose title matches with those whose customer's name matches:
+/// every sort order pages through each match once (a row matching both included once), in order.
+async fn a_search_pages_through_every_match_once_in_every_sort_order(executor: Arc<dyn SqlExecutor>) {
+    let store = SqlStore::new(executor);
+    let base = now();
+    let mut expected = Vec::new();
+    for i in 0..9usize {
+        let title = if i % 3 == 0 {
+            format!("Kafka backbone {i}")
+        } else {
+            format!("Data lake {i}")
+        };
+        let customer = if i % 2 == 0 { "Kafka Foods" } else { "Contoso" };
+        let mut o = draft("alice", &title, base + Duration::milliseconds((i % 4) as i64));
+        o.priority = Priority::ALL[i % 4];
+        if i % 4 == 0 {
+            o.timeline = None;
+        }
+        let created = create(&store, o, customer).await;
+        if i % 3 == 0 || i % 2 == 0 {
+            expected.push(created.id);
+        }
+    }
+    create(&store, draft("bob", "Kafka for bob", base), "Kafka Foods").await;
+    expected.sort();
+    for sort in [
+        SortKey::CreatedAt,
+        SortKey::UpdatedAt,
+        SortKey::Priority,
+        SortKey::StartDate,
+    ] {
+        for descending in [false, true] {
+            let (mut seen, mut after) = (Vec::new(), None);
+            loop {
+                let mut q = query(Some("alice"));
+                (q.sort, q.descending, q.limit, q.after) = (sort, descending, 2, after.clone());
+                q.text = Some("KAFKA".into());
+                let page = OpportunityStore::list(&store, &q).await.expect("search");
+                let more = page.len() > 2;
+                let page: Vec<_> = page.into_iter().take(2).collect();
+                if let [a, b] = page.as_slice() {
+                    let ordered = match (position(sort, a), position(sort, b)) {
+                        (SortPosition::Timestamp(x, i), SortPosition::Timestamp(y, j)) => (x, i) < (y, j),
+                        (SortPosition::Rank(x, i), SortPosition::Rank(y, j)) => (x, i) < (y, j),
+                        (SortPosition::Date(x, i), SortPosition::Date(y, j)) => (x, i) < (y, j),
+                        _ => false,
+                    };
+                    assert_eq!(ordered, !descending, "{sort:?} descending={descending} out of order");
+                }
+                after = page.last().map(|s| position(sort, s));
+                seen.extend(page.into_iter().map(|s| s.id));
+                if !more {
+                    break;
+                }
+            }
+            seen.sort();
+            assert_eq!(seen, expected, "{sort:?} descending={descending}: each match once");
         }
     }
 }
@@ -1289,6 +1350,7 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         |e| Box::pin(history_is_ordered_and_paged(e)),
         |e| Box::pin(every_sort_order_pages_through_every_row_once(e)),
         |e| Box::pin(filters_narrow_the_list(e)),
+        |e| Box::pin(a_search_pages_through_every_match_once_in_every_sort_order(e)),
         |e| Box::pin(customers_are_unique_and_paged_by_name(e)),
         |e| Box::pin(skills_are_unique_and_found_by_id(e)),
         |e| Box::pin(idempotent_customer_and_skill_creation_replays(e)),
@@ -1327,6 +1389,7 @@ on_every_backend!(
     history_is_ordered_and_paged,
     every_sort_order_pages_through_every_row_once,
     filters_narrow_the_list,
+    a_search_pages_through_every_match_once_in_every_sort_order,
     customers_are_unique_and_paged_by_name,
     skills_are_unique_and_found_by_id,
     idempotent_customer_and_skill_creation_replays,

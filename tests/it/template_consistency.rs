@@ -181,7 +181,6 @@ fn every_function_environment_names_what_its_code_reads() {
         "OMS_DB_NAME",
         "OMS_CACHE_TABLE",
         "OMS_CHANGE_EVENTS_QUEUE_URL",
-        "OMS_IDEMPOTENCY_TABLE",
     ] {
         assert!(read.contains(required), "the code no longer reads {required}: {read:?}");
     }

@@ -646,7 +646,7 @@ pub mod fixtures {
                     event: event(&draft),
                     history: history(Status::Draft),
                     customer: CustomerChoice::Existing(CUSTOMER),
-                    opportunity: draft.clone(),
+                    draft: draft.clone().into(),
                 },
                 None,
             )

@@ -1,6 +1,6 @@
 //! The round-trip scenario: every API operation and the consumers that touch the database, run
 //! through the production executor on the Data API stand-in in the production configuration
-//! (DynamoDB cache and idempotency records, SQS publisher; moto), each one's Data API calls
+//! (DynamoDB cache, SQS publisher; moto), each one's Data API calls
 //! counted by the stand-in. Shared by `tests/it/data_api_round_trips.rs` (the budgets) and the
 //! benchmark (the table it prints).
 
@@ -52,9 +52,6 @@ impl Harness {
             dynamodb.clone(),
             &table,
         ));
-        app.idempotency = Some(Arc::new(oms::adapters::dynamodb_idempotency::DynamoDbIdempotency::new(
-            dynamodb, &table,
-        )));
         let sqs = aws_sdk_sqs::Client::new(&aws);
         let queue = sqs
             .create_queue()

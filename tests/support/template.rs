@@ -75,7 +75,7 @@ pub fn features_needed(environment: &BTreeSet<String>) -> BTreeSet<String> {
     environment
         .iter()
         .filter_map(|variable| match variable.as_str() {
-            "OMS_CACHE_TABLE" | "OMS_IDEMPOTENCY_TABLE" => Some("dynamodb"),
+            "OMS_CACHE_TABLE" => Some("dynamodb"),
             "OMS_CHANGE_EVENTS_QUEUE_URL" | "OMS_DEAD_LETTER_QUEUE_URL" => Some("sqs"),
             "OMS_ATTACHMENTS_BUCKET" => Some("s3"),
             // The authorizer verifies tokens against the user pool's JWKS.

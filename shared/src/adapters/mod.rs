@@ -4,8 +4,6 @@
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb_cache;
-#[cfg(feature = "dynamodb")]
-pub mod dynamodb_idempotency;
 pub mod export_sinks;
 pub mod local_bus;
 pub mod local_objects;

@@ -443,6 +443,80 @@ pub struct Opportunity {
     pub owner_name: Option<String>,
 }
 
+/// A new opportunity before its customer is resolved: the creating transaction either reads
+/// the existing customer it names or finds or creates one by name, and only then is there an
+/// [`Opportunity`] (a draft at version 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityDraft {
+    /// Id.
+    pub id: Uuid,
+    /// The Sales Manager (Cognito `sub`) who owns it.
+    pub owner_sub: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Priority.
+    pub priority: Priority,
+    /// Annual recurring revenue.
+    pub annual_recurring_revenue: Money,
+    /// Timeline.
+    pub timeline: Option<Timeline>,
+    /// Problem statement.
+    pub problem_statement: Option<ProblemStatement>,
+    /// Skill requirements.
+    pub skill_requirements: Vec<SkillRequirement>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// The owner's name, as the creation records it in the user directory.
+    pub owner_name: Option<String>,
+}
+
+impl OpportunityDraft {
+    /// The opportunity this draft becomes for `customer`: status Draft, version 1.
+    pub fn for_customer(self, customer: CustomerRef) -> Opportunity {
+        Opportunity {
+            id: self.id,
+            owner_sub: self.owner_sub,
+            customer,
+            title: self.title,
+            description: self.description,
+            priority: self.priority,
+            annual_recurring_revenue: self.annual_recurring_revenue,
+            timeline: self.timeline,
+            problem_statement: self.problem_statement,
+            skill_requirements: self.skill_requirements,
+            status: Status::Draft,
+            status_before_cancel: None,
+            cancelled_at: None,
+            version: 1,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+            owner_name: self.owner_name,
+        }
+    }
+}
+
+/// The fields a creation takes from an opportunity (its customer, status and version are those
+/// the creation gives it).
+impl From<Opportunity> for OpportunityDraft {
+    fn from(o: Opportunity) -> Self {
+        OpportunityDraft {
+            id: o.id,
+            owner_sub: o.owner_sub,
+            title: o.title,
+            description: o.description,
+            priority: o.priority,
+            annual_recurring_revenue: o.annual_recurring_revenue,
+            timeline: o.timeline,
+            problem_statement: o.problem_statement,
+            skill_requirements: o.skill_requirements,
+            created_at: o.created_at,
+            owner_name: o.owner_name,
+        }
+    }
+}
+
 impl Opportunity {
     /// The strong entity tag of this version.
     pub fn etag(&self) -> String {

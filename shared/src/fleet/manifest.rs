@@ -219,14 +219,14 @@ pub static CREATE_CUSTOMER: Function = Function {
             role: "any",
             body: Some(("CreateCustomerRequest", JSON)),
             success_headers: &["Location"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
+            conflicts: &["already_exists"],
             idempotent: true,
             ..base("Add a customer", "customers", ("201", Some("Customer")))
         }
     ),
-    needs: &[DatabaseTransactions, IdempotencyRecords, PublishChangeEvents],
+    needs: &[DatabaseTransactions, PublishChangeEvents],
     timeout_seconds: None,
-    why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records live in the cache table (shared/src/adapters/dynamodb_idempotency.rs): conditional PutItem to claim and complete, consistent GetItem to replay, conditional DeleteItem to release, and only on items whose pk starts with \"idempotency#\". Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
+    why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records are rows of the same transaction. The queue is encrypted with the stack key, used only through SQS and only for this queue.",
 };
 
 /// `list-skills`: GET /v1/skills: the skills catalog.
@@ -284,14 +284,14 @@ pub static CREATE_SKILL: Function = Function {
             role: "admin",
             body: Some(("CreateSkillRequest", JSON)),
             success_headers: &["Location"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
+            conflicts: &["already_exists"],
             idempotent: true,
             ..base("Add a catalog skill (Admin)", "skills", ("201", Some("Skill")))
         }
     ),
-    needs: &[DatabaseTransactions, IdempotencyRecords, PublishChangeEvents],
+    needs: &[DatabaseTransactions, PublishChangeEvents],
     timeout_seconds: None,
-    why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records live in the cache table (shared/src/adapters/dynamodb_idempotency.rs): conditional PutItem to claim and complete, consistent GetItem to replay, conditional DeleteItem to release, and only on items whose pk starts with \"idempotency#\". Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
+    why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records are rows of the same transaction. The queue is encrypted with the stack key, used only through SQS and only for this queue.",
 };
 
 /// `create-opportunity`: POST /v1/opportunities: creates a draft opportunity.
@@ -307,7 +307,7 @@ pub static CREATE_OPPORTUNITY: Function = Function {
         Doc {
             body: Some(("CreateOpportunityRequest", JSON)),
             success_headers: &["Location", "ETag"],
-            conflicts: &["already_exists", "idempotency_in_progress"],
+            conflicts: &["already_exists"],
             idempotent: true,
             ..base(
                 "Create a draft opportunity",
@@ -316,14 +316,9 @@ pub static CREATE_OPPORTUNITY: Function = Function {
             )
         }
     ),
-    needs: &[
-        DatabaseTransactions,
-        WriteCache,
-        IdempotencyRecords,
-        PublishChangeEvents,
-    ],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
     timeout_seconds: None,
-    why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Idempotency-Key records live in the same table (shared/src/adapters/dynamodb_idempotency.rs): conditional PutItem to claim and complete, consistent GetItem to replay, conditional DeleteItem to release. Their statement is kept apart from the write-through and limited to items whose pk starts with \"idempotency#\", so the function can neither read nor delete cache entries. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
+    why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Idempotency-Key records are rows of the same transaction. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
 
 /// `list-opportunities`: GET /v1/opportunities: filters, sorts and pages opportunities.
@@ -558,11 +553,7 @@ pub static PRESIGN_UPLOAD: Function = Function {
         Doc {
             body: Some(("RegisterAttachmentRequest", JSON)),
             success_headers: &["Location"],
-            conflicts: &[
-                "opportunity_closed",
-                "attachment_limit_reached",
-                "idempotency_in_progress",
-            ],
+            conflicts: &["opportunity_closed", "attachment_limit_reached"],
             idempotent: true,
             ..base(
                 "Register an upload (at most 50 attachments and 1 GiB per opportunity); returns a single-use presigned PUT valid 15 minutes",
@@ -571,15 +562,9 @@ pub static PRESIGN_UPLOAD: Function = Function {
             )
         }
     ),
-    needs: &[
-        DatabaseTransactions,
-        WriteCache,
-        IdempotencyRecords,
-        PublishChangeEvents,
-        UploadAttachments,
-    ],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, UploadAttachments],
     timeout_seconds: None,
-    why: "Reads the opportunity, then registers the pending attachment with its change event in a Data API transaction; invalidates the opportunity's cache entry (conditional PutItem) and publishes the change event. Idempotency-Key records live in the cache table as for the creates (items whose pk starts with \"idempotency#\" only). The presigned PUT (single use: it signs If-None-Match: *) is signed with this role's credentials, so the role itself must be allowed what the browser's upload does: s3:PutObject on attachments/* only, and only with SSE-KMS under the stack key (the headers the URL binds), plus kms:GenerateDataKey (and kms:Decrypt) of that key through S3 for this bucket. The bytes never pass through the function.",
+    why: "Reads the opportunity, then registers the pending attachment with its change event in a Data API transaction; invalidates the opportunity's cache entry (conditional PutItem) and publishes the change event. Idempotency-Key records are rows of the registration's transaction. The presigned PUT (single use: it signs If-None-Match: *) is signed with this role's credentials, so the role itself must be allowed what the browser's upload does: s3:PutObject on attachments/* only, and only with SSE-KMS under the stack key (the headers the URL binds), plus kms:GenerateDataKey (and kms:Decrypt) of that key through S3 for this bucket. The bytes never pass through the function.",
 };
 
 /// `list-attachments`: GET /v1/opportunities/{id}/attachments: an opportunity's attachments.
@@ -688,15 +673,9 @@ pub static ERASE_SUBJECT_DATA: Function = Function {
             )
         }
     ),
-    needs: &[
-        DatabaseTransactions,
-        WriteCache,
-        IdempotencyRecords,
-        ScanIdempotencyRecords,
-        PseudonymKey,
-    ],
+    needs: &[DatabaseTransactions, WriteCache, PseudonymKey],
     timeout_seconds: Some(28),
-    why: "Deletes the person's Idempotency-Key records (a key-only Scan of the table, then DeleteItem), rewrites every record in one Data API transaction with the audit entry, then invalidates the cached views (conditional PutItem).",
+    why: "Rewrites every record of the person (their Idempotency-Key rows deleted) in one Data API transaction with the audit entry, then invalidates the cached views (conditional PutItem).",
 };
 
 /// `list-audit-events`: GET /v1/audit-events: the privacy audit log (Admin).

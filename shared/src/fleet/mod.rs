@@ -113,8 +113,6 @@ pub enum Capability {
     ReadCache,
     /// Write-through and invalidation of cache entries: conditional `PutItem` only.
     WriteCache,
-    /// `Idempotency-Key` records in the cache table (items whose key starts with `idempotency#`).
-    IdempotencyRecords,
     /// Sends change events to the change-events queue.
     PublishChangeEvents,
     /// Parks unprocessable status events on the status-events dead-letter queue.
@@ -127,9 +125,6 @@ pub enum Capability {
     DeleteAttachments,
     /// HEADs uploaded objects with their checksum and deletes rejected ones.
     CheckUploads,
-    /// Finds a person's `Idempotency-Key` records by scanning the table (erasure only: DynamoDB
-    /// cannot query a key prefix).
-    ScanIdempotencyRecords,
     /// Writes privacy exports under `privacy-exports/` in the exports bucket and presigns them.
     WritePrivacyExports,
     /// Writes (and replaces, on a redone run) the BI export files under `opportunities/`.
@@ -148,7 +143,7 @@ impl Capability {
         use Capability::*;
         match self {
             DatabaseStatements | DatabaseTransactions => None,
-            ReadCache | WriteCache | IdempotencyRecords | ScanIdempotencyRecords => Some("dynamodb"),
+            ReadCache | WriteCache => Some("dynamodb"),
             PublishChangeEvents | ParkDeadLetters => Some("sqs"),
             UploadAttachments
             | DownloadAttachments

@@ -115,14 +115,12 @@ fn token(c: Capability) -> &'static str {
         DatabaseTransactions => "DbTransactions",
         ReadCache => "CacheRead",
         WriteCache => "CacheWrite",
-        IdempotencyRecords => "Idempotency",
         PublishChangeEvents => "Publish",
         ParkDeadLetters => "DeadLetters",
         UploadAttachments => "Uploads",
         DownloadAttachments => "Downloads",
         DeleteAttachments => "Deletes",
         CheckUploads => "UploadChecks",
-        ScanIdempotencyRecords => "IdempotencyScan",
         WritePrivacyExports => "PrivacyExports",
         WriteOpportunityExports => "OpportunityExports",
         PseudonymKey => "Pseudonyms",
@@ -268,31 +266,7 @@ fn statements(role: &Role) -> Vec<String> {
             cache_actions.iter().map(|a| format!("                  - {a}\n")).collect::<String>()
         ));
     }
-    if has(IdempotencyRecords) {
-        s.push(
-            r#"              - Sid: IdempotencyRecords
-                Effect: Allow
-                Action:
-                  - dynamodb:GetItem
-                  - dynamodb:PutItem
-                  - dynamodb:DeleteItem
-                Resource: !GetAtt CacheTable.Arn
-                Condition:
-                  ForAllValues:StringLike:
-                    dynamodb:LeadingKeys:
-                      - "idempotency#*"
-"#
-            .into(),
-        );
-    }
-    if has(ScanIdempotencyRecords) {
-        // Scan takes no key condition; the items it finds are deleted under IdempotencyRecords.
-        s.push(
-            "              - Sid: FindIdempotencyRecords\n                Effect: Allow\n                Action: dynamodb:Scan\n                Resource: !GetAtt CacheTable.Arn\n"
-                .into(),
-        );
-    }
-    if has(ReadCache) || has(WriteCache) || has(IdempotencyRecords) {
+    if has(ReadCache) || has(WriteCache) {
         s.push(
             r#"              - Sid: CacheTableKey
                 Effect: Allow
@@ -493,9 +467,6 @@ fn environment(f: &Function) -> BTreeMap<&'static str, String> {
     let mut env = BTreeMap::new();
     if f.needs(ReadCache) || f.needs(WriteCache) {
         env.insert("OMS_CACHE_TABLE", "!Ref CacheTable".to_owned());
-    }
-    if f.needs(IdempotencyRecords) {
-        env.insert("OMS_IDEMPOTENCY_TABLE", "!Ref CacheTable".to_owned());
     }
     if f.needs(PublishChangeEvents) {
         env.insert("OMS_CHANGE_EVENTS_QUEUE_URL", "!Ref ChangeEventsQueue".to_owned());

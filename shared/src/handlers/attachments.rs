@@ -266,7 +266,7 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
         fingerprint: &fingerprint,
         now,
     };
-    let created = idempotent::create_once(app, once, &render, |claim| {
+    let created = idempotent::create_once(once, &render, |claim| {
         app.attachments.register(&attachment, &event, claim)
     })
     .await;
@@ -350,7 +350,7 @@ pub async fn list(app: &App, request: Request) -> Result<Response<Body>, ApiErro
         rows,
         limit,
         &list_name,
-        |a: &Attachment| (crate::sql::value::embedded_timestamp(a.created_at), a.id.to_string()),
+        |a: &Attachment| (crate::http::cursor::timestamp_position(a.created_at), a.id.to_string()),
         |a| AttachmentView::of(&a),
     );
     json(StatusCode::OK, &page)

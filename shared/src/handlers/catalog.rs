@@ -88,7 +88,7 @@ pub async fn create_customer(app: &App, request: Request) -> Result<Response<Bod
         fingerprint: &fingerprint,
         now,
     };
-    let created = idempotent::create_once(app, once, &render, |claim| {
+    let created = idempotent::create_once(once, &render, |claim| {
         app.customers.create(customer, &caller.id, event, claim)
     });
     match created.await? {
@@ -250,7 +250,7 @@ pub async fn create_skill(app: &App, request: Request) -> Result<Response<Body>,
         fingerprint: &fingerprint,
         now,
     };
-    let created = idempotent::create_once(app, once, &render, |claim| {
+    let created = idempotent::create_once(once, &render, |claim| {
         app.skills.create(skill, Some(&caller.id), event, claim)
     });
     match created.await? {

@@ -1,19 +1,27 @@
-//! `Idempotency-Key` on the create endpoints, whichever store keeps the records.
+//! `Idempotency-Key` on the create endpoints: one algorithm, locally and in AWS.
 //!
-//! Without an external store (locally, and whenever `OMS_IDEMPOTENCY_TABLE` is unset) the record
-//! is claimed and completed inside the creation's own database transaction. With the DynamoDB
-//! store the key is claimed first (in progress, with a lease), the creation runs, and the
-//! response is recorded; a failed creation releases the key.
+//! The record is claimed and completed inside the creation's own database transaction (see
+//! `IdempotencyClaim` in the store port): claim first (a new key, or one whose record expired),
+//! create, then store the response, then commit. Because the record commits or rolls back with
+//! the creation, no crash can separate them: a retry either finds the completed response and
+//! replays it, or finds nothing and creates once. A concurrent request with the same key waits
+//! on the claimed row (PostgreSQL's unique-index lock) until the first commits, then replays.
+//!
+//! The trade-off, chosen deliberately: a record outside the database (a DynamoDB item with a
+//! lease, which this service used before) costs two cheaper calls instead of two statements of
+//! the transaction, but its completion is a second write after the commit; a crash between them
+//! left an in-progress record whose lease expiry let a retry create a second resource. The SQL
+//! record costs two Data API statements inside a transaction the creation opens anyway, and rows
+//! that the daily retention purge deletes after [`IDEMPOTENCY_TTL`].
 
 use std::future::Future;
 
 use lambda_http::{Body, Response};
 use time::OffsetDateTime;
 
-use crate::app::{App, IDEMPOTENCY_TTL};
+use crate::app::IDEMPOTENCY_TTL;
 use crate::http::ApiError;
 use crate::http::response::replay;
-use crate::ports::idempotency::Claim;
 use crate::ports::store::{Created, IdempotencyClaim, StoreError, StoredResponse};
 
 /// A creation's outcome.
@@ -36,9 +44,9 @@ pub struct Request<'a> {
     pub now: OffsetDateTime,
 }
 
-/// Runs `create` at most once per caller and key.
+/// Runs `create` at most once per caller and key: `create` receives the claim to make in its
+/// transaction (none without a key) and answers either the new value or the stored response.
 pub async fn create_once<'a, T, F, Fut>(
-    app: &App,
     request: Request<'a>,
     render: &'a (dyn Fn(&T) -> StoredResponse + Send + Sync),
     create: F,
@@ -48,51 +56,15 @@ where
     Fut: Future<Output = Result<Created<T>, StoreError>>,
 {
     let expires_at = request.now + IDEMPOTENCY_TTL;
-    let (Some(key), Some(store)) = (request.key, app.idempotency.as_ref()) else {
-        let claim = request.key.map(|key| IdempotencyClaim {
-            caller_sub: request.caller,
-            key,
-            request_hash: request.fingerprint,
-            expires_at,
-            render,
-        });
-        return match create(claim).await? {
-            Created::New(value) => Ok(Once::Created(value)),
-            Created::Replay(stored) => Ok(Once::Replayed(replay(stored))),
-        };
-    };
-    let internal = |e: crate::ports::idempotency::IdempotencyError| ApiError::Internal(e.to_string());
-    match store
-        .claim(request.caller, key, request.fingerprint, request.now)
-        .await
-        .map_err(internal)?
-    {
-        Claim::Proceed => {}
-        Claim::Replay(stored) => return Ok(Once::Replayed(replay(stored))),
-        Claim::Mismatch => return Err(ApiError::IdempotencyKeyReused),
-        Claim::InProgress => {
-            return Err(ApiError::Conflict {
-                code: "idempotency_in_progress",
-                detail: "a request with this Idempotency-Key is still being processed; retry shortly".into(),
-            });
-        }
-    }
-    match create(None).await {
-        Ok(Created::New(value)) => {
-            if let Err(error) = store
-                .complete(request.caller, key, request.fingerprint, &render(&value), expires_at)
-                .await
-            {
-                tracing::warn!(%error, "the idempotency record could not be completed; a retry after the lease is answered from the database");
-            }
-            Ok(Once::Created(value))
-        }
-        Ok(Created::Replay(stored)) => Ok(Once::Replayed(replay(stored))),
-        Err(error) => {
-            if let Err(release) = store.release(request.caller, key).await {
-                tracing::warn!(%release, "the idempotency key could not be released; it frees itself when its lease ends");
-            }
-            Err(error.into())
-        }
+    let claim = request.key.map(|key| IdempotencyClaim {
+        caller_sub: request.caller,
+        key,
+        request_hash: request.fingerprint,
+        expires_at,
+        render,
+    });
+    match create(claim).await? {
+        Created::New(value) => Ok(Once::Created(value)),
+        Created::Replay(stored) => Ok(Once::Replayed(replay(stored))),
     }
 }

@@ -342,15 +342,6 @@ pub async fn erase(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         .pseudonyms
         .as_ref()
         .ok_or_else(|| ApiError::Internal("OMS_PSEUDONYM_KEY is not configured: erasures are disabled".into()))?;
-    // DynamoDB first: if the transaction then fails, the records removed were only retry
-    // caches, and a repeated erasure finishes the rest.
-    let external = match &app.caller_records {
-        Some(records) => records
-            .forget_caller(&subject)
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        None => 0,
-    };
     let now = app.clock.now();
     let erasure = app
         .privacy
@@ -360,7 +351,6 @@ pub async fn erase(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             pseudonym: key.pseudonym(&subject),
             actor: admin.id,
             at: now,
-            external_idempotency_records: external,
         })
         .await?;
     for (id, version) in &erasure.opportunities {
@@ -390,7 +380,7 @@ pub async fn audit_events(app: &App, request: Request) -> Result<Response<Body>,
         rows,
         limit,
         list,
-        |e: &AuditEvent| (crate::sql::value::embedded_timestamp(e.at), e.id.to_string()),
+        |e: &AuditEvent| (crate::http::cursor::timestamp_position(e.at), e.id.to_string()),
         |e| e,
     );
     json(StatusCode::OK, &page)

@@ -5,13 +5,13 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::dates::DATE_FORMAT;
 use crate::domain::lifecycle::{REACTIVATION_WINDOW, Status};
 use crate::domain::money::Money;
 use crate::domain::opportunity::{
     CustomerRef, Opportunity, Priority, ProblemStatement, SkillRequirementView, Timeline,
 };
 use crate::ports::store::OpportunitySummary;
-use crate::sql::value::DATE_FORMAT;
 
 /// An attachment as the opportunity lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

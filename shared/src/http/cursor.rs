@@ -8,6 +8,25 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::ApiError;
 
+/// How a cursor writes a timestamp position: RFC 3339 in UTC, fixed width with microseconds
+/// (the precision every backend keeps), so that a position compares as the row it came from.
+/// The API's own format: a cursor outlives a change of database.
+const POSITION_TIMESTAMP: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// A timestamp as a cursor position (read back with `dates::parse_instant`).
+pub fn timestamp_position(at: time::OffsetDateTime) -> String {
+    at.checked_to_offset(time::UtcOffset::UTC)
+        .unwrap_or(at)
+        .format(POSITION_TIMESTAMP)
+        .unwrap_or_default()
+}
+
+/// A date as a cursor position (`YYYY-MM-DD`, read back with `dates::parse_date`).
+pub fn date_position(date: time::Date) -> String {
+    date.format(crate::domain::dates::DATE_FORMAT).unwrap_or_default()
+}
+
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 20;
 /// Largest page size.

@@ -208,7 +208,7 @@ impl From<StoreError> for ApiError {
                 code: "already_applied",
                 detail: "this change was already applied".into(),
             },
-            StoreError::Db(e) => ApiError::Internal(e.to_string()),
+            StoreError::Database(e) => ApiError::Internal(e),
         }
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod cache;
 pub mod events;
-pub mod idempotency;
 pub mod jobs;
 pub mod objects;
 pub mod privacy;

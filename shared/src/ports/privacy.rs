@@ -88,8 +88,6 @@ pub struct ErasureRequest {
     pub actor: String,
     /// Now.
     pub at: OffsetDateTime,
-    /// Idempotency records already removed outside the database (DynamoDB), for the audit entry.
-    pub external_idempotency_records: u64,
 }
 
 /// What an erasure changed, by kind of record (the audit entry's `details`).
@@ -111,8 +109,6 @@ pub struct ErasureCounts {
     pub outbox_events: u64,
     /// Idempotency records deleted from the database.
     pub idempotency_records: u64,
-    /// Idempotency records deleted from DynamoDB.
-    pub external_idempotency_records: u64,
     /// Free-text fields (titles, descriptions, problem statements, reasons, old and new values,
     /// file names) from which the e-mail address or name was removed.
     pub texts_scrubbed: u64,
@@ -146,11 +142,4 @@ pub trait PrivacyStore: Send + Sync {
         after: Option<(OffsetDateTime, Uuid)>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError>;
-}
-
-/// Idempotency records kept outside the database (DynamoDB), keyed by caller.
-#[async_trait]
-pub trait CallerRecords: Send + Sync {
-    /// Deletes every record of `caller`; how many there were.
-    async fn forget_caller(&self, caller: &str) -> Result<u64, crate::ports::idempotency::IdempotencyError>;
 }

@@ -9,8 +9,11 @@ use crate::domain::events::ChangeEvent;
 use crate::domain::history::{HistoryEntry, HistoryItem};
 use crate::domain::lifecycle::Status;
 use crate::domain::money::Money;
-use crate::domain::opportunity::{CustomerRef, Opportunity, Priority};
-use crate::sql::DbError;
+use crate::domain::opportunity::{CustomerRef, Opportunity, OpportunityDraft, Priority};
+
+/// The start-date sort key of opportunities without a timeline: after every real date (and a
+/// cursor position like any other).
+pub const NO_START_DATE: Date = time::macros::date!(9999 - 12 - 31);
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +44,10 @@ pub enum StoreError {
     /// The opportunity already holds as many attachments (or bytes) as it may.
     #[error("{0}")]
     AttachmentLimit(String),
-    /// The database failed.
-    #[error(transparent)]
-    Db(#[from] DbError),
+    /// The database failed (unreachable, refused the statement, answered what could not be
+    /// read): never the caller's doing.
+    #[error("database failure: {0}")]
+    Database(String),
 }
 
 /// A response kept for an idempotency key: replayed verbatim for a retry.
@@ -101,8 +105,8 @@ pub enum CustomerChoice {
 /// Everything written when an opportunity is created.
 #[derive(Debug, Clone)]
 pub struct NewOpportunity {
-    /// The draft (its `customer.name` is filled in by the store).
-    pub opportunity: Opportunity,
+    /// The draft; the store resolves its customer in the creating transaction.
+    pub draft: OpportunityDraft,
     /// The customer.
     pub customer: CustomerChoice,
     /// The creation record.

@@ -63,6 +63,18 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0007_reports_retention_exports.sql"),
         sqlite: include_str!("../../migrations/sqlite/0007_reports_retention_exports.sql"),
     },
+    Migration {
+        version: 8,
+        name: "indexes_at_scale",
+        postgres: include_str!("../../migrations/postgres/0008_indexes_at_scale.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0008_indexes_at_scale.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "opportunity_changes",
+        postgres: include_str!("../../migrations/postgres/0009_opportunity_changes.sql"),
+        sqlite: include_str!("../../migrations/sqlite/0009_opportunity_changes.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -70,9 +82,37 @@ const SELECT_APPLIED: &str = "SELECT version FROM schema_migrations ORDER BY ver
 const INSERT_APPLIED: &str =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)";
 
-/// Splits a migration file into statements (our files keep `;` only at the end of statements).
+/// Splits a migration file into statements. A statement ends with a line ending in `;`, except
+/// inside a body that holds statements of its own: a `$$`-quoted PostgreSQL function body, or
+/// the `BEGIN` ... `END;` of a SQLite trigger, which end at their close.
 fn statements(ddl: &'static str) -> impl Iterator<Item = &'static str> {
-    ddl.split(";\n").map(|s| s.trim().trim_end_matches(';')).filter(|s| {
+    let mut found = Vec::new();
+    let (mut start, mut offset) = (0, 0);
+    let (mut in_dollar_body, mut in_trigger_body) = (false, false);
+    for line in ddl.split_inclusive('\n') {
+        offset += line.len();
+        let text = line.trim();
+        if line.matches("$$").count() % 2 == 1 {
+            in_dollar_body = !in_dollar_body;
+        }
+        if text.eq_ignore_ascii_case("BEGIN")
+            && ddl[start..offset]
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("--"))
+                .is_some_and(|first| first.starts_with("CREATE TRIGGER"))
+        {
+            in_trigger_body = true;
+        }
+        let ends = text.ends_with(';') && !text.starts_with("--");
+        if ends && !in_dollar_body && (!in_trigger_body || text.eq_ignore_ascii_case("END;")) {
+            found.push(&ddl[start..offset]);
+            start = offset;
+            in_trigger_body = false;
+        }
+    }
+    found.push(&ddl[start..]);
+    found.into_iter().map(|s| s.trim().trim_end_matches(';')).filter(|s| {
         s.lines()
             .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
     })
@@ -181,5 +221,33 @@ mod tests {
             assert!(statements(migration.postgres).next().is_some());
             assert!(statements(migration.sqlite).next().is_some());
         }
+    }
+
+    #[test]
+    fn a_function_or_trigger_body_is_one_statement_with_the_statements_it_holds() {
+        let ddl = "-- a comment;\nCREATE TABLE t (a int);\n\n-- its function;\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    DELETE FROM t;\n    RETURN NEW;\nEND\n$$;\n\n-- and its trigger\nCREATE TRIGGER g INSTEAD OF INSERT ON v\nBEGIN\n    DELETE FROM t;\n    INSERT INTO t VALUES (1);\nEND;\nCREATE INDEX i ON t (a);\n";
+        let found: Vec<&str> = statements(ddl).collect();
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert_eq!(found[0], "-- a comment;\nCREATE TABLE t (a int)");
+        assert!(
+            found[1].contains("\nCREATE FUNCTION") && found[1].ends_with("$$"),
+            "{}",
+            found[1]
+        );
+        assert!(
+            found[2].contains("\nCREATE TRIGGER") && found[2].ends_with("END"),
+            "{}",
+            found[2]
+        );
+        assert_eq!(found[3], "CREATE INDEX i ON t (a)");
+    }
+
+    #[test]
+    fn the_opportunity_changes_migration_is_one_view_one_function_and_one_trigger() {
+        let migration = MIGRATIONS.iter().find(|m| m.version == 9).expect("migration 9");
+        let postgres: Vec<&str> = statements(migration.postgres).collect();
+        let sqlite: Vec<&str> = statements(migration.sqlite).collect();
+        assert_eq!(postgres.len(), 3, "{postgres:#?}");
+        assert_eq!(sqlite.len(), 2, "{sqlite:#?}");
     }
 }

@@ -73,6 +73,15 @@ impl PostgresExecutor {
         }
     }
 
+    /// The plan PostgreSQL makes for a shared SQL text with these parameters, bound exactly as
+    /// [`SqlExecutor::query`] binds them (so the planner sees the same values and types): one
+    /// line of `EXPLAIN` output per element. For the scale bench's index column.
+    pub async fn explain(&self, sql: &'static str, params: &[Param]) -> Result<Vec<String>, DbError> {
+        let pooled = self.acquire().await?;
+        let rows = run(pooled.client()?, &format!("EXPLAIN {sql}"), params).await?.0;
+        rows.iter().map(|row| row.text("QUERY PLAN")).collect()
+    }
+
     /// Takes a connection from the pool (connecting when none is idle), waiting for a free slot.
     pub(crate) async fn acquire(&self) -> Result<Pooled, DbError> {
         let permit = self

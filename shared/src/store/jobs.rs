@@ -182,7 +182,7 @@ impl RetentionStore for SqlStore {
                 let attachments = tx.execute(DELETE_BATCH_ATTACHMENTS, &slots(&ids, &[])).await?;
                 let deleted = tx.execute(DELETE_BATCH_OPPORTUNITIES, &slots(&ids, &[])).await?;
                 if deleted != ids.len() as u64 {
-                    return Err(StoreError::Db(DbError::Other(format!(
+                    return Err(StoreError::from(DbError::Other(format!(
                         "deleted {deleted} of {} locked opportunities",
                         ids.len()
                     ))));
@@ -208,7 +208,7 @@ impl RetentionStore for SqlStore {
                 }
             }
         }
-        Err(StoreError::Db(DbError::Conflict(
+        Err(StoreError::from(DbError::Conflict(
             "closed opportunities kept changing while a purge batch was taken".into(),
         )))
     }

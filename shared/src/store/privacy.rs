@@ -79,6 +79,8 @@ impl RecordingWriter {
 struct RecordingTransaction {
     inner: Box<dyn SqlTransaction>,
     writer: SeenWriter,
+    /// Whether the profile went in with the write's batch of opportunity changes already.
+    recorded: bool,
 }
 
 #[async_trait]
@@ -89,10 +91,22 @@ impl SqlTransaction for RecordingTransaction {
     async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
         self.inner.execute(sql, params).await
     }
+    /// An opportunity write's batch of child rows carries the profile as one row more, which
+    /// saves the upsert's own Data API call.
     async fn execute_batch(&mut self, sql: &'static str, sets: &[Vec<Param>]) -> Result<(), DbError> {
+        if sql == super::statements::INSERT_OPPORTUNITY_CHANGES && !self.recorded {
+            let mut with_profile = sets.to_vec();
+            with_profile.push(super::opportunity_changes::profile_row(self.writer.params()));
+            self.inner.execute_batch(sql, &with_profile).await?;
+            self.recorded = true;
+            return Ok(());
+        }
         self.inner.execute_batch(sql, sets).await
     }
     async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
+        if self.recorded {
+            return self.inner.commit().await;
+        }
         if let Err(error) = self.inner.execute(sql::UPSERT_PROFILE, &self.writer.params()).await {
             if let Err(rollback) = self.inner.rollback().await {
                 tracing::warn!(error = %rollback, "rollback after a failed profile write failed");
@@ -121,6 +135,7 @@ impl SqlExecutor for RecordingWriter {
         Ok(Box::new(RecordingTransaction {
             inner: self.inner.begin().await?,
             writer: self.writer.clone(),
+            recorded: false,
         }))
     }
     fn dialect(&self) -> Dialect {
@@ -570,7 +585,6 @@ impl PrivacyStore for SqlPrivacy {
             );
             let mut counts = ErasureCounts {
                 texts_scrubbed: scrub_texts(tx.as_mut(), sub, &found).await?,
-                external_idempotency_records: request.external_idempotency_records,
                 ..ErasureCounts::default()
             };
             let rekey = params!["sub" => sub, "pseudonym" => pseudonym];
