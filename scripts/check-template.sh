@@ -6,7 +6,7 @@
 #   OMS_VENV=/path/to/venv scripts/check-template.sh
 #
 # The consistency of template.yaml with the code is checked by the Rust tests
-# (tests/template_consistency.rs: the fleet section is what shared/src/fleet/manifest.rs renders,
+# (tests/it/template_consistency.rs: the fleet section is what shared/src/fleet/manifest.rs renders,
 # crates, features, routes, events, environment, reference cycles, samconfig.toml). Here:
 # 1. resources     the stack after the SAM transform (aws-sam-translator, offline), within budget
 # 2. sam validate --lint   (SAM transform, then cfn-lint on the result)

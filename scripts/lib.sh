@@ -75,6 +75,24 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Prints the base URL that `oms-local serve|data-api --port 0 --ready-file FILE` (process PID)
+# writes to FILE once it is bound (written whole: a FILE that exists is complete). Fails, showing
+# LOG, when the process exits first or is not ready within 30 s.
+wait_ready() {
+  local file="$1" pid="$2" log="$3"
+  for _ in $(seq 1 300); do
+    if [ -f "$file" ]; then
+      cat "$file"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" >&2
+  echo "the local server did not start" >&2
+  return 1
+}
+
 # Starts a throwaway PostgreSQL cluster on a free loopback port and exports OMS_TEST_POSTGRES_URL.
 # It never touches a server that may already run on this machine.
 start_test_postgres() {
@@ -129,7 +147,7 @@ start_moto() {
   curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null || { cat "$MOTO_LOG" >&2; echo "moto did not start" >&2; exit 1; }
   log "moto server on 127.0.0.1:$MOTO_PORT"
   export OMS_TEST_MOTO_URL="http://127.0.0.1:$MOTO_PORT"
-  # Tests that stop and restart a moto of their own (tests/faults_under_load.rs) start this one.
+  # Tests that stop and restart a moto of their own (tests/it/faults_under_load.rs) start this one.
   export OMS_TEST_MOTO_SERVER="$OMS_VENV/bin/moto_server"
 }
 

@@ -11,34 +11,36 @@ use std::time::{Duration, Instant};
 
 use oms_tests::data_api::{CLUSTER_ARN, SECRET_ARN};
 use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
 use crate::{percentile, sorted};
 
-/// A child process that printed `listening on <url>` on stderr.
+/// A child process that reported its URL in its ready file (`--ready-file`).
 pub struct Listening {
     pub url: String,
     child: Child,
+    /// Its ready file and its stderr (`stderr.log`).
+    _run_dir: tempfile::TempDir,
 }
 
 impl Listening {
     async fn start(mut command: Command) -> Listening {
-        command.stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
+        let run_dir = tempfile::tempdir().expect("temp dir");
+        let ready_file = run_dir.path().join("ready");
+        let log = run_dir.path().join("stderr.log");
+        command
+            .arg("--ready-file")
+            .arg(&ready_file)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .kill_on_drop(true);
         let mut child = command.spawn().expect("start");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = tokio::io::BufReader::new(stderr).lines();
-        let mut url = String::new();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                url = rest.split_whitespace().next().unwrap_or_default().to_owned();
-                break;
-            }
-            eprintln!("{line}");
+        let url = oms_tests::ready::wait_for_url(&mut child, &ready_file, &log, Duration::from_secs(60)).await;
+        Listening {
+            url,
+            child,
+            _run_dir: run_dir,
         }
-        assert!(url.starts_with("http://"), "the process did not report its address");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Listening { url, child }
     }
 
     async fn stop(mut self) {

@@ -592,25 +592,20 @@ async fn main() {
     // The local server under load.
     eprintln!("loading the local server…");
     let data_dir = tempfile::tempdir().expect("temp dir");
+    let run_dir = tempfile::tempdir().expect("temp dir");
+    let (ready_file, log) = (run_dir.path().join("ready"), run_dir.path().join("stderr.log"));
     let mut server = Command::new(bin("oms-local"));
     server
-        .args(["serve", "--port", "0", "--data-dir"])
+        .args(["serve", "--port", "0", "--ready-file"])
+        .arg(&ready_file)
+        .arg("--data-dir")
         .arg(data_dir.path())
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("server log"))
         .kill_on_drop(true);
     let mut server = server.spawn().expect("start oms-local");
-    let stderr = server.stderr.take().expect("stderr");
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
-    let mut base = String::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            base = rest.split_whitespace().next().unwrap_or_default().to_owned();
-            break;
-        }
-    }
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let base = oms_tests::ready::wait_for_url(&mut server, &ready_file, &log, Duration::from_secs(60)).await;
     let token_output = std::process::Command::new(bin("oms-local"))
         .args(["token", "--sub", "bench", "--group", "SalesManager", "--data-dir"])
         .arg(data_dir.path())

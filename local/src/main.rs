@@ -1,17 +1,18 @@
 //! `oms-local`: the whole Opportunity Management API on one port, on embedded storage.
 //!
 //! ```text
-//! oms-local serve [--port 8080] [--data-dir .oms-data] [--database sqlite:...|postgres://...]
+//! oms-local serve [--port 8080] [--data-dir .oms-data] [--database sqlite:...|postgres://...] [--ready-file PATH]
 //! oms-local token --sub alice --email alice@example.com --group SalesManager
 //! oms-local migrate [--database ...]
 //! oms-local openapi > openapi.json
-//! oms-local data-api --port 5200 --database postgres://... [--latency-ms 20]
+//! oms-local data-api --port 5200 --database postgres://... [--latency-ms 20] [--ready-file PATH]
 //! ```
 
 mod console;
 mod datafile;
 mod issuer;
 mod jobs;
+mod ready;
 mod server;
 
 use std::path::PathBuf;
@@ -57,6 +58,10 @@ enum Command {
         /// The web console's built files, served at `/` (`npm run build` in `console/`).
         #[arg(long, env = "OMS_CONSOLE_DIR", default_value = "console/dist")]
         console_dir: PathBuf,
+        /// Once listening, write the base URL (`http://127.0.0.1:<port>`) to this file, atomically:
+        /// how a script or test that passed `--port 0` learns the port without reading the log.
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
     },
     /// Print a signed token for the local API, and nothing else.
     Token {
@@ -132,6 +137,9 @@ enum Command {
         /// Apply the service's migrations to the database first.
         #[arg(long)]
         migrate: bool,
+        /// Once listening, write the endpoint URL to this file, atomically (as `serve --ready-file`).
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
     },
 }
 
@@ -197,6 +205,7 @@ async fn main() {
         data_dir: std::env::var("OMS_DATA_DIR").map_or_else(|_| PathBuf::from(".oms-data"), PathBuf::from),
         database: std::env::var("OMS_DATABASE").ok(),
         console_dir: std::env::var("OMS_CONSOLE_DIR").map_or_else(|_| PathBuf::from("console/dist"), PathBuf::from),
+        ready_file: None,
     }) {
         Command::Serve {
             host,
@@ -204,7 +213,8 @@ async fn main() {
             data_dir,
             database,
             console_dir,
-        } => serve(host, port, data_dir, database, console_dir).await,
+            ready_file,
+        } => serve(host, port, data_dir, database, console_dir, ready_file).await,
         Command::Token {
             sub,
             email,
@@ -240,13 +250,14 @@ async fn main() {
             paused_for_ms,
             max_connections,
             migrate,
+            ready_file,
         } => {
             let mut options = oms::sql::standin::Options::new(&database);
             options.latency = Duration::from_millis(latency_ms);
             options.transaction_timeout = Duration::from_secs(transaction_timeout_secs);
             options.paused_for = Duration::from_millis(paused_for_ms);
             options.max_connections = max_connections;
-            data_api(host, port, options, migrate).await
+            data_api(host, port, options, migrate, ready_file).await
         }
     };
     if let Err(error) = result {
@@ -268,7 +279,13 @@ async fn migrate(database: Option<String>, data_dir: &std::path::Path) -> Result
 }
 
 /// `oms-local data-api`: the Data API stand-in until interrupted, then its call counts.
-async fn data_api(host: String, port: u16, options: oms::sql::standin::Options, migrate: bool) -> Result<(), String> {
+async fn data_api(
+    host: String,
+    port: u16,
+    options: oms::sql::standin::Options,
+    migrate: bool,
+    ready_file: Option<PathBuf>,
+) -> Result<(), String> {
     oms::telemetry::init("oms-local-data-api");
     if migrate {
         let executor = oms::sql::postgres::PostgresExecutor::new(&options.database_url, 1);
@@ -286,6 +303,9 @@ async fn data_api(host: String, port: u16, options: oms::sql::standin::Options, 
         "oms-local data-api: listening on {url} ({} ms per call; calls: {url}/_standin/calls)",
         latency.as_millis()
     );
+    if let Some(path) = &ready_file {
+        ready::write(path, &url)?;
+    }
     let _ = tokio::signal::ctrl_c().await;
     eprintln!(
         "oms-local data-api: stopping; calls by operation: {}",
@@ -300,6 +320,7 @@ async fn serve(
     data_dir: PathBuf,
     database: Option<String>,
     console_dir: PathBuf,
+    ready_file: Option<PathBuf>,
 ) -> Result<(), String> {
     oms::telemetry::init("oms-local");
     oms::telemetry::abort_after_panic();
@@ -378,6 +399,9 @@ async fn serve(
         format!("console not built in {}", console_dir.display())
     };
     eprintln!("oms-local: listening on http://{address} (docs: http://{address}/docs, {console_note})");
+    if let Some(path) = &ready_file {
+        ready::write(path, &format!("http://{address}"))?;
+    }
     tokio::select! {
         _ = server::serve(server, listener) => Ok(()),
         _ = tokio::signal::ctrl_c() => {

@@ -9,9 +9,10 @@ use std::time::Duration;
 use oms::sql::postgres::PostgresExecutor;
 use oms::sql::sqlite::SqliteExecutor;
 use oms::sql::{SqlExecutor, migrations};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub mod client;
+pub mod recording;
 pub mod round_trips;
 pub mod template;
 
@@ -73,14 +74,50 @@ pub async fn postgres_executor() -> Arc<dyn SqlExecutor> {
     Arc::new(executor)
 }
 
+/// Processes of the workspace that report where they listen in a ready file (`oms-local serve
+/// --ready-file`, `oms-local data-api --ready-file`): written whole, once they are bound.
+pub mod ready {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use tokio::process::Child;
+
+    /// Waits until `child` wrote its base URL to `ready_file`. Fails, with what it wrote to `log`
+    /// (its stderr), when it exits first or takes longer than `timeout`.
+    pub async fn wait_for_url(child: &mut Child, ready_file: &Path, log: &Path, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(url) = std::fs::read_to_string(ready_file) {
+                let url = url.trim().to_owned();
+                assert!(url.starts_with("http://"), "the ready file holds {url:?}");
+                return url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the process exited before it was ready ({status}):\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the process was not ready within {timeout:?}:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 /// The local server running as a child process on a free port, on its own data folder.
 pub struct LocalServer {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
     /// Its data folder (database file and issuer key).
     pub data_dir: tempfile::TempDir,
+    /// Its ready file and its stderr (`stderr.log`), apart from the data folder it owns.
+    run_dir: tempfile::TempDir,
+    http: reqwest::Client,
     child: Child,
-    panics: Arc<std::sync::Mutex<Vec<String>>>,
     stopped: bool,
 }
 
@@ -93,44 +130,29 @@ impl LocalServer {
     /// Starts it with more environment (a database, AWS adapters pointed at moto, ...).
     pub async fn start_with(environment: &[(&str, String)]) -> LocalServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
+        let run_dir = tempfile::tempdir().expect("temp dir");
+        let ready_file = run_dir.path().join("ready");
+        let log = run_dir.path().join("stderr.log");
         let mut child = Command::new(built_binary("oms-local"))
-            .args(["serve", "--port", "0", "--data-dir"])
+            .args(["serve", "--port", "0", "--ready-file"])
+            .arg(&ready_file)
+            .arg("--data-dir")
             .arg(data_dir.path())
             .env_remove("OMS_DATABASE")
             .env("RUST_LOG", "warn")
             .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("server log"))
             .kill_on_drop(true)
             .spawn()
             .expect("start oms-local");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let base_url = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    return rest.split_whitespace().next().unwrap_or_default().to_owned();
-                }
-            }
-            String::new()
-        })
-        .await
-        .expect("oms-local did not start within 30 s");
-        assert!(base_url.starts_with("http://"), "oms-local did not report its address");
-        let panics = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let seen = panics.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("panicked") {
-                    seen.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-                }
-            }
-        });
+        let base_url = ready::wait_for_url(&mut child, &ready_file, &log, Duration::from_secs(30)).await;
         LocalServer {
             base_url,
             data_dir,
+            run_dir,
+            http: reqwest::Client::new(),
             child,
-            panics,
             stopped: false,
         }
     }
@@ -167,9 +189,44 @@ impl LocalServer {
         token
     }
 
+    /// A caller signed in as `sub` in `groups` (a token of the server's issuer).
+    pub async fn session(&self, sub: &str, groups: &[&str]) -> client::Session {
+        self.session_with(self.token(sub, groups, &[]).await)
+    }
+
+    /// A Sales Manager signed in as `sub`.
+    pub async fn sales_manager(&self, sub: &str) -> client::Session {
+        self.session(sub, &["SalesManager"]).await
+    }
+
+    /// An Admin signed in as `sub`.
+    pub async fn admin(&self, sub: &str) -> client::Session {
+        self.session(sub, &["Admin"]).await
+    }
+
+    /// A caller presenting `token`, whatever it is.
+    pub fn session_with(&self, token: impl Into<String>) -> client::Session {
+        client::Session::new(self.http.clone(), &self.base_url, Some(token.into()))
+    }
+
+    /// A caller without a token.
+    pub fn anonymous(&self) -> client::Session {
+        client::Session::new(self.http.clone(), &self.base_url, None)
+    }
+
     /// The URL of a path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// What the server wrote to its stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.run_dir.path().join("stderr.log")).unwrap_or_default()
     }
 
     /// Stops the server, failing the test if it panicked or died on its way.
@@ -180,12 +237,13 @@ impl LocalServer {
     }
 
     /// A panic in a handler ends the server (it aborts, as a released Lambda function does), and
-    /// its log says so: either fails the test that used it.
+    /// its log says so: either fails the test that used it, showing the log.
     fn assert_healthy(&mut self) {
-        let panics = self.panics.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        assert!(panics.is_empty(), "the local server panicked: {panics:?}");
+        let log = self.log();
+        let panics: Vec<&str> = log.lines().filter(|line| line.contains("panicked")).collect();
+        assert!(panics.is_empty(), "the local server panicked: {panics:?}\n{log}");
         if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("the local server exited during the test: {status}");
+            panic!("the local server exited during the test: {status}\n{log}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The round-trip scenario: every API operation and the consumers that touch the database, run
 //! through the production executor on the Data API stand-in in the production configuration
 //! (DynamoDB cache, SQS publisher; moto), each one's Data API calls
-//! counted by the stand-in. Shared by `tests/data_api_round_trips.rs` (the budgets) and the
+//! counted by the stand-in. Shared by `tests/it/data_api_round_trips.rs` (the budgets) and the
 //! benchmark (the table it prints).
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The RDS Data API round trips each operation may make: the one place the budgets live.
 //!
 //! In AWS every statement is an HTTPS call to the Data API (typically 10 to 30 ms), so the calls
-//! an operation makes, not the SQL's run time, set its latency. `tests/data_api_round_trips.rs`
+//! an operation makes, not the SQL's run time, set its latency. `tests/it/data_api_round_trips.rs`
 //! runs every operation through the production executor against the Data API stand-in and fails
 //! when one makes more calls than its budget here; the README's table is the one
 //! [`markdown_table`] renders from these budgets and that measurement.

@@ -165,26 +165,13 @@ async fn the_local_server_runs_the_whole_api_on_the_data_api_adapter() {
         .collect();
     let before = production.standin.calls();
     let server = oms_tests::LocalServer::start_with(&environment).await;
-    let token = server.token("alice", &["SalesManager"], &[]).await;
-    let client = reqwest::Client::new();
-    let created: Value = client
-        .post(server.url("/v1/opportunities"))
-        .bearer_auth(&token)
-        .json(&oms_tests::opportunity_body("Data API end to end", "Contoso"))
-        .send()
+    let alice = server.sales_manager("alice").await;
+    let created = alice
+        .create_opportunity(&oms_tests::opportunity_body("Data API end to end", "Contoso"))
         .await
-        .expect("create")
-        .json()
-        .await
-        .expect("JSON");
+        .body;
     let id = created["id"].as_str().expect("created").to_owned();
-    let fetched = client
-        .get(server.url(&format!("/v1/opportunities/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(fetched.status(), 200);
+    assert_eq!(alice.get_opportunity(&id).await.status, 200);
     let calls = production.standin.calls().since(&before);
     assert!(
         calls.of("BeginTransaction") >= 1 && calls.of("CommitTransaction") >= 1 && calls.of("ExecuteStatement") >= 1,

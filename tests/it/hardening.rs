@@ -541,41 +541,6 @@ async fn failed_writes_roll_their_transaction_back_explicitly(executor: Arc<dyn 
     assert_eq!(taken(&ends), vec!["begin", "commit"]);
 }
 
-macro_rules! on_every_backend {
-    (apps: $($test:ident),* ; executors: $($raw:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$test(oms::app::App::over_sql(executor)).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $raw() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$raw(executor).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(oms::app::App::over_sql(oms_tests::postgres_executor().await)).await;
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $raw() {
-                    super::$raw(oms_tests::postgres_executor().await).await;
-                }
-            )*
-        }
-    };
-}
-
 on_every_backend!(
     apps:
     timelines_ending_past_the_supported_range_are_refused,

@@ -147,11 +147,22 @@ fn the_checks_refuse_what_the_specification_forbids() {
     }
 }
 
-fn lambda_event<T>(payload: T) -> lambda_http::LambdaEvent<T> {
+fn lambda_event<T>(payload: T, trace_header: &str) -> lambda_http::LambdaEvent<T> {
     let mut context = lambda_http::Context::default();
     context.request_id = "3f1c2a4b-0000-4000-8000-000000000001".into();
-    context.xray_trace_id = Some("Root=1-6745c2a0-5f3b9c1d2e4f6a8b0c1d2e3f;Parent=53995c3f42cd8ad8;Sampled=1".into());
+    context.xray_trace_id = Some(trace_header.to_owned());
     lambda_http::LambdaEvent::new(payload, context)
+}
+
+/// A sample API Gateway event traced as `trace_header` (the samples share one trace id, and other
+/// tests of this process run them too: the EMF lines of this test are those of its own trace).
+fn traced_sample(name: &str, trace_header: &str) -> Value {
+    let mut event = sample(name);
+    event["headers"]["X-Amzn-Trace-Id"] = json!(trace_header);
+    if event["multiValueHeaders"].is_object() {
+        event["multiValueHeaders"]["X-Amzn-Trace-Id"] = json!([trace_header]);
+    }
+    event
 }
 
 fn sample(name: &str) -> Value {
@@ -170,6 +181,8 @@ async fn run_route(app: &App, function: &str, event: Value) -> u16 {
 #[tokio::test]
 async fn the_documents_the_functions_write_follow_the_specification_one_per_invocation() {
     metrics::start_capture();
+    let trace_header = metrics::new_trace_header();
+    let trace_id = metrics::trace_id_of(&trace_header).expect("trace id").to_owned();
     let validator = validator();
     let (executor, _dir) = oms_tests::sqlite_executor().await;
     let mut app = App::over_sql(Arc::clone(&executor));
@@ -188,7 +201,7 @@ async fn the_documents_the_functions_write_follow_the_specification_one_per_invo
         ("submit-opportunity", 200),
     ] {
         assert_eq!(
-            run_route(&app, function, sample(function)).await,
+            run_route(&app, function, traced_sample(function, &trace_header)).await,
             expected,
             "{function}"
         );
@@ -199,22 +212,33 @@ async fn the_documents_the_functions_write_follow_the_specification_one_per_invo
         other => panic!("{other:?}"),
     };
     let batch = serde_json::from_value(sample("opportunity-status-events")).expect("SQS event");
-    let response =
-        oms::runtime::invoke_sqs("opportunity-status-events", status_events, &app, lambda_event(batch)).await;
+    let response = oms::runtime::invoke_sqs(
+        "opportunity-status-events",
+        status_events,
+        &app,
+        lambda_event(batch, &trace_header),
+    )
+    .await;
     assert!(response.batch_item_failures.is_empty());
     invocations += 1;
     let relay = match &oms::fleet::manifest::OUTBOX_RELAY.trigger {
         Trigger::Schedule { handler, .. } => *handler,
         other => panic!("{other:?}"),
     };
-    oms::runtime::invoke_event("outbox-relay", relay, &app, lambda_event(sample("outbox-relay")))
-        .await
-        .expect("relay run");
+    oms::runtime::invoke_event(
+        "outbox-relay",
+        relay,
+        &app,
+        lambda_event(sample("outbox-relay"), &trace_header),
+    )
+    .await
+    .expect("relay run");
     invocations += 1;
 
     let documents: Vec<Value> = metrics::take_captured()
         .iter()
-        .map(|line| serde_json::from_str(line).expect("an EMF line is one JSON object"))
+        .map(|line| serde_json::from_str::<Value>(line).expect("an EMF line is one JSON object"))
+        .filter(|document| document["trace_id"] == trace_id.as_str())
         .collect();
     for document in &documents {
         assert_eq!(violations(&validator, document), Vec::<String>::new(), "{document}");
@@ -244,7 +268,11 @@ async fn the_documents_the_functions_write_follow_the_specification_one_per_invo
         .find(|d| d["operation"] == "batch")
         .expect("batch line");
     assert_eq!(batch_line["function"], "oms", "no function named in this test process");
-    assert_eq!(batch_line["trace_id"], "1-6745c2a0-5f3b9c1d2e4f6a8b0c1d2e3f");
+    assert_eq!(
+        batch_line["trace_id"],
+        trace_id.as_str(),
+        "the trace of the Lambda context"
+    );
     for document in &documents {
         for forbidden in ["caller", "opportunity_id", "request_id", "user"] {
             assert!(document.get(forbidden).is_none(), "{forbidden} in {document}");
@@ -360,6 +388,13 @@ async fn a_requests_log_lines_and_metrics_line_name_its_trace_id() {
     let (executor, _dir) = oms_tests::sqlite_executor().await;
     let app = App::over_sql(Arc::clone(&executor));
     prepare(&app, Fixture::Draft).await;
+    // tracing decides once per callsite, for the whole process, whether a subscriber listens;
+    // while only one dispatcher is registered it asks the registering thread's own, so a test of
+    // this process without a subscriber that reaches a callsite first would silence it here too.
+    // A second registered dispatcher (listening to nothing) makes every registration ask all of
+    // them, and each event is then checked against the subscriber of the thread it happens on;
+    // the rebuild repairs a registration that was under way while the two were registered.
+    let _anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -368,13 +403,15 @@ async fn a_requests_log_lines_and_metrics_line_name_its_trace_id() {
         .with_span_list(false)
         .with_writer(move || writer.clone())
         .finish();
+    let dispatch = tracing::Dispatch::new(subscriber);
+    tracing::callsite::rebuild_interest_cache();
     let route = oms::routes::by_function("get-opportunity").expect("route");
     let mut event = sample("get-opportunity");
     event["headers"]["X-Amzn-Trace-Id"] = json!("Root=1-6745c2a0-00000000000000000000beef;Sampled=1");
     event["multiValueHeaders"]["X-Amzn-Trace-Id"] = json!(["Root=1-6745c2a0-00000000000000000000beef;Sampled=1"]);
     let _ = metrics::take_captured();
     oms::runtime::invoke_api_gateway_event(route, &app, event)
-        .with_subscriber(subscriber)
+        .with_subscriber(dispatch)
         .await
         .expect("response");
     let output = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use oms::app::App;
 use oms::ports::Clock;
-use oms::sql::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction};
+use oms::sql::SqlExecutor;
+use oms_tests::recording::Recording;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -30,56 +31,6 @@ impl TestClock {
 impl Clock for TestClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap()
-    }
-}
-
-/// Remembers every SQL text run, so that the suite can prove it ran each of the jobs' texts.
-struct Recording {
-    inner: Arc<dyn SqlExecutor>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-struct RecordingTx {
-    inner: Box<dyn SqlTransaction>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-#[async_trait]
-impl SqlTransaction for RecordingTx {
-    async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn commit(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.commit().await
-    }
-    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.rollback().await
-    }
-}
-
-#[async_trait]
-impl SqlExecutor for Recording {
-    async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
-        Ok(Box::new(RecordingTx {
-            inner: self.inner.begin().await?,
-            seen: self.seen.clone(),
-        }))
-    }
-    fn dialect(&self) -> Dialect {
-        self.inner.dialect()
     }
 }
 
@@ -621,28 +572,6 @@ async fn the_export_writes_each_change_once_with_its_manifest_and_resumes_a_fail
     let erased = records.iter().find(|r| r["id"] == ids[4].as_str()).unwrap();
     assert_eq!(erased["owner_id"], "erased-7f3a");
     assert!(!serde_json::to_string(&records).unwrap().contains(OTHER_MANAGER));
-}
-
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$test(executor).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(oms_tests::postgres_executor().await).await;
-                }
-            )*
-        }
-    };
 }
 
 on_every_backend!(

@@ -633,28 +633,6 @@ async fn a_skill_created_between_a_catalog_read_and_its_cache_fill_leaves_no_sta
     assert_eq!(skill_names(&f.app).await, vec!["Go", "Rust"]);
 }
 
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$test(executor).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(oms_tests::postgres_executor().await).await;
-                }
-            )*
-        }
-    };
-}
-
 on_every_backend!(
     a_second_upload_to_a_still_valid_url_cannot_replace_a_verified_attachment,
     a_verified_object_replaced_by_another_is_rejected_and_removed,

@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use oms::ports::store::OutboxStore;
 use oms::sql::SqlExecutor;
 use oms::store::SqlStore;
+use oms_tests::client::{Reply, Session};
 use oms_tests::{LocalServer, opportunity_body};
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -162,63 +163,40 @@ fn free_port() -> u16 {
 }
 
 /// What went wrong with one request, if anything.
-fn wrong(what: &str, status: StatusCode, expected: StatusCode, body: &Value) -> Option<String> {
-    (status != expected).then(|| format!("{what}: {status} (expected {expected}): {body}"))
+fn wrong(what: &str, reply: &Reply, expected: u16) -> Option<String> {
+    (reply.status != expected).then(|| format!("{what}: {} (expected {expected}): {}", reply.status, reply.body))
 }
 
 /// One worker: create, read, update, read; every answer checked.
-async fn worker(
-    client: Client,
-    base: String,
-    token: String,
-    worker: usize,
-    done: Arc<AtomicUsize>,
-) -> (Vec<(String, String)>, Vec<String>) {
+async fn worker(alice: Session, worker: usize, done: Arc<AtomicUsize>) -> (Vec<(String, String)>, Vec<String>) {
     let mut created = Vec::new();
     let mut errors = Vec::new();
     for round in 0..ROUNDS {
         let title = format!("Fault {worker}-{round}");
-        let response = client
-            .post(format!("{base}/v1/opportunities"))
-            .bearer_auth(&token)
-            .json(&opportunity_body(&title, "Contoso"))
-            .send()
-            .await
-            .expect("the server answers");
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let create = alice.create_opportunity(&opportunity_body(&title, "Contoso")).await;
         done.fetch_add(1, Ordering::SeqCst);
-        if let Some(e) = wrong("create", status, StatusCode::CREATED, &body) {
+        if let Some(e) = wrong("create", &create, 201) {
             errors.push(e);
             continue;
         }
-        let id = body["id"].as_str().unwrap_or_default().to_owned();
-        let item = format!("{base}/v1/opportunities/{id}");
-        let read = client.get(&item).bearer_auth(&token).send().await.expect("answer");
-        let (status, body) = (read.status(), read.json::<Value>().await.unwrap_or(Value::Null));
+        let id = create.body["id"].as_str().unwrap_or_default().to_owned();
+        let read = alice.get_opportunity(&id).await;
         done.fetch_add(1, Ordering::SeqCst);
-        errors.extend(wrong("read", status, StatusCode::OK, &body));
-        if body["title"] != title.as_str() || body["version"] != 1 {
-            errors.push(format!("read of {id}: wrong content {body}"));
+        errors.extend(wrong("read", &read, 200));
+        if read.body["title"] != title.as_str() || read.body["version"] != 1 {
+            errors.push(format!("read of {id}: wrong content {}", read.body));
         }
-        let patched = client
-            .patch(&item)
-            .bearer_auth(&token)
-            .header("if-match", "\"1\"")
-            .header("content-type", "application/merge-patch+json")
-            .body(json!({ "priority": "critical" }).to_string())
-            .send()
-            .await
-            .expect("answer");
-        let (status, body) = (patched.status(), patched.json::<Value>().await.unwrap_or(Value::Null));
+        let patched = alice
+            .if_match(1)
+            .merge_patch_opportunity(&id, &json!({ "priority": "critical" }))
+            .await;
         done.fetch_add(1, Ordering::SeqCst);
-        errors.extend(wrong("update", status, StatusCode::OK, &body));
-        let again = client.get(&item).bearer_auth(&token).send().await.expect("answer");
-        let (status, body) = (again.status(), again.json::<Value>().await.unwrap_or(Value::Null));
+        errors.extend(wrong("update", &patched, 200));
+        let again = alice.get_opportunity(&id).await;
         done.fetch_add(1, Ordering::SeqCst);
-        errors.extend(wrong("read after update", status, StatusCode::OK, &body));
-        if body["priority"] != "critical" || body["version"] != 2 {
-            errors.push(format!("read after update of {id}: stale {body}"));
+        errors.extend(wrong("read after update", &again, 200));
+        if again.body["priority"] != "critical" || again.body["version"] != 2 {
+            errors.push(format!("read after update of {id}: stale {}", again.body));
         }
         created.push((id, title));
     }
@@ -227,20 +205,11 @@ async fn worker(
 
 async fn moto_stops_and_restarts_under_load(database: &str, store: SqlStore, server: LocalServer, mut moto: Moto) {
     let queue_url = format!("{}/123456789012/{QUEUE}", moto.url());
-    let token = server.token("alice", &["SalesManager"], &[]).await;
-    let client = Client::builder().pool_max_idle_per_host(WORKERS).build().unwrap();
+    let alice = server.sales_manager("alice").await;
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..WORKERS)
-        .map(|w| {
-            tokio::spawn(worker(
-                client.clone(),
-                server.base_url.clone(),
-                token.clone(),
-                w,
-                done.clone(),
-            ))
-        })
+        .map(|w| tokio::spawn(worker(alice.clone(), w, done.clone())))
         .collect();
     // Stop moto a quarter of the way in, start it again at 60 %.
     while done.load(Ordering::SeqCst) < REQUESTS / 4 {
@@ -293,15 +262,7 @@ async fn moto_stops_and_restarts_under_load(database: &str, store: SqlStore, ser
     );
     // Every acknowledged write is there, in its final state.
     for (id, title) in &created {
-        let body: Value = client
-            .get(format!("{}/v1/opportunities/{id}", server.base_url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = alice.get_opportunity(id).await.body;
         assert_eq!(
             (
                 body["title"].as_str(),

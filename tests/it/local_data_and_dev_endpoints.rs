@@ -5,52 +5,63 @@ use std::path::Path;
 use std::time::Duration;
 
 use oms::ports::objects::{ObjectStore, UploadTerms};
+use oms_tests::client::Reply;
 use oms_tests::{LocalServer, built_binary};
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_development_endpoints_need_an_admin_token() {
     let server = LocalServer::start().await;
-    let client = Client::new();
-    let manager = server.token("alice", &["SalesManager"], &[]).await;
-    let admin = server.token("root", &["Admin"], &[]).await;
+    let manager = server.sales_manager("alice").await;
+    let admin = server.admin("root").await;
     let foreign = server.token("root", &["Admin"], &["--audience", "another-app"]).await;
     let event = json!({ "event_id": uuid::Uuid::now_v7(), "opportunity_id": uuid::Uuid::now_v7(), "status": "matching_in_progress", "occurred_at": "2026-11-22T10:00:00Z", "source": "matching-service" });
-    for (token, expected) in [
-        (None, StatusCode::UNAUTHORIZED),
-        (Some(&foreign), StatusCode::UNAUTHORIZED),
-        (Some(&manager), StatusCode::FORBIDDEN),
-        (Some(&admin), StatusCode::OK),
+    for (caller, expected) in [
+        (server.anonymous(), 401),
+        (server.session_with(foreign), 401),
+        (manager, 403),
+        (admin, 200),
     ] {
-        let mut queues = client.get(server.url("/_local/queues"));
-        let mut bus = client.get(server.url("/_local/integration-events"));
-        let mut post = client.post(server.url("/_local/status-events")).json(&event);
-        if let Some(token) = token {
-            queues = queues.bearer_auth(token);
-            bus = bus.bearer_auth(token);
-            post = post.bearer_auth(token);
-        }
-        let queues = queues.send().await.unwrap();
-        assert_eq!(queues.status(), expected, "GET /_local/queues");
-        let bus = bus.send().await.unwrap();
-        assert_eq!(bus.status(), expected, "GET /_local/integration-events");
-        let posted = post.send().await.unwrap();
-        let expected_post = if expected == StatusCode::OK {
-            StatusCode::ACCEPTED
-        } else {
-            expected
-        };
-        assert_eq!(posted.status(), expected_post, "POST /_local/status-events");
-        if expected != StatusCode::OK {
-            let body: Value = posted.json().await.unwrap();
+        assert_eq!(caller.local_queues().await.status, expected, "GET /_local/queues");
+        assert_eq!(
+            caller.integration_events().await.status,
+            expected,
+            "GET /_local/integration-events"
+        );
+        let posted = caller.queue_status_event(&event).await;
+        let expected_post = if expected == 200 { 202 } else { expected };
+        assert_eq!(posted.status, expected_post, "POST /_local/status-events");
+        if expected != 200 {
             assert!(
-                body["code"] == "unauthenticated" || body["code"] == "forbidden",
-                "{body}"
+                posted.code() == Some("unauthenticated") || posted.code() == Some("forbidden"),
+                "{}",
+                posted.body
             );
         }
+    }
+    server.stop().await;
+}
+
+/// The harness fails a test whose server died under it (a crash, an abort after a panic), even
+/// when every request the test made was answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "the local server exited during the test")]
+async fn a_test_whose_local_server_died_fails() {
+    let server = LocalServer::start().await;
+    assert_eq!(server.anonymous().get("/health").await.status, 200);
+    let pid = server.pid().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Its listener closes when it exits.
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    while tokio::net::TcpStream::connect(&address).await.is_ok() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.stop().await;
 }
@@ -148,23 +159,16 @@ async fn an_upload_with_a_wrong_signature_expiry_or_declared_length_is_refused_b
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("upload_mismatch"), "{text}");
     // The same URL with the signed length and its body is taken.
-    let accepted = Client::new()
-        .put(&valid)
-        .header("content-type", "application/pdf")
-        .body(vec![5u8; 1000])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(accepted.status(), StatusCode::OK);
+    let browser = server.anonymous();
+    let accepted = browser
+        .send_raw(Method::PUT, &valid, "application/pdf", vec![5u8; 1000])
+        .await;
+    assert_eq!(accepted.status, 200);
     // A body of another length than the signed one, declared as such, is refused from its headers.
-    let longer = Client::new()
-        .put(&valid)
-        .header("content-type", "application/pdf")
-        .body(vec![5u8; 1001])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(longer.status(), StatusCode::BAD_REQUEST);
+    let longer = browser
+        .send_raw(Method::PUT, &valid, "application/pdf", vec![5u8; 1001])
+        .await;
+    assert_eq!(longer.status, 400);
     server.stop().await;
 }
 
@@ -222,14 +226,16 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
     for round in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join(".oms-data");
-        let port = free_port();
+        let (ready_file, log) = (dir.path().join("ready"), dir.path().join("server.log"));
         let mut server = Command::new(built_binary("oms-local"))
-            .args(["serve", "--port", &port.to_string(), "--data-dir"])
+            .args(["serve", "--port", "0", "--ready-file"])
+            .arg(&ready_file)
+            .arg("--data-dir")
             .arg(&data)
             .env_remove("OMS_DATABASE")
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
             .kill_on_drop(true)
             .spawn()
             .unwrap();
@@ -264,27 +270,16 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
             );
             outputs.push(String::from_utf8(output.stdout).unwrap().trim().to_owned());
         }
-        let mut answered = None;
-        for _ in 0..100 {
-            if let Some(status) = server.try_wait().unwrap() {
-                let mut stderr = String::new();
-                server.stderr.take().unwrap().read_to_string(&mut stderr).await.unwrap();
-                panic!("round {round}: the server died ({status}): {stderr}");
-            }
-            if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/health")).send().await {
-                answered = Some(response.status());
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        // A server that died on start fails here, with its log.
+        let base = oms_tests::ready::wait_for_url(&mut server, &ready_file, &log, Duration::from_secs(30)).await;
         assert_eq!(
-            answered,
-            Some(StatusCode::OK),
+            client.get(format!("{base}/health")).send().await.unwrap().status(),
+            StatusCode::OK,
             "round {round}: the server never answered"
         );
         for token in &outputs {
             let me = client
-                .get(format!("http://127.0.0.1:{port}/v1/me"))
+                .get(format!("{base}/v1/me"))
                 .bearer_auth(token)
                 .send()
                 .await
@@ -423,27 +418,19 @@ async fn migrations_started_together_on_an_empty_data_folder_all_succeed() {
 async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stage_does() {
     let origin = "http://localhost:3000";
     let server = LocalServer::start_with(&[("OMS_ALLOWED_ORIGIN", origin.to_owned())]).await;
-    let client = Client::new();
-    let token = server.token("alice", &["SalesManager"], &[]).await;
+    let alice = server.sales_manager("alice").await.with_header("origin", origin);
     // The template's Cors block, which API Gateway answers the preflight from.
     let template = oms_tests::template::template();
     let cors = &template["Resources"]["Api"]["Properties"]["Cors"];
     let quoted = |key: &str| cors[key].as_str().unwrap_or_default().trim_matches('\'').to_owned();
-    let preflight = client
-        .request(reqwest::Method::OPTIONS, server.url("/v1/opportunities"))
-        .header("origin", origin)
-        .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(preflight.status(), StatusCode::NO_CONTENT, "no token needed");
-    let header = |r: &reqwest::Response, name: &str| {
-        r.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let preflight = server
+        .anonymous()
+        .with_header("origin", origin)
+        .with_header("access-control-request-method", "POST")
+        .call(Method::OPTIONS, "/v1/opportunities")
+        .await;
+    assert_eq!(preflight.status, 204, "no token needed");
+    let header = |r: &Reply, name: &str| r.header(name).unwrap_or_default().to_owned();
     assert_eq!(header(&preflight, "access-control-allow-origin"), origin);
     assert_eq!(
         header(&preflight, "access-control-allow-methods"),
@@ -454,21 +441,15 @@ async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stag
         quoted("AllowHeaders")
     );
     assert_eq!(header(&preflight, "access-control-max-age"), quoted("MaxAge"));
-    let answered = client
-        .get(server.url("/v1/me"))
-        .header("origin", origin)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answered.status(), StatusCode::OK);
+    let answered = alice.me().await;
+    assert_eq!(answered.status, 200);
     assert_eq!(header(&answered, "access-control-allow-origin"), origin);
     assert_eq!(
         header(&answered, "access-control-expose-headers"),
         "ETag, Location, x-request-id"
     );
-    let refused = client.get(server.url("/v1/me")).send().await.unwrap();
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let refused = server.anonymous().me().await;
+    assert_eq!(refused.status, 401);
     assert_eq!(
         header(&refused, "access-control-allow-origin"),
         origin,
@@ -480,38 +461,30 @@ async fn the_local_server_answers_the_preflight_and_names_the_origin_as_the_stag
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_sign_in_gets_tokens_the_api_accepts_and_bad_requests_name_their_fields() {
     let server = LocalServer::start().await;
-    let client = Client::new();
-    let signed_in = client
-        .post(server.url("/_local/token"))
-        .json(&json!({ "sub": "dana", "email": "dana@example.com", "groups": ["SalesManager"], "expires_in": 600 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), StatusCode::OK);
-    assert_eq!(signed_in.headers()["cache-control"], "no-store");
-    let tokens: Value = signed_in.json().await.unwrap();
+    let visitor = server.anonymous();
+    let signed_in = visitor
+        .post(
+            "/_local/token",
+            &json!({ "sub": "dana", "email": "dana@example.com", "groups": ["SalesManager"], "expires_in": 600 }),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200);
+    assert_eq!(signed_in.header("cache-control"), Some("no-store"));
+    let tokens = signed_in.body;
     assert_eq!(tokens["expires_in"], 600);
     for kind in ["id_token", "access_token"] {
-        let me: Value = client
-            .get(server.url("/v1/me"))
-            .bearer_auth(tokens[kind].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me = server.session_with(tokens[kind].as_str().unwrap()).me().await.body;
         assert_eq!(me["id"], "dana", "{kind}");
         assert_eq!(me["groups"], json!(["SalesManager"]), "{kind}");
     }
-    let refused = client
-        .post(server.url("/_local/token"))
-        .json(&json!({ "sub": " ", "email": "nope", "groups": ["Root"], "expires_in": 10 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = refused.json().await.unwrap();
+    let refused = visitor
+        .post(
+            "/_local/token",
+            &json!({ "sub": " ", "email": "nope", "groups": ["Root"], "expires_in": 10 }),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let problem = refused.body;
     assert_eq!(problem["code"], "validation_failed");
     let mut fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -521,26 +494,17 @@ async fn the_console_sign_in_gets_tokens_the_api_accepts_and_bad_requests_name_t
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["email", "expires_in", "groups", "sub"]);
-    let unknown = client
-        .post(server.url("/_local/token"))
-        .json(&json!({ "sub": "dana", "admin": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let malformed = client
-        .post(server.url("/_local/token"))
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(malformed.json::<Value>().await.unwrap()["code"], "malformed_json");
-    assert_eq!(
-        client.get(server.url("/_local/token")).send().await.unwrap().status(),
-        StatusCode::NOT_FOUND,
-        "only POST signs in"
-    );
+    let unknown = visitor
+        .post("/_local/token", &json!({ "sub": "dana", "admin": true }))
+        .await;
+    assert_eq!(unknown.status, 422);
+    // No content type at all, as a careless client sends it.
+    let malformed = visitor
+        .send(visitor.request(Method::POST, "/_local/token").body("{not json"))
+        .await;
+    assert_eq!(malformed.status, 400);
+    assert_eq!(malformed.code(), Some("malformed_json"));
+    assert_eq!(visitor.get("/_local/token").await.status, 404, "only POST signs in");
     server.stop().await;
 }
 
@@ -551,31 +515,37 @@ async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep
     std::fs::write(built.path().join("index.html"), "<!doctype html><title>OMS</title>").unwrap();
     std::fs::write(built.path().join("assets/index-abc123.js"), "export {}").unwrap();
     let server = LocalServer::start_with(&[("OMS_CONSOLE_DIR", built.path().display().to_string())]).await;
-    let client = Client::new();
-    let page = |path: &str, accept: &str| client.get(server.url(path)).header("accept", accept).send();
+    let browser = server.anonymous();
+    let page = |path: &'static str, accept: &'static str| {
+        let browser = browser.with_header("accept", accept);
+        async move { browser.get(path).await }
+    };
     let html = "text/html,application/xhtml+xml,*/*;q=0.8";
 
-    let root = page("/", html).await.unwrap();
-    assert_eq!(root.status(), StatusCode::OK);
-    assert_eq!(root.headers()["content-type"], "text/html; charset=utf-8");
-    assert_eq!(root.headers()["cache-control"], "no-cache");
-    assert_eq!(root.headers()["x-content-type-options"], "nosniff");
-    let policy = root.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let root = page("/", html).await;
+    assert_eq!(root.status, 200);
+    assert_eq!(root.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(root.header("cache-control"), Some("no-cache"));
+    assert_eq!(root.header("x-content-type-options"), Some("nosniff"));
+    let policy = root.header("content-security-policy").unwrap();
     assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"));
-    assert!(root.text().await.unwrap().contains("<title>OMS</title>"));
-    let head = client.head(server.url("/")).send().await.unwrap();
-    assert_eq!(head.status(), StatusCode::OK);
-    assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(root.text().contains("<title>OMS</title>"));
+    let head = browser.call(Method::HEAD, "/").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/html; charset=utf-8"));
 
-    let script = page("/assets/index-abc123.js", "*/*").await.unwrap();
-    assert_eq!(script.status(), StatusCode::OK);
-    assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
-    assert_eq!(script.headers()["cache-control"], "public, max-age=31536000, immutable");
+    let script = page("/assets/index-abc123.js", "*/*").await;
+    assert_eq!(script.status, 200);
+    assert_eq!(script.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        script.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
 
     // A page route the console handles in the browser (a reload, a bookmark).
-    let deep = page("/opportunities/6a0c4f1e", html).await.unwrap();
-    assert_eq!(deep.status(), StatusCode::OK);
-    assert!(deep.text().await.unwrap().contains("<title>OMS</title>"));
+    let deep = page("/opportunities/6a0c4f1e", html).await;
+    assert_eq!(deep.status, 200);
+    assert!(deep.text().contains("<title>OMS</title>"));
 
     // Not a page request, an API path, a missing asset, a path out of the folder: problem+json.
     for (path, accept) in [
@@ -586,26 +556,22 @@ async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep
         ("/assets/missing-000.js", html),
         ("/assets/%2e%2e/%2e%2e/etc/passwd", "*/*"),
     ] {
-        let answer = page(path, accept).await.unwrap();
-        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(answer.headers()["content-type"], "application/problem+json", "{path}");
+        let answer = page(path, accept).await;
+        assert_eq!(answer.status, 404, "{path}");
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/problem+json"),
+            "{path}"
+        );
     }
     // The API is still the API: a known path with a page's Accept needs its token.
-    assert_eq!(page("/v1/me", html).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        client.post(server.url("/")).send().await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(page("/v1/me", html).await.status, 401);
+    assert_eq!(browser.post_empty("/").await.status, 404);
     server.stop().await;
 
     // Without a built console the root is a plain 404 problem, as before.
     let unbuilt = LocalServer::start_with(&[("OMS_CONSOLE_DIR", "/nonexistent/dist".to_owned())]).await;
-    let answer = client
-        .get(unbuilt.url("/"))
-        .header("accept", html)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let answer = unbuilt.anonymous().with_header("accept", html).get("/").await;
+    assert_eq!(answer.status, 404);
     unbuilt.stop().await;
 }

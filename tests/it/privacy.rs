@@ -7,13 +7,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use oms::adapters::memory_cache::MemoryCache;
 use oms::app::App;
 use oms::domain::privacy::{PseudonymKey, is_pseudonym};
 use oms::ports::objects::ObjectStore;
-use oms::sql::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction};
+use oms::sql::SqlExecutor;
 use oms::store::privacy_sql;
+use oms_tests::recording::Recording;
 use oms_tests::{api_event, call, opportunity_body};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -532,56 +532,6 @@ async fn bad_privacy_requests_are_problems_not_failures(executor: Arc<dyn SqlExe
     );
 }
 
-/// Records every SQL text run.
-struct Recording {
-    inner: Arc<dyn SqlExecutor>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-struct RecordingTx {
-    inner: Box<dyn SqlTransaction>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-#[async_trait]
-impl SqlTransaction for RecordingTx {
-    async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn commit(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.commit().await
-    }
-    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.rollback().await
-    }
-}
-
-#[async_trait]
-impl SqlExecutor for Recording {
-    async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
-        Ok(Box::new(RecordingTx {
-            inner: self.inner.begin().await?,
-            seen: self.seen.clone(),
-        }))
-    }
-    fn dialect(&self) -> Dialect {
-        self.inner.dialect()
-    }
-}
-
 /// Every write of the API today sends a batch of opportunity changes, which carries the writer's
 /// profile; a write transaction without one (a future kind of write) records it at commit.
 async fn a_write_without_child_rows_still_records_its_writer_at_commit(executor: Arc<dyn SqlExecutor>) {
@@ -690,28 +640,6 @@ async fn attachments_and_skills_are_exported_and_erased(executor: Arc<dyn SqlExe
     let stored = app.attachments.attachment(attachment.id).await.unwrap().unwrap();
     assert_eq!(stored.file_name, "[erased] CV.pdf");
     assert!(is_pseudonym(&stored.owner_sub));
-}
-
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$test(executor).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(oms_tests::postgres_executor().await).await;
-                }
-            )*
-        }
-    };
 }
 
 on_every_backend!(

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use oms::domain::catalog::{Customer, Skill};
 use oms::domain::events::ChangeEvent;
 use oms::domain::history::{Change, HistoryEntry, HistoryKind};
@@ -21,62 +20,13 @@ use oms::ports::store::{
     OpportunityUpdate, SkillStore, SortKey, SortPosition, StoreError, StoredResponse,
 };
 use oms::ports::{Clock, SystemClock};
-use oms::sql::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, migrations};
+use oms::sql::{SqlExecutor, migrations};
 use oms::store::{SqlStore, statements};
+use oms_tests::recording::Recording;
 use rust_decimal::Decimal;
 use time::macros::date;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-
-/// Records every SQL text it runs, to prove the suite covers every statement.
-struct Recording {
-    inner: Arc<dyn SqlExecutor>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-struct RecordingTx {
-    inner: Box<dyn SqlTransaction>,
-    seen: Arc<Mutex<Vec<&'static str>>>,
-}
-
-#[async_trait]
-impl SqlTransaction for RecordingTx {
-    async fn query(&mut self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn commit(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.commit().await
-    }
-    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
-        self.inner.rollback().await
-    }
-}
-
-#[async_trait]
-impl SqlExecutor for Recording {
-    async fn query(&self, sql: &'static str, params: &[Param]) -> Result<Vec<Row>, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.query(sql, params).await
-    }
-    async fn execute(&self, sql: &'static str, params: &[Param]) -> Result<u64, DbError> {
-        self.seen.lock().unwrap().push(sql);
-        self.inner.execute(sql, params).await
-    }
-    async fn begin(&self) -> Result<Box<dyn SqlTransaction>, DbError> {
-        Ok(Box::new(RecordingTx {
-            inner: self.inner.begin().await?,
-            seen: self.seen.clone(),
-        }))
-    }
-    fn dialect(&self) -> Dialect {
-        self.inner.dialect()
-    }
-}
 
 fn now() -> OffsetDateTime {
     SystemClock.now()
@@ -1425,28 +1375,6 @@ async fn the_suite_runs_every_statement(fresh: Fresh) {
         .map(|(name, _)| *name)
         .collect();
     assert!(missing.is_empty(), "statements never run by the suite: {missing:?}");
-}
-
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let (executor, _dir) = oms_tests::sqlite_executor().await;
-                    super::$test(executor).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    super::$test(oms_tests::postgres_executor().await).await;
-                }
-            )*
-        }
-    };
 }
 
 on_every_backend!(
