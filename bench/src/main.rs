@@ -24,8 +24,9 @@ use tokio::process::{Child, Command};
 #[derive(Parser)]
 #[command(about = "Benchmarks the Opportunity Management Service fleet")]
 struct Args {
-    /// Folder of the release binaries.
-    #[arg(long, default_value = "target/release")]
+    /// Folder of the release binaries (scripts/bench builds them there, with the Lambda target's
+    /// link flags).
+    #[arg(long, default_value = "target/x86_64-unknown-linux-gnu/release")]
     bin_dir: PathBuf,
     /// Starts per function for the init measurement.
     #[arg(long, default_value_t = 20)]
@@ -60,6 +61,14 @@ struct Args {
     /// Issue 16's init floor: the `lambda_http` hello world of the `floor` profile.
     #[arg(long, default_value = "target/floor/hello-lambda-http")]
     http_floor: PathBuf,
+    /// Only the init of the built functions against the `lambda_http` floor (`--only` narrows
+    /// the functions), for comparing builds and link options.
+    #[arg(long)]
+    init_only: bool,
+    /// Also count the instructions of each init under callgrind (needs valgrind): deterministic,
+    /// whatever else runs on the machine.
+    #[arg(long)]
+    instructions: bool,
 }
 
 /// The production database path's sections, when a PostgreSQL (and moto) is given.
@@ -88,7 +97,9 @@ async fn data_api_sections(args: &Args) -> String {
     eprintln!("measuring the first request after a cold start, production configuration…");
     report.push_str(&data_api::cold_start_report(&args.bin_dir, postgres, args.data_api_latency_ms, 10).await);
     eprintln!("measuring init against the lambda_http floor…");
-    report.push_str(&data_api::init_vs_http_floor(&args.bin_dir, &args.http_floor, args.starts).await);
+    report.push_str(
+        &data_api::init_vs_http_floor(&args.bin_dir, &args.http_floor, args.starts, &[], args.instructions).await,
+    );
     report
 }
 
@@ -160,7 +171,16 @@ fn production_environment(function: &str) -> Vec<(String, &'static str)> {
 }
 
 fn spawn(binary: &Path, function: &str, api: &RuntimeApi, configure: impl FnOnce(&mut Command)) -> Child {
-    let mut command = Command::new(binary);
+    let mut command = runtime_command(binary, function, api);
+    configure(&mut command);
+    command
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()))
+}
+
+/// `program` with the environment Lambda gives a function (and nothing else), output discarded.
+fn runtime_command(program: &Path, function: &str, api: &RuntimeApi) -> Command {
+    let mut command = Command::new(program);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", &api.address)
@@ -173,10 +193,44 @@ fn spawn(binary: &Path, function: &str, api: &RuntimeApi, configure: impl FnOnce
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    configure(&mut command);
     command
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()))
+}
+
+/// Instructions a binary executes from its first one (the dynamic loader's) to its first
+/// `GET /runtime/invocation/next`, counted by callgrind; `None` without valgrind.
+///
+/// The process is stopped by SIGUSR2 (which nothing in it handles) once that request arrived:
+/// it is then parked on its socket, so the count is init alone, and the same from run to run.
+async fn init_instructions(binary: &Path, function: &str, environment: &[(String, &'static str)]) -> Option<u64> {
+    let valgrind = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("valgrind"))
+        .find(|path| path.is_file())?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("callgrind.out");
+    let mut api = RuntimeApi::start().await;
+    let mut command = runtime_command(&valgrind, function, &api);
+    command
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(binary)
+        .envs(environment.iter().map(|(k, v)| (k, v)));
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("start valgrind: {e}"));
+    let first = tokio::time::timeout(Duration::from_secs(120), api.polls.recv())
+        .await
+        .ok()
+        .flatten();
+    let pid = child.id();
+    if first.is_none() || pid.is_none() {
+        let _ = child.kill().await;
+        return None;
+    }
+    let _ = Command::new("kill").arg("-USR2").arg(pid?.to_string()).status().await;
+    let _ = tokio::time::timeout(Duration::from_secs(60), child.wait()).await;
+    let profile = std::fs::read_to_string(&out).ok()?;
+    profile
+        .lines()
+        .find_map(|line| line.strip_prefix("summary:").or_else(|| line.strip_prefix("totals:")))
+        .and_then(|total| total.split_whitespace().next()?.parse().ok())
 }
 
 /// Milliseconds from process start to its first `GET /runtime/invocation/next`, `starts` times.
@@ -191,7 +245,53 @@ async fn init_times_with(
     environment: &[(String, &'static str)],
     starts: usize,
 ) -> Vec<f64> {
-    let mut times = Vec::with_capacity(starts);
+    init_samples_with(binary, function, environment, starts).await.wall
+}
+
+/// Init of `starts` starts of one binary, each list sorted.
+#[derive(Default)]
+struct Inits {
+    /// Milliseconds from spawning the process to its first `GET /runtime/invocation/next`.
+    wall: Vec<f64>,
+    /// CPU milliseconds all of the process's threads had used by then (user and kernel, the
+    /// scheduler's own count): the work of init, without the waits for a core that a shared
+    /// machine adds to the wall time.
+    cpu: Vec<f64>,
+}
+
+impl Inits {
+    fn extend(&mut self, other: Inits) {
+        self.wall.extend(other.wall);
+        self.cpu.extend(other.cpu);
+    }
+
+    fn sorted(self) -> Inits {
+        Inits {
+            wall: sorted(self.wall),
+            cpu: sorted(self.cpu),
+        }
+    }
+}
+
+/// CPU milliseconds used so far by every thread of a process (`/proc/<pid>/task/*/schedstat`).
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut nanoseconds = 0u64;
+    for task in tasks.flatten() {
+        let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        nanoseconds = nanoseconds.checked_add(schedstat.split_whitespace().next()?.parse().ok()?)?;
+    }
+    Some(nanoseconds as f64 / 1e6)
+}
+
+/// [`init_times_with`] with the CPU time of each init beside its wall time.
+async fn init_samples_with(
+    binary: &Path,
+    function: &str,
+    environment: &[(String, &'static str)],
+    starts: usize,
+) -> Inits {
+    let mut inits = Inits::default();
     for _ in 0..starts {
         let mut api = RuntimeApi::start().await;
         let started = Instant::now();
@@ -202,23 +302,29 @@ async fn init_times_with(
             .await
             .ok()
             .flatten();
-        let _ = child.kill().await;
         if let Some(at) = first {
-            times.push(at.duration_since(started).as_secs_f64() * 1000.0);
+            inits.wall.push(at.duration_since(started).as_secs_f64() * 1000.0);
+            // The scheduler brings a thread's count up to date when the thread stops running:
+            // give the one that sent the request a moment to park on its socket.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if let Some(cpu) = child.id().and_then(cpu_ms) {
+                inits.cpu.push(cpu);
+            }
         }
+        let _ = child.kill().await;
     }
-    sorted(times)
+    inits.sorted()
 }
 
-/// Init times of a binary and of the floor, `starts` each, started alternately.
-async fn paired_init_times(binary: &Path, function: &str, floor: &Path, starts: usize) -> (Vec<f64>, Vec<f64>) {
-    let (mut times, mut floor_times) = (Vec::with_capacity(starts), Vec::with_capacity(starts));
+/// Init of a binary and of the floor, `starts` each, started alternately.
+async fn paired_init_times(binary: &Path, function: &str, floor: &Path, starts: usize) -> (Inits, Inits) {
+    let (mut inits, mut floor_inits) = (Inits::default(), Inits::default());
     let (environment, floor_environment) = (production_environment(function), production_environment("hello-lambda"));
     for _ in 0..starts {
-        floor_times.extend(init_times_with(floor, "hello-lambda", &floor_environment, 1).await);
-        times.extend(init_times_with(binary, function, &environment, 1).await);
+        floor_inits.extend(init_samples_with(floor, "hello-lambda", &floor_environment, 1).await);
+        inits.extend(init_samples_with(binary, function, &environment, 1).await);
     }
-    (sorted(times), sorted(floor_times))
+    (inits.sorted(), floor_inits.sorted())
 }
 
 fn peak_rss_mb(pid: Option<u32>) -> f64 {
@@ -394,6 +500,24 @@ fn machine() -> String {
 async fn main() {
     let args = Args::parse();
     let bin = |name: &str| args.bin_dir.join(name);
+    if args.init_only {
+        let report = format!(
+            "Measured {} on {}: `oms-bench {}`.\n{}",
+            time::OffsetDateTime::now_utc().date(),
+            machine(),
+            std::env::args().skip(1).collect::<Vec<_>>().join(" "),
+            data_api::init_vs_http_floor(
+                &args.bin_dir,
+                &args.http_floor,
+                args.starts,
+                &args.only,
+                args.instructions
+            )
+            .await
+        );
+        println!("{report}");
+        return;
+    }
     if !args.only.is_empty() {
         compare_builds(&args).await;
         return;
@@ -451,7 +575,8 @@ async fn main() {
     let mut largest_zip: f64 = 0.0;
     let (mut largest_arm64_zip, mut arm64_built): (f64, usize) = (0.0, 0);
     for function in functions().into_iter().chain(["hello-lambda-current-thread"]) {
-        let (times, floor) = paired_init_times(&bin(function), function, &bin("hello-lambda"), args.starts).await;
+        let (inits, floor) = paired_init_times(&bin(function), function, &bin("hello-lambda"), args.starts).await;
+        let (times, floor) = (inits.wall, floor.wall);
         let median = percentile(&times, 50.0);
         let ratio = median / percentile(&floor, 50.0);
         floor_all.extend(floor);
