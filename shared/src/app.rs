@@ -151,7 +151,7 @@ impl App {
             crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
         let services = AwsServices::from_env();
         let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() {
-            Some(crate::tls::load_aws_config().await?)
+            Some(crate::aws_sdk_config::load_aws_config().await?)
         } else {
             None
         };
@@ -185,7 +185,7 @@ pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
     if !services.any() {
         return Ok(false);
     }
-    let aws = crate::tls::load_aws_config().await?;
+    let aws = crate::aws_sdk_config::load_aws_config().await?;
     services.wire(app, &aws)?;
     Ok(true)
 }
@@ -382,7 +382,7 @@ impl DatabaseConfig {
                 let config = match aws {
                     Some(config) => config,
                     None => {
-                        loaded = crate::tls::load_aws_config().await?;
+                        loaded = crate::aws_sdk_config::load_aws_config().await?;
                         &loaded
                     }
                 };

@@ -13,19 +13,20 @@
 //!   problem documents or JSON out; SQS, S3 and schedule events in, reports out.
 //! - Adapters behind the ports: [`sql`] and [`store`] (one SQL text per query on the Data API,
 //!   SQLite and PostgreSQL), [`adapters`] (DynamoDB, SQS, S3; memory, folder and embedded-queue
-//!   stand-ins), [`auth`] (the caller from verified claims; the token authorizer), `tls` (the
+//!   stand-ins), [`auth`] (the caller from verified claims; the token authorizer), `aws_sdk_config` (the
 //!   AWS SDK configuration and its trust roots).
 //! - [`fleet`]: the manifest of every function (trigger, handler, needs), from which [`routes`],
 //!   [`openapi`] and `template.yaml` are derived; [`app`] wires the ports once per cold start;
 //!   [`runtime`], [`telemetry`] and [`metrics`] run a function on Lambda.
 //!
-//! `application`, `config` and `tls` (and the handlers' idempotency and view helpers) are
+//! `application`, `config` and `aws_sdk_config` (and the handlers' idempotency and view helpers) are
 //! internal to the library: no binary or test reaches them directly.
 
 pub mod adapters;
 pub mod app;
 pub(crate) mod application;
 pub mod auth;
+pub(crate) mod aws_sdk_config;
 pub(crate) mod config;
 pub mod consumers;
 pub mod docs;
@@ -42,7 +43,6 @@ pub mod runtime;
 pub mod sql;
 pub mod store;
 pub mod telemetry;
-pub(crate) mod tls;
 
 #[cfg(test)]
 mod properties;
