@@ -380,6 +380,19 @@ impl UserDirectory for SqlPrivacy {
     }
 }
 
+/// The parameters of a page of scrub candidates keyed by id: the person, the page's position and
+/// size, and the mention patterns.
+fn candidate_page(sub: &str, after: Option<Uuid>, limit: i64, mentions: &[Param]) -> Vec<Param> {
+    let mut params = Vec::from(params![
+        "sub" => sub,
+        "first_page" => after.is_none(),
+        "after_id" => after.unwrap_or_else(Uuid::nil),
+        "limit" => limit,
+    ]);
+    params.extend(mentions.iter().cloned());
+    params
+}
+
 /// Rewrites the person's free text inside the erasure's transaction; how many texts changed.
 async fn scrub_texts(tx: &mut dyn SqlTransaction, sub: &str, found: &[String]) -> Result<u64, StoreError> {
     if found.is_empty() {
@@ -390,13 +403,7 @@ async fn scrub_texts(tx: &mut dyn SqlTransaction, sub: &str, found: &[String]) -
     // Opportunities they own: title, description, problem statement.
     let mut after: Option<Uuid> = None;
     loop {
-        let mut params = Vec::from(params![
-            "sub" => sub,
-            "first_page" => after.is_none(),
-            "after_id" => after.unwrap_or_else(Uuid::nil),
-            "limit" => SCRUB_PAGE,
-        ]);
-        params.extend(mentions.iter().cloned());
+        let params = candidate_page(sub, after, SCRUB_PAGE, &mentions);
         let rows = tx.query(sql::SCRUB_OPPORTUNITY_CANDIDATES, &params).await?;
         for row in &rows {
             let title = row.text("title")?;
@@ -483,13 +490,7 @@ async fn scrub_texts(tx: &mut dyn SqlTransaction, sub: &str, found: &[String]) -
     // File names of attachments they registered.
     let mut after: Option<Uuid> = None;
     loop {
-        let mut params = Vec::from(params![
-            "sub" => sub,
-            "first_page" => after.is_none(),
-            "after_id" => after.unwrap_or_else(Uuid::nil),
-            "limit" => SHORT_PAGE,
-        ]);
-        params.extend(mentions.iter().cloned());
+        let params = candidate_page(sub, after, SHORT_PAGE, &mentions);
         let rows = tx.query(sql::SCRUB_ATTACHMENT_CANDIDATES, &params).await?;
         for row in &rows {
             if let Some(file_name) = scrub(&row.text("file_name")?, found) {
