@@ -726,6 +726,8 @@ async fn main() {
         .arg("--data-dir")
         .arg(data_dir.path())
         .env("RUST_LOG", "error")
+        // One bench user sends the whole load: counted per request as always, never refused.
+        .env("OMS_REQUESTS_PER_MINUTE", "1000000")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("server log"))
         .kill_on_drop(true);

@@ -10,6 +10,7 @@
 
 mod console;
 mod datafile;
+mod dev_guard;
 mod issuer;
 mod jobs;
 mod ready;
@@ -343,6 +344,11 @@ async fn serve(
     app.clients = oms::auth::ClientPolicy::parse(Some(issuer::CLIENT_ID), Some("id,access"))?;
     app.cors = oms::http::cors::Cors::new(std::env::var("OMS_ALLOWED_ORIGIN").ok().as_deref())?;
     app.cache = Arc::new(MemoryCache::new());
+    // The per-user limit of AWS, counted in this process (OMS_REQUESTS_PER_MINUTE moves it).
+    app.limit = oms::ports::limits::RequestLimit {
+        policy: oms::app::requests_per_minute().map_err(|e| e.to_string())?,
+        counter: Arc::new(oms::adapters::memory_counter::MemoryRequestCounter::new()),
+    };
     app.publisher = change_events.clone();
     app.dead_letters = status_events.clone();
     // The listener first: the object store's signed URLs point at this server.
@@ -392,6 +398,11 @@ async fn serve(
         objects,
         issuer,
         console: console::Console::new(console_dir.clone()),
+        authorization_pattern: regex_lite::Regex::new(oms::auth::AUTHORIZATION_PATTERN).map_err(|e| e.to_string())?,
+        dev_guard: dev_guard::DevGuard {
+            bound: address.ip(),
+            allowed_origin: std::env::var("OMS_ALLOWED_ORIGIN").ok().filter(|o| !o.is_empty()),
+        },
     });
     let console_note = if console_dir.join("index.html").is_file() {
         format!("console: http://{address}/")

@@ -55,6 +55,10 @@ pub struct Server {
     pub issuer: crate::issuer::Issuer,
     /// The web console's built files, served at `/`.
     pub console: crate::console::Console,
+    /// Who may use the development endpoints (this machine, this server's pages, JSON bodies).
+    pub dev_guard: crate::dev_guard::DevGuard,
+    /// [`oms::auth::AUTHORIZATION_PATTERN`], compiled once.
+    pub authorization_pattern: regex_lite::Regex,
 }
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -151,6 +155,16 @@ impl Server {
         let http_method = request.method().clone();
         let method = http_method.as_str().to_owned();
         let path = request.uri().path().to_owned();
+        if path.starts_with("/_local/") && !path.starts_with("/_local/objects/") {
+            let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+            let has_body = !matches!(method.as_str(), "GET" | "HEAD");
+            if let Err(refused) =
+                self.dev_guard
+                    .check(header("host"), header("origin"), header("content-type"), has_body)
+            {
+                return problem(refused, request_id);
+            }
+        }
         match (method.as_str(), path.as_str()) {
             ("GET", "/.well-known/jwks.json") => {
                 return plain(StatusCode::OK, "application/json", self.jwks.clone());
@@ -220,6 +234,15 @@ impl Server {
         // server's issuer; its context becomes `requestContext.authorizer`.
         let grant = if route.authenticated {
             let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+            // The authorizer's ValidationExpression, as API Gateway applies it before invoking it.
+            if let Some(value) = header
+                && !self.authorization_pattern.is_match(value)
+            {
+                return problem(
+                    ApiError::Unauthenticated("the Authorization header is not 'Bearer <JWT>'".into()),
+                    request_id,
+                );
+            }
             match self.authorizer.grant(header).await {
                 Ok(grant) => Some(grant),
                 Err(error) => return problem(error.into(), request_id),

@@ -45,6 +45,10 @@ pub struct App {
     pub clients: crate::auth::ClientPolicy,
     /// The CORS headers of every response (`OMS_ALLOWED_ORIGIN`).
     pub cors: crate::http::cors::Cors,
+    /// The per-user request limit every authenticated route applies after authentication
+    /// (`OMS_REQUESTS_PER_MINUTE`; counted in `OMS_REQUEST_COUNTER_TABLE` in AWS, in memory by the
+    /// local server; unlimited when neither is configured).
+    pub limit: crate::ports::limits::RequestLimit,
     /// The user directory.
     pub directory: Arc<dyn crate::ports::privacy::UserDirectory>,
     /// GDPR access and erasure, and their audit log.
@@ -97,6 +101,7 @@ impl App {
             publisher: Arc::new(OutboxOnly),
             dead_letters: Arc::new(LoggedDeadLetters),
             clients: crate::auth::ClientPolicy::default(),
+            limit: crate::ports::limits::RequestLimit::default(),
             cors: crate::http::cors::Cors::default(),
         }
     }
@@ -150,7 +155,10 @@ impl App {
         let cors =
             crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
         let services = AwsServices::from_env();
-        let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() {
+        let aws = if matches!(database, DatabaseConfig::DataApi(_))
+            || services.any()
+            || env_var("OMS_PSEUDONYM_KEY_SECRET_ARN").is_some()
+        {
             Some(crate::aws_sdk_config::load_aws_config().await?)
         } else {
             None
@@ -159,8 +167,16 @@ impl App {
         let mut app = App::over_sql(executor);
         app.clients = clients;
         app.cors = cors;
+        app.limit.policy = requests_per_minute()?;
         if let Some(key) = env_var("OMS_PSEUDONYM_KEY") {
+            // Outside AWS only (the local server, tests): in AWS the key is read from its secret.
             app.pseudonyms = Some(crate::domain::privacy::PseudonymKey::parse(&key).map_err(ConfigError::Invalid)?);
+        }
+        if let Some(secret) = env_var("OMS_PSEUDONYM_KEY_SECRET_ARN") {
+            let aws = aws.as_ref().ok_or_else(|| {
+                ConfigError::Invalid("OMS_PSEUDONYM_KEY_SECRET_ARN needs the AWS configuration".into())
+            })?;
+            app.pseudonyms = Some(pseudonym_key_from_secret(aws, &secret).await?);
         }
         if let Some(dir) = env_var("OMS_EXPORTS_DIR") {
             app.export_sink = Arc::new(crate::adapters::export_sinks::FolderExportSink::new(dir));
@@ -174,6 +190,57 @@ impl App {
         }
         Ok(app)
     }
+}
+
+/// The erasure's pseudonym key from its secret (`{"key": "..."}`, as the template generates it):
+/// one `GetSecretValue` at cold start of the one function that needs it.
+#[cfg(feature = "secrets")]
+pub async fn pseudonym_key_from_secret(
+    aws: &aws_config::SdkConfig,
+    secret: &str,
+) -> Result<crate::domain::privacy::PseudonymKey, ConfigError> {
+    let output = aws_sdk_secretsmanager::Client::new(aws)
+        .get_secret_value()
+        .secret_id(secret)
+        .send()
+        .await
+        .map_err(|e| ConfigError::Invalid(format!("cannot read the pseudonym key's secret: {e:?}")))?;
+    let text = output
+        .secret_string()
+        .ok_or_else(|| ConfigError::Invalid("the pseudonym key's secret holds no string".into()))?;
+    let key = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|value| value.get("key").and_then(|k| k.as_str()).map(str::to_owned))
+        .ok_or_else(|| ConfigError::Invalid("the pseudonym key's secret is not {\"key\": \"...\"}".into()))?;
+    crate::domain::privacy::PseudonymKey::parse(&key).map_err(ConfigError::Invalid)
+}
+
+/// Without the `secrets` feature the key's secret cannot be read: a configuration naming it fails.
+#[cfg(not(feature = "secrets"))]
+pub async fn pseudonym_key_from_secret(
+    _aws: &aws_config::SdkConfig,
+    _secret: &str,
+) -> Result<crate::domain::privacy::PseudonymKey, ConfigError> {
+    Err(ConfigError::Invalid(
+        "OMS_PSEUDONYM_KEY_SECRET_ARN is set but this binary was built without the `secrets` feature of oms-shared"
+            .into(),
+    ))
+}
+
+/// `OMS_REQUESTS_PER_MINUTE`: 1 to 1,000,000 (default [`crate::ports::limits::DEFAULT_REQUESTS_PER_MINUTE`]).
+pub fn requests_per_minute() -> Result<crate::ports::limits::RatePolicy, ConfigError> {
+    let per_minute = match env_var("OMS_REQUESTS_PER_MINUTE") {
+        None => crate::ports::limits::DEFAULT_REQUESTS_PER_MINUTE,
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!("OMS_REQUESTS_PER_MINUTE must be 1 to 1000000 (got {text:?})"))
+            })?,
+    };
+    Ok(crate::ports::limits::RatePolicy { per_minute })
 }
 
 /// Replaces the adapters of `app` with the AWS ones the environment names (`OMS_CACHE_TABLE`,
@@ -193,6 +260,7 @@ pub async fn wire_aws_from_env(app: &mut App) -> Result<bool, ConfigError> {
 /// The AWS resources named by the environment, beyond the database.
 struct AwsServices {
     cache_table: Option<String>,
+    request_counter_table: Option<String>,
     change_events_queue_url: Option<String>,
     dead_letter_queue_url: Option<String>,
     attachments_bucket: Option<String>,
@@ -205,6 +273,7 @@ impl AwsServices {
     fn from_env() -> Self {
         AwsServices {
             cache_table: env_var("OMS_CACHE_TABLE"),
+            request_counter_table: env_var("OMS_REQUEST_COUNTER_TABLE"),
             change_events_queue_url: env_var("OMS_CHANGE_EVENTS_QUEUE_URL"),
             dead_letter_queue_url: env_var("OMS_DEAD_LETTER_QUEUE_URL"),
             attachments_bucket: env_var("OMS_ATTACHMENTS_BUCKET"),
@@ -215,6 +284,7 @@ impl AwsServices {
 
     fn any(&self) -> bool {
         self.cache_table.is_some()
+            || self.request_counter_table.is_some()
             || self.change_events_queue_url.is_some()
             || self.dead_letter_queue_url.is_some()
             || self.attachments_bucket.is_some()
@@ -230,17 +300,30 @@ impl AwsServices {
 
     #[cfg(feature = "dynamodb")]
     fn wire_dynamodb(&self, app: &mut App, aws: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        use crate::adapters::dynamodb_cache::DynamoDbCache;
+        use crate::adapters::dynamodb_cache::{DynamoDbCache, DynamoDbRequestCounter};
+        if self.cache_table.is_none() && self.request_counter_table.is_none() {
+            return Ok(());
+        }
+        // One client for both: the counter and the cache live in the same table in the template.
+        let client = aws_sdk_dynamodb::Client::new(aws);
         if let Some(table) = &self.cache_table {
-            let client = aws_sdk_dynamodb::Client::new(aws);
-            app.cache = Arc::new(DynamoDbCache::new(client, table.clone()));
+            app.cache = Arc::new(DynamoDbCache::new(client.clone(), table.clone()));
+        }
+        if let Some(table) = &self.request_counter_table {
+            app.limit.counter = Arc::new(DynamoDbRequestCounter::new(client, table.clone()));
         }
         Ok(())
     }
 
     #[cfg(not(feature = "dynamodb"))]
     fn wire_dynamodb(&self, _: &mut App, _: &aws_config::SdkConfig) -> Result<(), ConfigError> {
-        refuse_unbuilt("dynamodb", &[("OMS_CACHE_TABLE", &self.cache_table)])
+        refuse_unbuilt(
+            "dynamodb",
+            &[
+                ("OMS_CACHE_TABLE", &self.cache_table),
+                ("OMS_REQUEST_COUNTER_TABLE", &self.request_counter_table),
+            ],
+        )
     }
 
     #[cfg(feature = "sqs")]

@@ -9,7 +9,14 @@ pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 pub const DOCS_HTML: &str = include_str!("docs.html");
 
 /// The files of the page, by the name `GET /docs/{asset}` takes.
-pub const ASSET_NAMES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css"];
+pub const ASSET_NAMES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css", "docs-init.js"];
+
+/// The documentation page's Content-Security-Policy: its own scripts and styles only (no inline
+/// script: the start-up is `docs-init.js`; Swagger UI sets inline styles), calls to this origin
+/// only ("try it out" and `openapi.json`), never framed, no forms or plugins.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// How long browsers may keep an asset (they change only with the vendored version).
 pub const ASSET_CACHE_CONTROL: &str = "public, max-age=86400";
@@ -32,6 +39,11 @@ fn assets() -> &'static [(&'static str, &'static str, &'static str)] {
             "swagger-ui.css",
             "text/css; charset=utf-8",
             include_str!("../../vendor/swagger-ui/swagger-ui.css"),
+        ),
+        (
+            "docs-init.js",
+            "text/javascript; charset=utf-8",
+            include_str!("docs-init.js"),
         ),
     ]
 }
@@ -58,5 +70,14 @@ mod tests {
         }
         assert!(asset("../Cargo.toml").is_none());
         assert!(!DOCS_HTML.contains("http://") && !DOCS_HTML.contains("https://") && !DOCS_HTML.contains("//cdn"));
+        assert!(
+            !DOCS_HTML.contains("<script>"),
+            "no inline script: the page's CSP forbids it"
+        );
+        let (_, init) = asset("docs-init.js").expect("init");
+        assert!(
+            init.contains("persistAuthorization: false"),
+            "the token stays in memory"
+        );
     }
 }

@@ -94,6 +94,11 @@ const WHITESPACE: &str = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\
 const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
 /// Control characters refused inside multi-line texts (tab, line feed and carriage return pass).
 const CONTROL_MULTILINE: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
+/// The invisible characters every text refuses (bidirectional controls, zero-width characters:
+/// [`crate::domain::validation::invisible_character`]).
+const INVISIBLE: &str = r"\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff";
+/// The zero-width non-joiner and joiner, refused in one-line texts only.
+const JOINERS: &str = r"\u200c\u200d";
 
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -108,8 +113,9 @@ fn nullable(schema: Value) -> Value {
 /// whitespace around, a non-blank first and last character, at most `max - 2` in between.
 fn text(min: usize, max: usize, multiline: bool, description: &str) -> Value {
     let control = if multiline { CONTROL_MULTILINE } else { CONTROL };
-    let edge = format!("[^{WHITESPACE}{CONTROL}]");
-    let inner = format!("[^{control}]");
+    let joiners = if multiline { "" } else { JOINERS };
+    let edge = format!("[^{WHITESPACE}{CONTROL}{INVISIBLE}{joiners}]");
+    let inner = format!("[^{control}{INVISIBLE}{joiners}]");
     let body = if min <= 1 {
         if max <= 1 {
             edge.clone()
@@ -435,7 +441,7 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
             json!({
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["file_name", "content_type", "size_bytes"],
+                "required": ["file_name", "content_type", "size_bytes", "sha256"],
                 "properties": {
                     "file_name": {
                         "type": "string",
@@ -448,9 +454,9 @@ fn request_schemas() -> Vec<(&'static str, Value)> {
                         "description": "A business document or image type (case and parameters are ignored).",
                     },
                     "size_bytes": { "type": "integer", "minimum": 1, "maximum": MAX_SIZE_BYTES },
-                    "sha256": { "type": ["string", "null"], "pattern": "^[0-9A-Fa-f]{64}$", "description": "SHA-256 of the content, hex; the upload must match it." },
+                    "sha256": { "type": "string", "pattern": "^[0-9A-Fa-f]{64}$", "description": "SHA-256 of the content, hex: the upload URL binds it (any other bytes are refused) and completion checks it again." },
                 },
-                "example": { "file_name": "proposal.pdf", "content_type": "application/pdf", "size_bytes": 48213 },
+                "example": { "file_name": "proposal.pdf", "content_type": "application/pdf", "size_bytes": 48213, "sha256": "9f2c1e3b4a5d6c7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e" },
             }),
         ),
     ]
@@ -799,7 +805,11 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     if doc.body.is_some() {
         responses.insert(
             "413".into(),
-            problem_response("The body exceeds 256 KiB", &["payload_too_large"], &[]),
+            problem_response(
+                "The body exceeds 256 KiB, or holds more than 4,096 JSON values or nests deeper than 16 levels",
+                &["payload_too_large"],
+                &[],
+            ),
         );
         responses.insert(
             "415".into(),
@@ -823,10 +833,11 @@ fn operation(route: &crate::routes::Route, doc: &Doc) -> Value {
     if route.authenticated {
         responses.insert(
             "429".into(),
-            json!({
-                "description": "Throttled by API Gateway (at most 1,000 requests a minute per user); retry after `Retry-After` seconds",
-                "headers": { "Retry-After": { "$ref": "#/components/headers/Retry-After" } },
-            }),
+            problem_response(
+                "More requests this minute than the per-user limit (1,000 by default) admits; retry after `Retry-After` seconds",
+                &["rate_limited"],
+                &["Retry-After"],
+            ),
         );
     }
     responses.insert(
@@ -1021,6 +1032,10 @@ mod tests {
             "\u{85}a",
             "a\u{85}b",
             "\u{feff}",
+            "a\u{200b}b",
+            "a\u{202e}b",
+            "\u{2066}ab",
+            "a\u{200d}b",
             "é",
             "日本語",
         ];

@@ -240,7 +240,7 @@ async fn invoke(
         "isBase64Encoded": true,
         "requestContext": {
             "stage": "test", "requestId": "properties", "httpMethod": route.method.as_str(), "resourcePath": route.path,
-            "authorizer": { "claims": { "sub": "manager-1", "cognito:groups": "SalesManager" } }
+            "authorizer": { "claims": { "sub": "manager-1", "cognito:groups": "SalesManager", "exp": 4_102_444_800_i64 } }
         }
     });
     let response = crate::runtime::invoke_api_gateway_event(route, app, event)

@@ -14,24 +14,41 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use lambda_http::http::HeaderValue;
+use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Context, LambdaEvent, Request, RequestExt, Response, Service, service_fn};
 use tracing::Instrument;
 
 use crate::app::App;
-use crate::http::request::{accepted_caller, request_id};
+use crate::http::problem::ApiError;
+use crate::http::request::{AuthorizationValues, VerifiedCaller, request_id, verify_caller};
 use crate::metrics::{InvocationInfo, Outcome, in_invocation, trace_id_of};
+use crate::ports::limits::Admission;
 use crate::routes::Route;
 
 static COLD_START: AtomicBool = AtomicBool::new(true);
 
 /// Runs one request through a route's handler: never fails, never panics on input.
-pub async fn dispatch(route: &Route, app: &App, request: Request) -> Response<Body> {
+pub async fn dispatch(route: &Route, app: &App, mut request: Request) -> Response<Body> {
     let request_id = request_id(&request);
     let cold_start = COLD_START.swap(false, Ordering::Relaxed);
-    // An authenticated route runs its handler only for a caller whose identity reads
-    // unambiguously and whose token is of an accepted kind and app client.
-    let identity = route.authenticated.then(|| accepted_caller(&request, &app.clients));
+    // An authenticated route runs its handler only for a caller the authorizer verified, whose
+    // token has not expired since and is of an accepted kind and app client; the handler reads
+    // that caller from the request's extensions.
+    let now = app.clock.now();
+    let mut identity = route.authenticated.then(|| verify_caller(&request, &app.clients, now));
+    if let Some(Ok(caller)) = &identity {
+        // The per-user limit, on the verified `sub`: counted after authentication, so that no
+        // spelling of a header buys a fresh allowance.
+        if let Admission::Refused { retry_after_seconds } = app.limit.admit(&caller.id, now).await {
+            identity = Some(Err(ApiError::TooManyRequests {
+                per_minute: app.limit.policy.per_minute,
+                retry_after_seconds,
+            }));
+        } else {
+            request.extensions_mut().insert(VerifiedCaller(caller.clone()));
+        }
+    }
     let caller_id = identity.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.id.clone());
     let trace_header = request
         .lambda_context_ref()
@@ -108,15 +125,9 @@ pub async fn invoke_api_gateway_event(
         .and_then(|(_, v)| v.as_str())
         .map(str::to_owned);
     let payload: LambdaRequest = serde_json::from_value(event).map_err(|e| format!("not an API Gateway event: {e}"))?;
-    let mut adapter = Adapter::from(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(dispatch(route, app, request).await)
-    }));
     let mut context = Context::default();
     context.xray_trace_id = Some(traced.unwrap_or_else(crate::metrics::new_trace_header));
-    let response = adapter
-        .call(LambdaEvent::new(payload, context))
-        .await
-        .map_err(|e| e.to_string())?;
+    let response = handle_api_event(route, app, LambdaEvent::new(payload, context)).await;
     serde_json::to_value(response).map_err(|e| e.to_string())
 }
 
@@ -125,10 +136,44 @@ pub async fn invoke_api_gateway_event(
 pub(crate) async fn run_http_function(function: &'static str, route: &'static Route) -> Result<(), lambda_http::Error> {
     crate::telemetry::init(function);
     let app: &'static App = Box::leak(Box::new(App::from_env().await?));
-    lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(dispatch(route, app, request).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| async move {
+        Ok::<_, Infallible>(handle_api_event(route, app, event).await)
     }))
     .await
+}
+
+/// How many `Authorization` values the raw event carries: `lambda_http` merges `headers` into
+/// `multiValueHeaders` keeping only the last value of each name, so a repeated header is only
+/// visible here.
+fn authorization_values(event: &LambdaRequest) -> usize {
+    match event {
+        LambdaRequest::ApiGatewayV1(event) => {
+            let multi = event.multi_value_headers.get_all(AUTHORIZATION).iter().count();
+            let single = event.headers.get_all(AUTHORIZATION).iter().count();
+            multi.max(single)
+        }
+        _ => 0,
+    }
+}
+
+/// One API Gateway event, from the raw payload to the proxy response: the count of
+/// `Authorization` values is taken before the conversion to a [`Request`] loses it, then the
+/// request runs through [`dispatch`] by `lambda_http`'s own adapter (the conversions the Lambda
+/// runtime uses).
+pub async fn handle_api_event(
+    route: &Route,
+    app: &App,
+    event: LambdaEvent<LambdaRequest>,
+) -> impl serde::Serialize + Send + use<> {
+    let values = AuthorizationValues(authorization_values(&event.payload));
+    let mut adapter = Adapter::from(service_fn(move |mut request: Request| async move {
+        request.extensions_mut().insert(values);
+        Ok::<_, Infallible>(dispatch(route, app, request).await)
+    }));
+    match adapter.call(event).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// The future of an SQS consumer.

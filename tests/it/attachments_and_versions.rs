@@ -71,8 +71,16 @@ async fn create_opportunity(app: &App) -> Uuid {
     body["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// The bytes a registration of `size` is for: `hi` (the uploads below), repeated.
+fn content(size: usize) -> Vec<u8> {
+    b"hi".iter().cycle().take(size).copied().collect()
+}
+
 fn registration(size: usize) -> Value {
-    json!({ "file_name": "Angebot.txt", "content_type": "text/plain", "size_bytes": size })
+    json!({
+        "file_name": "Angebot.txt", "content_type": "text/plain", "size_bytes": size,
+        "sha256": oms_tests::attachment_fixtures::sha256_hex(&content(size)),
+    })
 }
 
 async fn register_with(app: &App, opportunity: Uuid, body: Value, key: Option<&str>) -> (u16, Value) {
@@ -174,9 +182,13 @@ async fn a_second_upload_to_a_still_valid_url_cannot_replace_a_verified_attachme
         "available"
     );
     assert_eq!(
-        upload(&f.objects, &registered, b"yo"),
+        upload(&f.objects, &registered, b"hi"),
         Err(Refusal::AlreadyExists),
-        "the URL was used"
+        "the URL was used, even for the same bytes"
+    );
+    assert!(
+        upload(&f.objects, &registered, b"yo").is_err(),
+        "other bytes are refused whatever else"
     );
     assert_eq!(attachment_status(&f.app, id).await, AttachmentStatus::Available);
     assert_eq!(
@@ -379,7 +391,7 @@ async fn the_attachment_limit_is_a_conflict_with_a_stable_code(executor: Arc<dyn
     let (status, problem) = register_with(
         &f.app,
         create_opportunity(&f.app).await,
-        json!({ "file_name": "big.pdf", "content_type": "application/pdf", "size_bytes": 104_857_600 }),
+        json!({ "file_name": "big.pdf", "content_type": "application/pdf", "size_bytes": 104_857_600, "sha256": "ab".repeat(32) }),
         None,
     )
     .await;

@@ -429,3 +429,81 @@ async fn the_s3_export_sink_writes_whole_files_and_deletes_them() {
     assert!(client.get_object().bucket(&bucket).key(key).send().await.is_err());
     assert!(sink.put("../escape", b"x".to_vec(), "text/plain").await.is_err());
 }
+
+#[tokio::test]
+async fn the_request_counter_counts_each_callers_minute_atomically_in_the_cache_table() {
+    use oms::adapters::dynamodb_cache::DynamoDbRequestCounter;
+    use oms::ports::limits::{RatePolicy, RequestCounter};
+    let config = oms_tests::moto_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let name = table(&client).await;
+    let counter = DynamoDbRequestCounter::new(client.clone(), &name);
+    let policy = RatePolicy { per_minute: 5 };
+    let now = OffsetDateTime::now_utc();
+    let alice = policy.window("alice", now);
+    let counts = futures_join(&counter, &alice, 8).await;
+    assert_eq!(
+        counts,
+        (1..=8).collect::<Vec<u64>>(),
+        "no two requests got the same count"
+    );
+    assert_eq!(counter.count(&policy.window("bob", now)).await.unwrap(), 1);
+    let item = client
+        .get_item()
+        .table_name(&name)
+        .key("pk", AttributeValue::S(alice.key.clone()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the window's item");
+    let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires,
+        alice.ends_at + 60,
+        "the table's TTL forgets the window after it"
+    );
+}
+
+/// `n` concurrent counts of `window`, sorted.
+async fn futures_join(
+    counter: &oms::adapters::dynamodb_cache::DynamoDbRequestCounter,
+    window: &oms::ports::limits::Window,
+    n: usize,
+) -> Vec<u64> {
+    use oms::ports::limits::RequestCounter;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (counter, window) = (counter.clone(), window.clone());
+        tasks.spawn(async move { counter.count(&window).await.unwrap() });
+    }
+    let mut counts = tasks.join_all().await;
+    counts.sort_unstable();
+    counts
+}
+
+#[tokio::test]
+async fn the_pseudonym_key_is_read_from_its_secret_as_the_template_generates_it() {
+    let config = oms_tests::moto_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let key = "Q2xhdWRlV2FzSGVyZUJ1dE9ubHlJblRlc3RzS2V5S2V5S2V5S2V5S2V5S2V5S2V5";
+    let created = secrets
+        .create_secret()
+        .name(format!("oms-pseudonym-{}", Uuid::new_v4().simple()))
+        .secret_string(serde_json::json!({ "key": key }).to_string())
+        .send()
+        .await
+        .expect("secret");
+    let arn = created.arn().expect("arn");
+    let read = oms::app::pseudonym_key_from_secret(&config, arn).await.expect("key");
+    let expected = oms::domain::privacy::PseudonymKey::parse(key).expect("key");
+    assert_eq!(read.pseudonym("dana"), expected.pseudonym("dana"));
+    let missing =
+        oms::app::pseudonym_key_from_secret(&config, "arn:aws:secretsmanager:us-east-1:123456789012:secret:none")
+            .await
+            .map(|_| ());
+    assert!(
+        missing.is_err(),
+        "a cold start without its key fails rather than erasing unkeyed"
+    );
+}

@@ -83,7 +83,7 @@ impl<'a> Call<'a> {
             "requestContext": {
                 "stage": "test", "requestId": Uuid::new_v4().to_string(), "httpMethod": route.method.as_str(),
                 "resourcePath": route.path,
-                "authorizer": { "claims": { "sub": self.sub, "cognito:groups": self.groups } }
+                "authorizer": { "claims": { "sub": self.sub, "cognito:groups": self.groups, "exp": oms_tests::CLAIMS_EXP } }
             }
         });
         oms_tests::call(app, self.function, event).await

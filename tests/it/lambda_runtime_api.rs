@@ -65,7 +65,7 @@ async fn seeded_database(dir: &tempfile::TempDir) -> std::path::PathBuf {
             "resource": "/v1/customers", "path": "/v1/customers", "httpMethod": "POST",
             "headers": {"content-type": "application/json"}, "body": "{\"name\":\"Contoso\"}",
             "requestContext": {"stage": "prod", "requestId": "seed", "httpMethod": "POST", "resourcePath": "/v1/customers",
-                "authorizer": {"claims": {"sub": "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f", "cognito:groups": "SalesManager"}}}
+                "authorizer": {"claims": {"sub": "5f8d2c1e-3b4a-4c6d-8e9f-0a1b2c3d4e5f", "cognito:groups": "SalesManager", "exp": oms_tests::CLAIMS_EXP}}}
         }),
     )
     .await

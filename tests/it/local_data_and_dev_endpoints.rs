@@ -498,9 +498,15 @@ async fn the_console_sign_in_gets_tokens_the_api_accepts_and_bad_requests_name_t
         .post("/_local/token", &json!({ "sub": "dana", "admin": true }))
         .await;
     assert_eq!(unknown.status, 422);
-    // No content type at all, as a careless client sends it.
-    let malformed = visitor
+    // No content type at all, as a careless client (or a cross-site form) sends it: refused
+    // before it is read; declared JSON that is not JSON is a 400.
+    let undeclared = visitor
         .send(visitor.request(Method::POST, "/_local/token").body("{not json"))
+        .await;
+    assert_eq!(undeclared.status, 415);
+    assert_eq!(undeclared.code(), Some("unsupported_media_type"));
+    let malformed = visitor
+        .send_raw(Method::POST, "/_local/token", "application/json", "{not json")
         .await;
     assert_eq!(malformed.status, 400);
     assert_eq!(malformed.code(), Some("malformed_json"));

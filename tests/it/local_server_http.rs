@@ -591,19 +591,19 @@ async fn attachments_upload_straight_to_the_store_and_are_checked_by_the_object_
     );
 
     // Refusals at registration.
-    let too_big = json!({ "file_name": "huge.pdf", "content_type": "application/pdf", "size_bytes": 104_857_601 });
+    let too_big = json!({ "file_name": "huge.pdf", "content_type": "application/pdf", "size_bytes": 104_857_601, "sha256": "ab".repeat(32) });
     assert_eq!(
         alice.presign_upload(&opportunity, &too_big).await.failing_fields(),
         vec!["size_bytes"]
     );
-    let exe = json!({ "file_name": "setup.exe", "content_type": "application/x-msdownload", "size_bytes": 10 });
+    let exe = json!({ "file_name": "setup.exe", "content_type": "application/x-msdownload", "size_bytes": 10, "sha256": "ab".repeat(32) });
     assert_eq!(
         alice.presign_upload(&opportunity, &exe).await.failing_fields(),
         vec!["content_type"]
     );
     bob.presign_upload(
         &opportunity,
-        &json!({ "file_name": "a.pdf", "content_type": "application/pdf", "size_bytes": 10 }),
+        &json!({ "file_name": "a.pdf", "content_type": "application/pdf", "size_bytes": 10, "sha256": "ab".repeat(32) }),
     )
     .await
     .problem(404, "not_found");
@@ -630,7 +630,15 @@ async fn the_docs_page_and_its_swagger_ui_files_are_served_without_a_token_from_
     assert_eq!(page.status, 200);
     assert!(page.header("content-type").unwrap().starts_with("text/html"));
     let html = page.text();
-    assert!(html.contains("SwaggerUIBundle"));
+    assert!(html.contains("docs/docs-init.js"));
+    // A page a browser renders: its own scripts only, never framed, its type not sniffed.
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "the page loads nothing from elsewhere"

@@ -51,6 +51,7 @@ macro_rules! on_every_backend {
 }
 
 mod attachments_and_versions;
+mod attacks;
 mod aws_adapters;
 mod data_api_mapping;
 mod data_api_round_trips;

@@ -69,6 +69,7 @@ impl Production {
             ("AWS_ACCESS_KEY_ID", "testing".into()),
             ("AWS_SECRET_ACCESS_KEY", "testing".into()),
             ("OMS_CACHE_TABLE", self.table.clone()),
+            ("OMS_REQUEST_COUNTER_TABLE", self.table.clone()),
             ("OMS_CHANGE_EVENTS_QUEUE_URL", self.queue_url.clone()),
             ("OMS_DEAD_LETTER_QUEUE_URL", self.queue_url.clone()),
             ("OMS_COGNITO_APP_CLIENT_IDS", SAMPLE_APP_CLIENT.into()),
@@ -79,6 +80,11 @@ impl Production {
 
     /// Runs `event` through the function binary `function` as Lambda does, returning its outcome.
     async fn invoke(&self, function: &str, event: &Value) -> Outcome {
+        self.invoke_with(function, event, &[]).await
+    }
+
+    /// [`Production::invoke`] with more environment.
+    async fn invoke_with(&self, function: &str, event: &Value, extra: &[(&str, &str)]) -> Outcome {
         let mut api = RuntimeApi::start().await;
         let mut child = Command::new(oms_tests::built_binary(function))
             .env_clear()
@@ -87,6 +93,7 @@ impl Production {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .envs(self.environment())
+            .envs(extra.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -153,6 +160,58 @@ async fn the_function_binaries_serve_their_samples_on_the_data_api_and_moto() {
     assert_eq!(stored.status.as_str(), "matching_in_progress");
     assert_eq!(stored.priority.as_str(), "critical");
     assert_eq!(production.standin.open_transactions(), 0, "every transaction ended");
+}
+
+/// An `events/auth/` sample.
+fn auth_sample(name: &str) -> Value {
+    let path = oms_tests::workspace_root()
+        .join("events/auth")
+        .join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("sample")).expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_function_binaries_take_the_caller_only_from_what_the_authorizer_verified() {
+    let production = Production::start().await;
+    for (sample, function, expected) in [
+        ("two-authorization-headers", "create-skill", 401),
+        ("edited-groups-in-the-header", "create-skill", 403),
+        ("group-named-with-a-comma", "create-skill", 403),
+        ("expired-token", "get-me", 401),
+        ("access-token", "get-me", 200),
+    ] {
+        let outcome = production.invoke(function, &auth_sample(sample)).await;
+        assert_eq!(outcome.kind, "response", "{sample}: {:?}", outcome.body);
+        assert_eq!(status_of(&outcome), expected, "{sample}: {:?}", outcome.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_user_limit_is_counted_in_the_cache_table_across_cold_starts() {
+    let production = Production::start().await;
+    let limit = [("OMS_REQUESTS_PER_MINUTE", "2")];
+    // The three calls must fall in one minute of the clock (a window): start early in one.
+    let second = time::OffsetDateTime::now_utc().unix_timestamp().rem_euclid(60);
+    if second > 30 {
+        tokio::time::sleep(Duration::from_secs(u64::try_from(61 - second).unwrap_or(1))).await;
+    }
+    // Each invocation is a new process (a new sandbox): the count lives in DynamoDB, not memory.
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let outcome = production.invoke_with("get-me", &sample("get-me"), &limit).await;
+        statuses.push(status_of(&outcome));
+        last = Some(outcome);
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    let refused = last.expect("three calls").body;
+    let retry_after = refused["multiValueHeaders"]["retry-after"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        retry_after.parse::<u64>().is_ok_and(|s| (1..=60).contains(&s)),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -134,7 +134,14 @@ async fn every_sample_event_runs_through_its_handler() {
             "get-openapi" => assert_eq!(body["openapi"], "3.1.0"),
             "get-docs" => {
                 assert!(content_type.starts_with("text/html"), "{content_type}");
-                assert!(text.contains("SwaggerUIBundle"));
+                assert!(text.contains("docs/docs-init.js"));
+                assert_eq!(headers["x-content-type-options"][0], "nosniff");
+                assert!(
+                    headers["content-security-policy"][0]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("script-src 'self'")
+                );
             }
             "get-docs-asset" => {
                 assert!(content_type.starts_with("text/css"), "{content_type}");
@@ -187,23 +194,24 @@ async fn every_sample_event_runs_through_its_handler() {
     }
 }
 
-/// The samples in `events/auth/`: tokens the REST API's Cognito authorizer lets through (it
-/// accepts any valid token of the pool) and what the functions make of them.
+/// The samples in `events/auth/`: what an authorizer lets through (API Gateway's Cognito authorizer
+/// accepts any valid token of the pool; a cached Allow outlives the token) and what the functions
+/// make of it.
 const AUTH_SAMPLES: &[(&str, &str, u16, &str)] = &[
     ("access-token", "get-me", 200, ""),
     ("foreign-app-client", "get-me", 401, "unauthenticated"),
     ("wrong-token-use", "get-me", 401, "unauthenticated"),
-    // The group `Partners,Admin` is one group, not Admin: creating a skill is refused.
+    // The Lambda authorizer's list: the group `Partners,Admin` is one group, not Admin.
     ("group-named-with-a-comma", "create-skill", 403, "forbidden"),
-    // The same claims without the token: `Partners,Admin` cannot be read safely.
-    (
-        "ambiguous-groups-without-a-token",
-        "create-skill",
-        401,
-        "unauthenticated",
-    ),
-    // Claims of an Admin beside the token of someone else.
-    ("token-of-another-caller", "create-skill", 401, "unauthenticated"),
+    // Joined names that are not plain names (brackets, spaces) cannot be read safely.
+    ("unreadable-groups", "create-skill", 401, "unauthenticated"),
+    // A Sales Manager's valid token, then the same token with its payload edited to Admin: the
+    // event's `headers` keeps only the second, `multiValueHeaders` shows both.
+    ("two-authorization-headers", "create-skill", 401, "unauthenticated"),
+    // One header whose payload says Admin, claims that say Sales Manager: the claims win.
+    ("edited-groups-in-the-header", "create-skill", 403, "forbidden"),
+    // An Allow that API Gateway cached for a token that has expired since.
+    ("expired-token", "get-me", 401, "unauthenticated"),
     // The Lambda authorizer's context: the verified claims as one JSON string.
     ("lambda-authorizer-access-token", "get-me", 200, ""),
 ];
@@ -239,8 +247,9 @@ async fn the_auth_samples_are_accepted_or_refused_as_their_names_say() {
     let app = as_deployed(App::over_sql(executor));
     for name in [
         "group-named-with-a-comma",
-        "ambiguous-groups-without-a-token",
-        "token-of-another-caller",
+        "unreadable-groups",
+        "two-authorization-headers",
+        "edited-groups-in-the-header",
     ] {
         let path = oms_tests::workspace_root()
             .join("events/auth")

@@ -549,3 +549,28 @@ fn a_consumed_queue_hides_a_message_for_six_function_timeouts() {
         );
     }
 }
+
+#[test]
+fn the_authorizer_refuses_what_the_functions_and_the_local_server_refuse_before_it_runs() {
+    let template = template();
+    let identity = &template["Resources"]["Api"]["Properties"]["Auth"]["Authorizers"]["TokenAuthorizer"]["Identity"];
+    assert_eq!(
+        identity["ValidationExpression"].as_str(),
+        Some(oms::auth::AUTHORIZATION_PATTERN),
+        "template.yaml's ValidationExpression is the pattern the local server applies"
+    );
+    let pattern = regex_lite::Regex::new(oms::auth::AUTHORIZATION_PATTERN).expect("pattern");
+    for accepted in ["Bearer a.b.c", "bearer eyJ0.eyJz.c2ln", "BEARER  a-b.c_d.e"] {
+        assert!(pattern.is_match(accepted), "{accepted}");
+    }
+    for refused in [
+        "Basic dXNlcjpwdw==",
+        "Bearer",
+        "Bearer a.b",
+        "Bearer a.b.c.d",
+        "Bearer a.b.c, Bearer d.e.f",
+        "a.b.c",
+    ] {
+        assert!(!pattern.is_match(refused), "{refused}");
+    }
+}

@@ -432,6 +432,10 @@ pub fn fixture_event(aggregate_id: uuid::Uuid, version: i64) -> oms::domain::eve
     }
 }
 
+/// The `exp` of the test events' claims: 2100-01-01T00:00:00Z, since the functions refuse claims
+/// that expired (as the samples in `events/` carry).
+pub const CLAIMS_EXP: i64 = 4_102_444_800;
+
 /// An API Gateway REST proxy event for `function`, with Cognito claims for `sub` in `groups`.
 pub fn api_event(
     function: &str,
@@ -455,7 +459,7 @@ pub fn api_event(
         "isBase64Encoded": false,
         "requestContext": {
             "stage": "test", "requestId": uuid::Uuid::new_v4().to_string(), "httpMethod": route.method.as_str(), "resourcePath": route.path,
-            "authorizer": { "claims": { "sub": sub, "cognito:groups": groups } }
+            "authorizer": { "claims": { "sub": sub, "cognito:groups": groups, "exp": CLAIMS_EXP } }
         }
     })
 }
@@ -723,7 +727,7 @@ pub mod attachment_fixtures {
         let terms = UploadTerms {
             content_type: content_type.into(),
             size_bytes: body.len() as i64,
-            sha256: None,
+            sha256: Some(sha256_hex(body)),
         };
         let signed = objects
             .presign_upload(&key, &terms, time::Duration::minutes(15))
@@ -748,7 +752,18 @@ pub mod attachment_fixtures {
             .expect("upload accepted");
     }
 
-    /// Registers the sample attachment in `status`.
+    /// The lower-case hex SHA-256 of `bytes`.
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(bytes))
+    }
+
+    /// The bytes the sample attachment is registered for: [`SIZE`] bytes of 1.
+    pub fn registered_body() -> Vec<u8> {
+        vec![1u8; SIZE as usize]
+    }
+
+    /// Registers the sample attachment in `status`, for [`registered_body`].
     pub async fn register(app: &App, status: AttachmentStatus) -> Attachment {
         let now = time::OffsetDateTime::now_utc();
         let attachment = Attachment {
@@ -758,7 +773,7 @@ pub mod attachment_fixtures {
             file_name: "Architecture Overview Q3.pdf".into(),
             content_type: "application/pdf".into(),
             size_bytes: SIZE,
-            sha256: None,
+            sha256: Some(sha256_hex(&registered_body())),
             object_key: object_key(OPPORTUNITY, ATTACHMENT),
             status,
             rejection_reason: None,

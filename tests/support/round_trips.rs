@@ -335,7 +335,7 @@ async fn scenario(h: &mut Harness) {
             manager(
                 "presign-upload",
                 Some(id),
-                Some(json!({ "file_name": "proposal.pdf", "content_type": "application/pdf", "size_bytes": 1024 })),
+                Some(json!({ "file_name": "proposal.pdf", "content_type": "application/pdf", "size_bytes": 1024, "sha256": "ab".repeat(32) })),
             ),
         )
         .await;

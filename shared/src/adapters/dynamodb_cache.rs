@@ -119,3 +119,51 @@ impl Cache for DynamoDbCache {
             .map(|_| ())
     }
 }
+
+/// The per-user request counts in the cache table: one item per caller and minute
+/// (`rate:<sub>:<minute>`), incremented atomically (`ADD hits :one`) and forgotten by the table's
+/// TTL after its window. One `UpdateItem` per authenticated request; the function's role may
+/// update only keys that start with `rate:`.
+#[derive(Clone)]
+pub struct DynamoDbRequestCounter {
+    client: Client,
+    table: String,
+}
+
+impl DynamoDbRequestCounter {
+    /// Wraps a client built once per cold start (the cache's, when the function has both).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoDbRequestCounter {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl crate::ports::limits::RequestCounter for DynamoDbRequestCounter {
+    async fn count(&self, window: &crate::ports::limits::Window) -> Result<u64, crate::ports::limits::CounterError> {
+        let failed = |e: &dyn std::fmt::Debug| crate::ports::limits::CounterError(format!("{e:?}"));
+        // Kept a minute past the window so that clock skew between sandboxes never restarts one.
+        let expires_at = window.ends_at.saturating_add(60);
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(window.key.clone()))
+            .update_expression("ADD hits :one SET expires_at = if_not_exists(expires_at, :expires)")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| failed(&e))?;
+        let hits = output
+            .attributes()
+            .and_then(|attributes| attributes.get("hits"))
+            .and_then(|hits| hits.as_n().ok())
+            .and_then(|hits| hits.parse::<u64>().ok())
+            .ok_or_else(|| failed(&"UpdateItem returned no hits count"))?;
+        Ok(hits)
+    }
+}

@@ -9,6 +9,7 @@ pub mod local_bus;
 pub mod local_objects;
 pub mod local_queue;
 pub mod memory_cache;
+pub mod memory_counter;
 #[cfg(feature = "s3")]
 pub mod s3_objects;
 #[cfg(feature = "sqs")]

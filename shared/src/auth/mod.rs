@@ -1,12 +1,12 @@
 //! Who is calling, and what they may do.
 //!
-//! In AWS the API's Lambda TOKEN authorizer (`auth::authorizer`, the `authorizer` function) has
-//! verified the token before the function runs; the function reads the verified claims from
-//! `requestContext.authorizer.claims` (a JSON string from that authorizer, an object in the
-//! Cognito authorizer's shape) and the groups from the verified token itself
-//! ([`Caller::from_request`]), and accepts only its own app clients and token kinds
-//! ([`ClientPolicy`], defence in depth). [`jwt::JwtVerifier`] checks a token itself: the
-//! authorizer and the local server use it.
+//! In AWS an authorizer has verified the token before the function runs: API Gateway's own
+//! Cognito authorizer or the API's Lambda TOKEN authorizer (`auth::authorizer`, the `authorizer`
+//! function). The function takes the caller from what that authorizer verified, in
+//! `requestContext.authorizer.claims`, and from nothing the client sent ([`Caller::from_verified`]),
+//! re-checks `exp`, and accepts only its own app clients and token kinds ([`ClientPolicy`],
+//! defence in depth). [`jwt::JwtVerifier`] checks a token itself: the Lambda authorizer and the
+//! local server use it.
 
 #[cfg(feature = "jwt-verifier")]
 pub mod authorizer;
@@ -16,6 +16,11 @@ pub mod jwt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
+
+/// What an `Authorization` header must look like before any authorizer runs: `Bearer` (any
+/// case), spaces, a JWT's three base64url parts. The template's `ValidationExpression` (API Gateway
+/// refuses anything else with 401 without invoking the authorizer) and the local server apply it.
+pub const AUTHORIZATION_PATTERN: &str = r"^[Bb][Ee][Aa][Rr][Ee][Rr] +[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+ *$";
 
 /// The Cognito group of Sales Managers.
 pub const SALES_MANAGER: &str = "SalesManager";
@@ -70,30 +75,8 @@ fn is_plain_group_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The claims a token in the `Authorization` header must share with the authorizer's claims to
-/// be the token the authorizer verified (when the authorizer passed them on).
-const BINDING_CLAIMS: &[&str] = &["sub", "iss", "token_use", "aud", "client_id", "jti", "origin_jti"];
-
-/// Decodes a JWT's payload without checking its signature (the authorizer checked it).
-fn token_payload(token: &str) -> Option<Map<String, Value>> {
-    use base64::Engine;
-    let mut parts = token.split('.');
-    let (Some(_header), Some(payload), Some(_signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    match serde_json::from_slice(&bytes).ok()? {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
-}
-
-/// `exp` as the authorizer passes it: seconds (the local server, HTTP APIs) or the REST API's
-/// `Sun Nov 22 11:15:30 UTC 2026`.
+/// `exp` as the authorizers pass it: seconds (our Lambda authorizer, the local server), the same
+/// as a string, or the REST API Cognito authorizer's `Sun Nov 22 11:15:30 UTC 2026`.
 fn claim_epoch(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64(),
@@ -109,62 +92,45 @@ fn claim_epoch(value: &Value) -> Option<i64> {
     }
 }
 
-/// Groups as the authorizer passed them, when no token can be read: a JSON array as such; a
-/// string only when it is one plain name (or empty), since `a,b` may be two groups or one.
-fn groups_from_claims(value: Option<&Value>) -> Result<Vec<String>, AuthError> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
+/// Which authorizer handed the verified claims over, and so how they are written.
+///
+/// Both shapes sit in `requestContext.authorizer`, which only API Gateway writes: a client can
+/// send headers, never a request context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimsSource {
+    /// The API's Lambda TOKEN authorizer ([`authorizer`]): the verified claims as one JSON string,
+    /// `cognito:groups` a JSON array of names, each taken whole.
+    LambdaAuthorizer,
+    /// API Gateway's own `COGNITO_USER_POOLS` authorizer: an object whose values are strings,
+    /// `cognito:groups` the names joined with commas.
+    CognitoUserPools,
+}
+
+/// The groups as the authorizer wrote them.
+///
+/// The native Cognito authorizer joins names with commas, so a group whose own name has a comma
+/// cannot be told from two groups: such a string (or anything that is not plain names: brackets,
+/// spaces) is refused. Group names are made by the pool's administrators (`cognito-idp:CreateGroup`),
+/// who can put anyone in `Admin` anyway, so this is a configuration rule (docs/SECURITY.md), not a
+/// way in for a user. The Lambda authorizer's JSON array has no such limit.
+fn verified_groups(value: Option<&Value>, source: ClaimsSource) -> Result<Vec<String>, AuthError> {
+    let unreadable =
+        || AuthError::Invalid("cognito:groups cannot be read unambiguously from the authorizer's claims".into());
+    match (value, source) {
+        (None, _) => Ok(Vec::new()),
+        (Some(Value::Array(items)), _) => items
             .iter()
             .map(|v| v.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| AuthError::Invalid("cognito:groups holds something other than names".into())),
-        Some(Value::String(text)) if text.is_empty() => Ok(Vec::new()),
-        Some(Value::String(text)) if is_plain_group_name(text) => Ok(vec![text.clone()]),
-        Some(_) => Err(AuthError::Invalid(
-            "cognito:groups cannot be read unambiguously from the authorizer's claims and no token is present".into(),
-        )),
-    }
-}
-
-/// The groups of a token's own payload: a JSON array of names, each taken whole.
-fn groups_from_token(payload: &Map<String, Value>) -> Result<Vec<String>, AuthError> {
-    match payload.get("cognito:groups") {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
+            .ok_or_else(unreadable),
+        (Some(Value::String(text)), ClaimsSource::CognitoUserPools) if text.is_empty() => Ok(Vec::new()),
+        (Some(Value::String(text)), ClaimsSource::CognitoUserPools) => text
+            .split(',')
+            .map(|name| is_plain_group_name(name).then(|| name.to_owned()))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| AuthError::Invalid("the token's cognito:groups holds something other than names".into())),
-        Some(_) => Err(AuthError::Invalid("the token's cognito:groups is not a list".into())),
+            .ok_or_else(unreadable),
+        (Some(_), _) => Err(unreadable()),
     }
-}
-
-/// Checks that `payload` is the token the authorizer's `claims` came from.
-fn check_binding(claims: &Map<String, Value>, payload: &Map<String, Value>) -> Result<(), AuthError> {
-    let mismatch = |name: &str| {
-        AuthError::Invalid(format!(
-            "the token in the Authorization header is not the one the authorizer verified ({name} differs)"
-        ))
-    };
-    for name in BINDING_CLAIMS {
-        if let Some(expected) = claim_text(claims, name)
-            && claim_text(payload, name).as_deref() != Some(expected.as_str())
-        {
-            return Err(mismatch(name));
-        }
-    }
-    if claim_text(claims, "sub").is_none() {
-        return Err(mismatch("sub"));
-    }
-    // `exp` only where its rendering is understood: `jti` and `sub` already bind the token, and
-    // an unforeseen date format must not refuse every caller.
-    if let Some(expected) = claims.get("exp").and_then(claim_epoch)
-        && payload.get("exp").and_then(claim_epoch) != Some(expected)
-    {
-        return Err(mismatch("exp"));
-    }
-    Ok(())
 }
 
 /// Which app clients and token kinds the functions accept, from the authorizer's claims.
@@ -240,46 +206,31 @@ impl ClientPolicy {
 }
 
 impl Caller {
-    /// Builds the caller from the authorizer's claims and the request's `Authorization` header
-    /// values.
+    /// Builds the caller from what the authorizer verified, and nothing else: `sub`, e-mail,
+    /// name and groups from its claims, written as `source` writes them ([`ClaimsSource`]).
     ///
-    /// The groups rule: a group name may contain commas and brackets in Cognito, and the REST
-    /// API's authorizer joins `cognito:groups` into one comma-separated string, so that string
-    /// cannot tell the group `Partners,Admin` from the groups `Partners` and `Admin`. The groups
-    /// are therefore read from the verified token itself, which the function receives in the
-    /// `Authorization` header (the authorizer's identity source): its payload is decoded (the
-    /// authorizer checked the signature) and must agree with the authorizer's claims on `sub`,
-    /// `iss`, `token_use`, `aud`, `client_id`, `jti`, `origin_jti` (each where the claims carry
-    /// it) and `exp` (where its rendering parses: seconds or `Sun Nov 22 11:15:30 UTC 2026`); its
-    /// `cognito:groups` JSON array is taken name by name, each compared whole. Without a token in
-    /// the header the claims' groups are accepted only as a JSON array or as one plain name
-    /// (ASCII letters, digits, `_`, `-`). Anything else (two `Authorization` headers, a header
-    /// that is not a readable token, a token that disagrees with the claims, groups that cannot
-    /// be read unambiguously) is a 401.
-    pub fn from_request(claims: &Map<String, Value>, authorization: &[&str]) -> Result<Caller, AuthError> {
-        let groups = match authorization {
-            [] => groups_from_claims(claims.get("cognito:groups"))?,
-            [value] => {
-                let value = value.trim();
-                let token = match value.split_once(' ') {
-                    Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-                    _ => value,
-                };
-                let payload = token_payload(token).ok_or_else(|| {
-                    AuthError::Invalid("the Authorization header does not carry a readable token".into())
-                })?;
-                check_binding(claims, &payload)?;
-                groups_from_token(&payload)?
-            }
-            _ => return Err(AuthError::Invalid("more than one Authorization header".into())),
-        };
-        Self::with_groups(claims, groups)
+    /// The token in the request's `Authorization` header is never read here: a client can put
+    /// anything there (a second header with an edited payload, say), while the claims are the
+    /// authorizer's. `exp` is checked again against `now` (Unix seconds), because API Gateway
+    /// caches an authorizer's Allow for a while and would otherwise let an expired token through
+    /// until the cache entry lapses; claims without an `exp` are refused (both authorizers
+    /// always pass it).
+    pub fn from_verified(claims: &Map<String, Value>, source: ClaimsSource, now: i64) -> Result<Caller, AuthError> {
+        match claims.get("exp").and_then(claim_epoch) {
+            None => return Err(AuthError::Invalid("the verified claims carry no readable exp".into())),
+            Some(exp) if exp <= now => return Err(AuthError::Invalid("the token has expired".into())),
+            Some(_) => {}
+        }
+        Self::with_groups(claims, verified_groups(claims.get("cognito:groups"), source)?)
     }
 
-    /// Builds the caller from claims whose `cognito:groups` is a JSON array or one plain name (a
-    /// verified token's own claims; see [`Caller::from_request`] for the authorizer's).
+    /// Builds the caller from a token's own verified claims (the local server's development
+    /// endpoints, which check the token themselves): `cognito:groups` a JSON array.
     pub fn from_claims(claims: &Map<String, Value>) -> Result<Caller, AuthError> {
-        Self::with_groups(claims, groups_from_claims(claims.get("cognito:groups"))?)
+        Self::with_groups(
+            claims,
+            verified_groups(claims.get("cognito:groups"), ClaimsSource::LambdaAuthorizer)?,
+        )
     }
 
     fn with_groups(claims: &Map<String, Value>, groups: Vec<String>) -> Result<Caller, AuthError> {
@@ -329,87 +280,93 @@ mod tests {
         v.as_object().cloned().unwrap()
     }
 
-    /// A JWT with `payload` (the signature is not the function's to check).
-    fn token(payload: Value) -> String {
-        use base64::Engine;
-        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        format!(
-            "Bearer {}.{}.c2lnbmF0dXJl",
-            b64(&json!({"alg": "RS256", "kid": "k"})),
-            b64(&payload)
-        )
-    }
+    /// 2026-11-22T11:15:30Z, the `exp` of the claims below.
+    const EXP: i64 = 1_795_346_130;
 
-    fn authorizer_claims() -> Map<String, Value> {
+    /// What API Gateway's Cognito authorizer passes on: every value a string.
+    fn cognito_claims(groups: &str) -> Map<String, Value> {
         claims(json!({
             "sub": "u1", "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E",
-            "token_use": "id", "aud": "app", "jti": "j1", "cognito:groups": "Partners,Admin",
+            "token_use": "access", "client_id": "app", "cognito:groups": groups,
             "exp": "Sun Nov 22 11:15:30 UTC 2026"
         }))
     }
 
-    fn token_payload_for(groups: Value) -> Value {
-        json!({
+    /// What the Lambda authorizer passes on (parsed from its JSON string).
+    fn lambda_claims(groups: Value) -> Map<String, Value> {
+        claims(json!({
             "sub": "u1", "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34E",
-            "token_use": "id", "aud": "app", "jti": "j1", "cognito:groups": groups, "exp": 1_795_346_130
-        })
+            "token_use": "id", "aud": "app", "cognito:groups": groups, "exp": EXP
+        }))
     }
 
     #[test]
-    fn a_group_named_with_a_comma_grants_no_other_group() {
-        let header = token(token_payload_for(json!(["Partners,Admin"])));
-        let caller = Caller::from_request(&authorizer_claims(), &[&header]).unwrap();
+    fn groups_come_from_the_lambda_authorizers_list_name_by_name() {
+        let caller = Caller::from_verified(
+            &lambda_claims(json!(["Partners,Admin"])),
+            ClaimsSource::LambdaAuthorizer,
+            EXP - 1,
+        )
+        .unwrap();
         assert_eq!(caller.groups, vec!["Partners,Admin"]);
-        assert!(!caller.is_admin());
-        let two = token(token_payload_for(json!(["Partners", "Admin"])));
-        assert!(Caller::from_request(&authorizer_claims(), &[&two]).unwrap().is_admin());
-    }
-
-    #[test]
-    fn flattened_groups_without_a_token_are_taken_only_when_unambiguous() {
-        let mut claims = authorizer_claims();
+        assert!(!caller.is_admin(), "a group named with a comma grants no other group");
+        let two = lambda_claims(json!(["Partners", "Admin"]));
         assert!(
-            Caller::from_request(&claims, &[]).is_err(),
-            "Partners,Admin is ambiguous"
+            Caller::from_verified(&two, ClaimsSource::LambdaAuthorizer, EXP - 1)
+                .unwrap()
+                .is_admin()
         );
-        for ambiguous in ["[Admin SalesManager]", "Admin SalesManager", "Admin,SalesManager"] {
-            claims.insert("cognito:groups".into(), json!(ambiguous));
-            assert!(Caller::from_request(&claims, &[]).is_err(), "{ambiguous}");
-        }
-        claims.insert("cognito:groups".into(), json!("SalesManager"));
-        assert_eq!(Caller::from_request(&claims, &[]).unwrap().groups, vec!["SalesManager"]);
-        claims.insert("cognito:groups".into(), json!(["Admin", "SalesManager"]));
-        assert!(Caller::from_request(&claims, &[]).unwrap().is_admin());
-        claims.remove("cognito:groups");
-        assert!(Caller::from_request(&claims, &[]).unwrap().groups.is_empty());
+        let flattened = lambda_claims(json!("Admin"));
+        assert!(
+            Caller::from_verified(&flattened, ClaimsSource::LambdaAuthorizer, EXP - 1).is_err(),
+            "the Lambda authorizer always writes a list"
+        );
     }
 
     #[test]
-    fn a_token_that_is_not_the_one_the_authorizer_verified_is_refused() {
-        for (name, value) in [
-            ("sub", json!("someone-else")),
-            ("iss", json!("https://evil.example")),
-            ("token_use", json!("access")),
-            ("aud", json!("other-app")),
-            ("jti", json!("j2")),
-            ("exp", json!(1_795_346_131)),
+    fn groups_come_from_the_cognito_authorizers_joined_names_only_when_plain() {
+        let read = |groups: &str| {
+            Caller::from_verified(&cognito_claims(groups), ClaimsSource::CognitoUserPools, EXP - 1)
+                .map(|caller| caller.groups)
+        };
+        assert_eq!(read("SalesManager").unwrap(), vec!["SalesManager"]);
+        assert_eq!(read("SalesManager,Admin").unwrap(), vec!["SalesManager", "Admin"]);
+        assert!(read("").unwrap().is_empty());
+        for unreadable in [
+            "[Admin SalesManager]",
+            "Admin SalesManager",
+            "Admin,",
+            ",Admin",
+            "Admin, SalesManager",
         ] {
-            let mut payload = token_payload_for(json!(["Admin"]));
-            payload[name] = value;
-            let header = token(payload);
-            let error = Caller::from_request(&authorizer_claims(), &[&header]).unwrap_err();
-            assert!(error.to_string().contains(name), "{name}: {error}");
+            assert!(read(unreadable).is_err(), "{unreadable}");
         }
-        let good = token(token_payload_for(json!(["Admin"])));
+        let mut no_groups = cognito_claims("");
+        no_groups.remove("cognito:groups");
         assert!(
-            Caller::from_request(&authorizer_claims(), &[&good, &good]).is_err(),
-            "two headers"
+            Caller::from_verified(&no_groups, ClaimsSource::CognitoUserPools, EXP - 1)
+                .unwrap()
+                .groups
+                .is_empty()
         );
-        assert!(Caller::from_request(&authorizer_claims(), &["Bearer not-a-jwt"]).is_err());
-        let not_a_list = token(token_payload_for(json!("Admin")));
-        assert!(Caller::from_request(&authorizer_claims(), &[&not_a_list]).is_err());
-        let bare = good.trim_start_matches("Bearer ").to_owned();
-        assert!(Caller::from_request(&authorizer_claims(), &[&bare]).unwrap().is_admin());
+    }
+
+    #[test]
+    fn an_expired_or_undated_token_is_refused_even_when_the_authorizer_let_it_through() {
+        let fresh = lambda_claims(json!(["Admin"]));
+        assert!(Caller::from_verified(&fresh, ClaimsSource::LambdaAuthorizer, EXP - 1).is_ok());
+        for now in [EXP, EXP + 300] {
+            let error = Caller::from_verified(&fresh, ClaimsSource::LambdaAuthorizer, now).unwrap_err();
+            assert!(error.to_string().contains("expired"), "{error}");
+        }
+        let cognito = cognito_claims("Admin");
+        assert!(Caller::from_verified(&cognito, ClaimsSource::CognitoUserPools, EXP - 1).is_ok());
+        assert!(Caller::from_verified(&cognito, ClaimsSource::CognitoUserPools, EXP).is_err());
+        let mut undated = fresh.clone();
+        undated.remove("exp");
+        assert!(Caller::from_verified(&undated, ClaimsSource::LambdaAuthorizer, 0).is_err());
+        undated.insert("exp".into(), json!("tomorrow"));
+        assert!(Caller::from_verified(&undated, ClaimsSource::LambdaAuthorizer, 0).is_err());
     }
 
     #[test]
@@ -457,10 +414,10 @@ mod tests {
 
     #[test]
     fn sales_managers_access_only_their_own_and_admins_everything() {
-        let sm = Caller::from_claims(&claims(json!({"sub": "u1", "cognito:groups": "SalesManager"}))).unwrap();
+        let sm = Caller::from_claims(&claims(json!({"sub": "u1", "cognito:groups": ["SalesManager"]}))).unwrap();
         assert!(sm.can_access("u1"));
         assert!(!sm.can_access("u2"));
-        let admin = Caller::from_claims(&claims(json!({"sub": "a", "cognito:groups": "Admin"}))).unwrap();
+        let admin = Caller::from_claims(&claims(json!({"sub": "a", "cognito:groups": ["Admin"]}))).unwrap();
         assert!(admin.can_access("u2"));
         let nobody = Caller::from_claims(&claims(json!({"sub": "n"}))).unwrap();
         assert!(!nobody.can_manage_opportunities());

@@ -203,8 +203,9 @@ pub struct Registration {
     pub content_type: String,
     /// 1 byte to 100 MiB.
     pub size_bytes: i64,
-    /// Lower-case hex SHA-256, when given.
-    pub sha256: Option<String>,
+    /// Lower-case hex SHA-256 of the bytes to come: the presigned URL binds it, so the object
+    /// store refuses any other bytes, and completion checks it again.
+    pub sha256: String,
 }
 
 impl Registration {
@@ -240,19 +241,18 @@ impl Registration {
                 },
             )
         });
-        let sha256 = match sha256 {
-            None => Some(None),
-            Some(hex) => errors
-                .check(
-                    "sha256",
-                    if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                        Ok(hex.to_ascii_lowercase())
-                    } else {
-                        Err("must be 64 hexadecimal characters".to_owned())
-                    },
-                )
-                .map(Some),
-        };
+        // Required: without it an upload URL would take any bytes of the right size and type
+        // (a leaked URL, a proxy that rewrites), and completion could verify nothing more.
+        let sha256 = errors.require("sha256", sha256).and_then(|hex| {
+            errors.check(
+                "sha256",
+                if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                    Ok(hex.to_ascii_lowercase())
+                } else {
+                    Err("must be 64 hexadecimal characters".to_owned())
+                },
+            )
+        });
         match (file_name, content_type, size_bytes, sha256) {
             (Some(file_name), Some(content_type), Some(size_bytes), Some(sha256)) if errors.is_empty() => {
                 Ok(Registration {
@@ -297,12 +297,14 @@ impl Attachment {
                 self.content_type
             ));
         }
-        if let Some(expected) = &self.sha256
-            && facts.sha256.as_deref() != Some(expected.as_str())
-        {
-            return Some("checksum differs from the registered SHA-256".into());
+        match &self.sha256 {
+            // A registration from before the checksum was required: nothing binds its bytes.
+            None => Some("registered without a SHA-256, so its bytes cannot be verified".into()),
+            Some(expected) if facts.sha256.as_deref() != Some(expected.as_str()) => {
+                Some("checksum differs from the registered SHA-256".into())
+            }
+            Some(_) => None,
         }
-        None
     }
 }
 
@@ -378,8 +380,19 @@ mod tests {
         .unwrap_err();
         let fields: Vec<String> = errors.into_vec().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, vec!["file_name", "content_type", "size_bytes", "sha256"]);
-        let ok = Registration::parse(Some("a.PDF"), Some("Application/PDF; charset=binary"), Some(1), None).unwrap();
+        let hex = "AB".repeat(32);
+        let ok = Registration::parse(
+            Some("a.PDF"),
+            Some("Application/PDF; charset=binary"),
+            Some(1),
+            Some(&hex),
+        )
+        .unwrap();
         assert_eq!(ok.content_type, "application/pdf");
+        assert_eq!(ok.sha256, "ab".repeat(32));
+        let without = Registration::parse(Some("a.pdf"), Some("application/pdf"), Some(1), None).unwrap_err();
+        let fields: Vec<String> = without.into_vec().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["sha256"], "an upload is bound to its checksum");
     }
 
     #[test]

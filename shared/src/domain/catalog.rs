@@ -10,9 +10,22 @@ use super::opportunity::SkillCategory;
 /// Longest customer or skill name, in characters.
 pub const NAME_MAX: usize = 200;
 
-/// The key names are unique by: trimmed, inner whitespace collapsed, lower-cased.
+/// The key names are unique by: trimmed, inner whitespace collapsed, NFC, lower-cased, and
+/// without the invisible characters [`super::validation::parse_text`] refuses (so a name stored
+/// before they were refused still collides with its look-alike).
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = name
+        .chars()
+        .filter(|&c| !super::validation::invisible_character(c, false))
+        .collect();
+    visible
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .nfc()
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// A customer opportunities are registered for.

@@ -146,22 +146,96 @@ impl FieldErrors {
     }
 }
 
-/// Trims and checks a required text: not blank, at most `max` characters, no control characters
-/// other than newlines and tabs when `multiline`.
+/// Trims, normalises (NFC) and checks a required text: not blank, at most `max` characters, no
+/// control characters other than newlines and tabs when `multiline`, and none of the invisible
+/// characters that make a text read otherwise than it is ([`invisible_character`]).
 pub fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, String> {
-    let text = raw.trim();
-    if text.is_empty() {
+    use unicode_normalization::UnicodeNormalization;
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
         return Err("must not be blank".into());
     }
-    let length = text.chars().count();
+    // Counted before normalising too: NFC never grows a text by much, but a text far over the
+    // limit is refused before any work that scales with it.
+    let length = trimmed.chars().count();
     if length > max {
         return Err(format!("must be at most {max} characters (got {length})"));
     }
-    if text
+    if trimmed
         .chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
     {
         return Err("must not contain control characters".into());
     }
-    Ok(text.to_owned())
+    if let Some(c) = trimmed.chars().find(|&c| invisible_character(c, multiline)) {
+        return Err(format!(
+            "must not contain invisible formatting characters (found U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    let text: String = trimmed.nfc().collect();
+    let length = text.chars().count();
+    if length > max {
+        return Err(format!("must be at most {max} characters (got {length})"));
+    }
+    Ok(text)
+}
+
+/// Characters a reader cannot see that change what a text shows or how it compares: the
+/// bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069: a
+/// title that reads backwards, "Trojan Source") and the zero-width characters (U+200B, U+2060,
+/// U+FEFF, U+180E: `Glo\u{200B}bex` beside `Globex`). The zero-width joiner and non-joiner
+/// (U+200D, U+200C) are refused in one-line texts (names, titles) and allowed in multi-line ones,
+/// where emoji sequences and Persian or Indic writing need them.
+pub fn invisible_character(c: char, multiline: bool) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
+    ) || (!multiline && matches!(c, '\u{200C}' | '\u{200D}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_controls_and_zero_width_characters_are_refused_in_every_text() {
+        for sneaky in [
+            "Glo\u{200B}bex",
+            "Glo\u{FEFF}bex",
+            "abc\u{202E}fed",
+            "a\u{2066}b\u{2069}",
+            "\u{2060}x",
+        ] {
+            for multiline in [false, true] {
+                let error = parse_text(sneaky, 200, multiline).unwrap_err();
+                assert!(error.contains("invisible"), "{sneaky:?}: {error}");
+            }
+        }
+        // Joiners: refused in names, kept where emoji and scripts need them.
+        assert!(parse_text("Glo\u{200D}bex", 200, false).is_err());
+        assert_eq!(
+            parse_text("family \u{1F468}\u{200D}\u{1F469}", 200, true).unwrap(),
+            "family \u{1F468}\u{200D}\u{1F469}"
+        );
+    }
+
+    #[test]
+    fn texts_are_stored_in_nfc() {
+        let decomposed = "Cafe\u{301}";
+        assert_eq!(parse_text(decomposed, 200, false).unwrap(), "Caf\u{E9}");
+        assert!(
+            parse_text(&"e\u{301}".repeat(150), 200, false).is_err(),
+            "counted before and after"
+        );
+    }
+
+    #[test]
+    fn names_that_differ_only_by_invisible_characters_or_encoding_share_a_key() {
+        use crate::domain::catalog::name_key;
+        assert_eq!(name_key("Glo\u{200B}bex"), name_key("Globex"));
+        assert_eq!(name_key(" Cafe\u{301}  Royal "), name_key("café royal"));
+        assert_ne!(name_key("Globex"), name_key("Globe x"));
+    }
 }

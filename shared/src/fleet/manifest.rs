@@ -159,7 +159,7 @@ pub static GET_ME: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements, ReadCache],
+    needs: &[DatabaseStatements, ReadCache, CountRequests],
     timeout_seconds: None,
     why: "Reads the caller's profile (single statements) through the profile cache user:{id} (GetItem, conditional PutItem).",
 };
@@ -180,7 +180,7 @@ pub static LIST_CUSTOMERS: Function = Function {
             ..base("List customers by name", "customers", ("200", Some("CustomerPage")))
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions.",
 };
@@ -200,7 +200,7 @@ pub static GET_CUSTOMER: Function = Function {
             ..base("One customer", "customers", ("200", Some("Customer")))
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions.",
 };
@@ -224,7 +224,7 @@ pub static CREATE_CUSTOMER: Function = Function {
             ..base("Add a customer", "customers", ("201", Some("Customer")))
         }
     ),
-    needs: &[DatabaseTransactions, PublishChangeEvents],
+    needs: &[DatabaseTransactions, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records are rows of the same transaction. The queue is encrypted with the stack key, used only through SQS and only for this queue.",
 };
@@ -245,7 +245,7 @@ pub static LIST_SKILLS: Function = Function {
             ..base("The skills catalog", "skills", ("200", Some("SkillPage")))
         }
     ),
-    needs: &[DatabaseStatements, ReadCache],
+    needs: &[DatabaseStatements, ReadCache, CountRequests],
     timeout_seconds: None,
     why: "Read-only in the database (single statements, no transactions); reads the cache and fills it (GetItem, conditional PutItem). The table is encrypted with the stack key, which DynamoDB uses on the function's behalf.",
 };
@@ -265,7 +265,7 @@ pub static GET_SKILL: Function = Function {
             ..base("One catalog skill", "skills", ("200", Some("Skill")))
         }
     ),
-    needs: &[DatabaseStatements, ReadCache],
+    needs: &[DatabaseStatements, ReadCache, CountRequests],
     timeout_seconds: None,
     why: "Read-only in the database (single statements, no transactions); reads the cache and fills it (GetItem, conditional PutItem). The table is encrypted with the stack key, which DynamoDB uses on the function's behalf.",
 };
@@ -289,7 +289,7 @@ pub static CREATE_SKILL: Function = Function {
             ..base("Add a catalog skill (Admin)", "skills", ("201", Some("Skill")))
         }
     ),
-    needs: &[DatabaseTransactions, PublishChangeEvents],
+    needs: &[DatabaseTransactions, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change event goes into the outbox in the same one), then publishes it to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks it published. No cache write: the catalog entry it changes is invalidated by cache-invalidation. Idempotency-Key records are rows of the same transaction. The queue is encrypted with the stack key, used only through SQS and only for this queue.",
 };
@@ -316,7 +316,7 @@ pub static CREATE_OPPORTUNITY: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Idempotency-Key records are rows of the same transaction. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -351,7 +351,7 @@ pub static LIST_OPPORTUNITIES: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions.",
 };
@@ -371,7 +371,7 @@ pub static GET_OPPORTUNITY: Function = Function {
             ..base("The whole opportunity", "opportunities", VIEW)
         }
     ),
-    needs: &[DatabaseStatements, ReadCache],
+    needs: &[DatabaseStatements, ReadCache, CountRequests],
     timeout_seconds: None,
     why: "Read-only in the database (single statements, no transactions); reads the cache and fills it (GetItem, conditional PutItem). The table is encrypted with the stack key, which DynamoDB uses on the function's behalf.",
 };
@@ -397,7 +397,7 @@ pub static PATCH_OPPORTUNITY: Function = Function {
             ..base("Change details and timeline (JSON merge patch)", "opportunities", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -420,7 +420,7 @@ pub static PUT_PROBLEM_STATEMENT: Function = Function {
             ..base("Set the problem statement", "opportunities", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -443,7 +443,7 @@ pub static PUT_SKILL_REQUIREMENTS: Function = Function {
             ..base("Replace the skill requirements", "opportunities", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -466,7 +466,7 @@ pub static SUBMIT_OPPORTUNITY: Function = Function {
             ..base("Submit a complete draft", "lifecycle", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -489,7 +489,7 @@ pub static CANCEL_OPPORTUNITY: Function = Function {
             ..base("Cancel (reason required)", "lifecycle", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -511,7 +511,7 @@ pub static REACTIVATE_OPPORTUNITY: Function = Function {
             ..base("Reactivate within 90 days of cancellation", "lifecycle", VIEW)
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents],
+    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, CountRequests],
     timeout_seconds: None,
     why: "Writes in a Data API transaction (the change events go into the outbox in the same one), then writes the cache through (conditional PutItem), publishes the change events to the change-events queue (SendMessageBatch, authorised as sqs:SendMessage) and marks them published. Table and queue are encrypted with the stack key, used only through DynamoDB and SQS and only for this table and this queue.",
 };
@@ -535,7 +535,7 @@ pub static GET_OPPORTUNITY_HISTORY: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions.",
 };
@@ -562,7 +562,13 @@ pub static PRESIGN_UPLOAD: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, UploadAttachments],
+    needs: &[
+        DatabaseTransactions,
+        WriteCache,
+        PublishChangeEvents,
+        UploadAttachments,
+        CountRequests,
+    ],
     timeout_seconds: None,
     why: "Reads the opportunity, then registers the pending attachment with its change event in a Data API transaction; invalidates the opportunity's cache entry (conditional PutItem) and publishes the change event. Idempotency-Key records are rows of the registration's transaction. The presigned PUT (single use: it signs If-None-Match: *) is signed with this role's credentials, so the role itself must be allowed what the browser's upload does: s3:PutObject on attachments/* only, and only with SSE-KMS under the stack key (the headers the URL binds), plus kms:GenerateDataKey (and kms:Decrypt) of that key through S3 for this bucket. The bytes never pass through the function.",
 };
@@ -586,7 +592,7 @@ pub static LIST_ATTACHMENTS: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions; the records only, never the bucket.",
 };
@@ -607,7 +613,7 @@ pub static GET_ATTACHMENT: Function = Function {
             ("200", Some("AttachmentWithDownload")),
         )
     ),
-    needs: &[DatabaseStatements, DownloadAttachments],
+    needs: &[DatabaseStatements, DownloadAttachments, CountRequests],
     timeout_seconds: None,
     why: "Reads the record (single statement); for an available attachment it presigns a GET, which carries this role's credentials: s3:GetObject on attachments/* and kms:Decrypt of the stack key through S3 for this bucket (the objects are SSE-KMS).",
 };
@@ -624,7 +630,13 @@ pub static DELETE_ATTACHMENT: Function = Function {
         attachments::delete,
         base("Delete an attachment and its object", "attachments", ("204", None))
     ),
-    needs: &[DatabaseTransactions, WriteCache, PublishChangeEvents, DeleteAttachments],
+    needs: &[
+        DatabaseTransactions,
+        WriteCache,
+        PublishChangeEvents,
+        DeleteAttachments,
+        CountRequests,
+    ],
     timeout_seconds: None,
     why: "Deletes the record with its change event in a Data API transaction, invalidates the opportunity's cache entry, publishes the change event, then deletes the object (s3:DeleteObject on attachments/* only; in the versioned bucket that adds a delete marker, and the noncurrent version expires after 30 days).",
 };
@@ -649,7 +661,12 @@ pub static EXPORT_SUBJECT_DATA: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseTransactions, DownloadAttachments, WritePrivacyExports],
+    needs: &[
+        DatabaseTransactions,
+        DownloadAttachments,
+        WritePrivacyExports,
+        CountRequests,
+    ],
     timeout_seconds: Some(28),
     why: "Reads the person's records page by page (single statements within the Data API's limits), records the export in the audit log, presigns attachment downloads on request, and hands a large document over as a presigned object under privacy-exports/.",
 };
@@ -673,7 +690,7 @@ pub static ERASE_SUBJECT_DATA: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseTransactions, WriteCache, PseudonymKey],
+    needs: &[DatabaseTransactions, WriteCache, PseudonymKey, CountRequests],
     timeout_seconds: Some(28),
     why: "Rewrites every record of the person (their Idempotency-Key rows deleted) in one Data API transaction with the audit entry, then invalidates the cached views (conditional PutItem).",
 };
@@ -698,7 +715,7 @@ pub static LIST_AUDIT_EVENTS: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: single statements, no transactions.",
 };
@@ -723,7 +740,7 @@ pub static GET_PIPELINE_REPORT: Function = Function {
             )
         }
     ),
-    needs: &[DatabaseStatements],
+    needs: &[DatabaseStatements, CountRequests],
     timeout_seconds: None,
     why: "Read-only: one aggregate statement (GROUP BY status, priority, currency).",
 };

@@ -113,6 +113,9 @@ pub enum Capability {
     ReadCache,
     /// Write-through and invalidation of cache entries: conditional `PutItem` only.
     WriteCache,
+    /// Counts the caller's requests against the per-user limit: `UpdateItem` on the cache table's
+    /// `rate:` keys only. Every authenticated route has it.
+    CountRequests,
     /// Sends change events to the change-events queue.
     PublishChangeEvents,
     /// Parks unprocessable status events on the status-events dead-letter queue.
@@ -129,7 +132,8 @@ pub enum Capability {
     WritePrivacyExports,
     /// Writes (and replaces, on a redone run) the BI export files under `opportunities/`.
     WriteOpportunityExports,
-    /// Computes erased people's pseudonyms with the key kept in Secrets Manager.
+    /// Computes erased people's pseudonyms with the key kept in Secrets Manager, read from its
+    /// secret at cold start (`GetSecretValue`), never passed in the environment.
     PseudonymKey,
     /// Serves the Swagger UI files compiled into the binary.
     DocsAssets,
@@ -143,7 +147,7 @@ impl Capability {
         use Capability::*;
         match self {
             DatabaseStatements | DatabaseTransactions => None,
-            ReadCache | WriteCache => Some("dynamodb"),
+            ReadCache | WriteCache | CountRequests => Some("dynamodb"),
             PublishChangeEvents | ParkDeadLetters => Some("sqs"),
             UploadAttachments
             | DownloadAttachments
@@ -151,7 +155,7 @@ impl Capability {
             | CheckUploads
             | WritePrivacyExports
             | WriteOpportunityExports => Some("s3"),
-            PseudonymKey => None,
+            PseudonymKey => Some("secrets"),
             DocsAssets => Some("docs-assets"),
             VerifyTokens => Some("jwt-verifier"),
         }
@@ -265,6 +269,14 @@ mod tests {
                 "{}",
                 f.name
             );
+        }
+    }
+
+    #[test]
+    fn every_authenticated_route_counts_its_callers_requests_and_no_other_function_does() {
+        for f in FLEET {
+            let authenticated = f.route().is_some_and(|r| r.authenticated);
+            assert_eq!(f.needs(Capability::CountRequests), authenticated, "{}", f.name);
         }
     }
 

@@ -115,6 +115,7 @@ fn token(c: Capability) -> &'static str {
         DatabaseTransactions => "DbTransactions",
         ReadCache => "CacheRead",
         WriteCache => "CacheWrite",
+        CountRequests => "Counted",
         PublishChangeEvents => "Publish",
         ParkDeadLetters => "DeadLetters",
         UploadAttachments => "Uploads",
@@ -266,7 +267,21 @@ fn statements(role: &Role) -> Vec<String> {
             cache_actions.iter().map(|a| format!("                  - {a}\n")).collect::<String>()
         ));
     }
-    if has(ReadCache) || has(WriteCache) {
+    if has(CountRequests) {
+        s.push(
+            r#"              - Sid: RequestCounts
+                Effect: Allow
+                Action: dynamodb:UpdateItem
+                Resource: !GetAtt CacheTable.Arn
+                Condition:
+                  ForAllValues:StringLike:
+                    dynamodb:LeadingKeys:
+                      - "rate:*"
+"#
+            .into(),
+        );
+    }
+    if has(ReadCache) || has(WriteCache) || has(CountRequests) {
         s.push(
             r#"              - Sid: CacheTableKey
                 Effect: Allow
@@ -392,16 +407,20 @@ fn statements(role: &Role) -> Vec<String> {
         ));
     }
     if has(PseudonymKey) {
-        // The key reaches the function as an environment variable resolved from Secrets Manager at
-        // deploy time, encrypted with the stack key (KmsKeyArn); Lambda decrypts it at init.
+        // The key is read from its secret at cold start: it never sits in the environment, where
+        // anyone allowed to read the function's configuration would see it.
         s.push(
-            r#"              - Sid: EnvironmentKey
+            r#"              - Sid: PseudonymKeySecret
+                Effect: Allow
+                Action: secretsmanager:GetSecretValue
+                Resource: !Ref PseudonymKeySecret
+              - Sid: PseudonymKeySecretKey
                 Effect: Allow
                 Action: kms:Decrypt
                 Resource: !GetAtt KmsKey.Arn
                 Condition:
                   StringEquals:
-                    kms:ViaService: !Sub "lambda.${AWS::Region}.amazonaws.com"
+                    kms:ViaService: !Sub "secretsmanager.${AWS::Region}.amazonaws.com"
 "#
             .into(),
         );
@@ -468,6 +487,9 @@ fn environment(f: &Function) -> BTreeMap<&'static str, String> {
     if f.needs(ReadCache) || f.needs(WriteCache) {
         env.insert("OMS_CACHE_TABLE", "!Ref CacheTable".to_owned());
     }
+    if f.needs(CountRequests) {
+        env.insert("OMS_REQUEST_COUNTER_TABLE", "!Ref CacheTable".to_owned());
+    }
     if f.needs(PublishChangeEvents) {
         env.insert("OMS_CHANGE_EVENTS_QUEUE_URL", "!Ref ChangeEventsQueue".to_owned());
     }
@@ -494,10 +516,7 @@ fn environment(f: &Function) -> BTreeMap<&'static str, String> {
         env.insert("OMS_EXPORTS_BUCKET", "!Ref ExportsBucket".to_owned());
     }
     if f.needs(PseudonymKey) {
-        env.insert(
-            "OMS_PSEUDONYM_KEY",
-            "!Sub \"{{resolve:secretsmanager:${PseudonymKeySecret}:SecretString:key}}\"".to_owned(),
-        );
+        env.insert("OMS_PSEUDONYM_KEY_SECRET_ARN", "!Ref PseudonymKeySecret".to_owned());
     }
     if matches!(f.trigger, Trigger::Authorizer) {
         env.insert(
@@ -572,17 +591,9 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
 "#,
         why = f.why,
         dlq = dlq_reason(f),
-        env_key_skip = if f.needs(Capability::PseudonymKey) {
-            ""
-        } else {
-            "          - id: CKV_AWS_173\n            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.\n"
-        },
+        env_key_skip = "          - id: CKV_AWS_173\n            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.\n",
         summary = f.summary,
     );
-    if f.needs(Capability::PseudonymKey) {
-        // The environment carries the pseudonym key: encrypted with the stack key, not the AWS one.
-        out.push_str("      KmsKeyArn: !GetAtt KmsKey.Arn\n");
-    }
     if let Some(timeout) = f.timeout_seconds {
         let _ = writeln!(out, "      Timeout: {timeout}");
     }
@@ -971,7 +982,12 @@ mod tests {
             .unwrap();
         let text = reader.concat();
         assert!(text.contains("rds-data:ExecuteStatement") && !text.contains("BeginTransaction"));
-        assert!(!text.contains("s3:") && !text.contains("dynamodb:") && !text.contains("sqs:"));
+        assert!(!text.contains("s3:") && !text.contains("sqs:"));
+        assert!(
+            !text.contains("dynamodb:GetItem") && !text.contains("dynamodb:PutItem"),
+            "a reader without the cache only counts its callers' requests"
+        );
+        assert!(text.contains("dynamodb:UpdateItem") && text.contains("\"rate:*\""));
         let writer = roles
             .iter()
             .find(|r| r.functions.contains(&"presign-upload"))

@@ -234,7 +234,7 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
     let terms = UploadTerms {
         content_type: registration.content_type.clone(),
         size_bytes: registration.size_bytes,
-        sha256: registration.sha256.clone(),
+        sha256: Some(registration.sha256.clone()),
     };
     let upload: SignedUrl = app
         .objects
@@ -249,7 +249,7 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
         file_name: registration.file_name,
         content_type: registration.content_type,
         size_bytes: registration.size_bytes,
-        sha256: registration.sha256,
+        sha256: Some(registration.sha256),
         object_key: object,
         status: AttachmentStatus::Pending,
         rejection_reason: None,

@@ -11,6 +11,7 @@ use crate::domain::opportunity::{
     parse_description, parse_title,
 };
 use crate::domain::validation::{FieldErrors, parse_text};
+use crate::http::body::BoundedVec;
 use crate::ports::store::CustomerChoice;
 
 /// Longest reason, in characters.
@@ -183,8 +184,9 @@ pub struct SkillRequirementInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillRequirementsRequest {
-    /// Up to 50 requirements.
-    pub items: Option<Vec<SkillRequirementInput>>,
+    /// Up to 50 requirements (refused by the list's length before an item is read).
+    #[schema(value_type = Option<Vec<SkillRequirementInput>>)]
+    pub items: Option<BoundedVec<SkillRequirementInput, { crate::domain::opportunity::SKILL_REQUIREMENTS_MAX }>>,
     /// Why they changed (recorded in the history).
     pub reason: Option<String>,
 }

@@ -52,12 +52,29 @@ pub enum ApiError {
     /// 413: body over the limit.
     #[error("the request body exceeds {0} bytes")]
     PayloadTooLarge(usize),
+    /// 413: a body within the byte limit that holds more JSON values, or nests deeper, than any
+    /// request of this API can (refused while it is read, before any work scales with it).
+    #[error("the request body holds more than {values} JSON values or nests more than {depth} deep")]
+    BodyTooComplex {
+        /// The most values a body may hold.
+        values: usize,
+        /// The deepest nesting a body may have.
+        depth: usize,
+    },
     /// 415: wrong `Content-Type`.
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// 422: the idempotency key was used with a different request.
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
+    /// 429: the caller made more requests this minute than the per-user limit admits.
+    #[error("more than {per_minute} requests in a minute; retry after {retry_after_seconds} s")]
+    TooManyRequests {
+        /// The limit.
+        per_minute: u32,
+        /// Seconds until the window ends (the `Retry-After` header).
+        retry_after_seconds: u64,
+    },
     /// 500: our fault; details are logged, not returned.
     #[error("internal error: {0}")]
     Internal(String),
@@ -107,7 +124,9 @@ impl ApiError {
             ApiError::PreconditionFailed(_) => {
                 (StatusCode::PRECONDITION_FAILED, "stale_version", "Precondition failed")
             }
-            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::PayloadTooLarge(_) | ApiError::BodyTooComplex { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large")
+            }
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -118,6 +137,7 @@ impl ApiError {
                 "idempotency_key_reused",
                 "Idempotency key reused",
             ),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -165,6 +185,14 @@ impl ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_seconds, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
         }
         response
     }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::problem::ApiError;
-use crate::auth::Caller;
+use crate::auth::{Caller, ClaimsSource};
 use crate::domain::validation::FieldErrors;
 
 /// Largest accepted request body.
@@ -22,51 +22,66 @@ pub fn request_id(request: &Request) -> Option<String> {
     }
 }
 
-/// The claims the authorizer put in the request context, `requestContext.authorizer.claims`:
-/// one JSON string from the API's Lambda authorizer (context values must be scalars), an object
-/// in the Cognito authorizer's shape (the older samples, tests). `None` when there are none or
-/// the string is not a JSON object.
-pub fn authorizer_claims(request: &Request) -> Option<serde_json::Map<String, serde_json::Value>> {
+/// The claims the authorizer put in the request context, `requestContext.authorizer.claims`, and
+/// which authorizer wrote them: one JSON string from the API's Lambda authorizer (context values
+/// must be scalars), an object from API Gateway's Cognito authorizer. `None` when there are none
+/// or the string is not a JSON object.
+pub fn authorizer_claims(request: &Request) -> Option<(serde_json::Map<String, serde_json::Value>, ClaimsSource)> {
     let Some(RequestContext::ApiGatewayV1(context)) = request.request_context_ref() else {
         return None;
     };
     match context.authorizer.fields.get("claims")? {
-        serde_json::Value::Object(claims) => Some(claims.clone()),
+        serde_json::Value::Object(claims) => Some((claims.clone(), ClaimsSource::CognitoUserPools)),
         serde_json::Value::String(text) => match serde_json::from_str(text).ok()? {
-            serde_json::Value::Object(claims) => Some(claims),
+            serde_json::Value::Object(claims) => Some((claims, ClaimsSource::LambdaAuthorizer)),
             _ => None,
         },
         _ => None,
     }
 }
 
-/// The caller, from the claims the authorizer put in the request context and the token it
-/// verified (the groups rule: [`Caller::from_request`]).
-pub fn caller(request: &Request) -> Result<Caller, ApiError> {
-    let claims = authorizer_claims(request)
-        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
-    caller_with(request, &claims)
-}
+/// How many `Authorization` values the client sent, read from the raw event's `headers` and
+/// `multiValueHeaders` before `lambda_http` merges them (the merge keeps only the last value of
+/// a repeated header, which would hide the repetition). The runtime puts it on the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorizationValues(pub usize);
 
-fn caller_with(request: &Request, claims: &serde_json::Map<String, serde_json::Value>) -> Result<Caller, ApiError> {
-    let authorization = request
-        .headers()
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .map(|value| value.to_str())
-        .collect::<Result<Vec<&str>, _>>()
-        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text".into()))?;
-    Ok(Caller::from_request(claims, &authorization)?)
-}
+/// The caller the runtime established for this request ([`verify_caller`]), which every handler
+/// of an authenticated route reads instead of looking at the request again.
+#[derive(Debug, Clone)]
+pub struct VerifiedCaller(pub Caller);
 
-/// The caller of an authenticated route, refused unless the token is of a kind and an app
-/// client the API accepts ([`crate::auth::ClientPolicy`]).
-pub fn accepted_caller(request: &Request, clients: &crate::auth::ClientPolicy) -> Result<Caller, ApiError> {
-    let claims = authorizer_claims(request)
+/// Establishes the caller of an authenticated route: only from what the authorizer verified
+/// ([`Caller::from_verified`], `exp` against `now`), refused when the client sent more than one
+/// `Authorization` value (which one did the authorizer see?), and refused unless the token is
+/// of a kind and an app client the API accepts ([`crate::auth::ClientPolicy`]).
+pub fn verify_caller(
+    request: &Request,
+    clients: &crate::auth::ClientPolicy,
+    now: time::OffsetDateTime,
+) -> Result<Caller, ApiError> {
+    let values = request
+        .extensions()
+        .get::<AuthorizationValues>()
+        .map(|values| values.0)
+        .unwrap_or_else(|| request.headers().get_all(header::AUTHORIZATION).iter().count());
+    if values > 1 {
+        return Err(ApiError::Unauthenticated("more than one Authorization header".into()));
+    }
+    let (claims, source) = authorizer_claims(request)
         .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))?;
-    let caller = caller_with(request, &claims)?;
+    let caller = Caller::from_verified(&claims, source, now.unix_timestamp())?;
     clients.check(&claims)?;
     Ok(caller)
+}
+
+/// The caller of an authenticated route, as the runtime verified it.
+pub fn caller(request: &Request) -> Result<Caller, ApiError> {
+    request
+        .extensions()
+        .get::<VerifiedCaller>()
+        .map(|verified| verified.0.clone())
+        .ok_or_else(|| ApiError::Unauthenticated("no verified identity on the request".into()))
 }
 
 /// The caller, who must be a Sales Manager or an Admin.

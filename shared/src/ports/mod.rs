@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod events;
 pub mod jobs;
+pub mod limits;
 pub mod objects;
 pub mod privacy;
 pub mod store;

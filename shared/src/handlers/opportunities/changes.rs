@@ -285,7 +285,7 @@ pub async fn put_skill_requirements(app: &App, request: Request) -> Result<Respo
     let (body, mut errors): (SkillRequirementsRequest, _) = json_body(&request)?;
     let items = errors
         .require("items", body.items.as_ref())
-        .cloned()
+        .map(|items| items.0.clone())
         .unwrap_or_default();
     let reason = optional_reason(&mut errors, body.reason.as_deref());
     let wanted: Vec<Uuid> = items
