@@ -2,7 +2,8 @@
 //! table ([`crate::routes::routes`], from the fleet manifest), response schemas from the response types themselves
 //! (`utoipa`), request schemas from the parse rules they must state exactly (the limits are the
 //! domain's constants). The committed `openapi.json` is checked against this by a test;
-//! regenerate it with `oms-local openapi` (see the README: write to another file, then move it).
+//! regenerate it with `oms-local render` or `oms-local openapi` (see docs/OPENAPI.md: write to
+//! another file, then move it).
 //!
 //! The request structs keep `Option` fields so that every failing field is reported at once;
 //! their schemas here say what the parsers accept, so a client generated from the description
@@ -1121,7 +1122,7 @@ mod tests {
         let generated = to_pretty_json();
         assert!(
             committed == generated,
-            "openapi.json is out of date: regenerate it with `oms-local openapi` (README, \"The API description\") and commit it"
+            "openapi.json is out of date: regenerate it with `oms-local openapi` (docs/OPENAPI.md) and commit it"
         );
     }
 }

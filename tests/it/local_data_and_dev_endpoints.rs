@@ -1,5 +1,6 @@
 //! The local server's own surface: its development endpoints, its signed upload URLs, the files
-//! it keeps in its data folder, and the README's first five minutes on an empty one.
+//! it keeps in its data folder, and the walkthrough's first five minutes (docs/WALKTHROUGH.md) on
+//! an empty one.
 
 use std::path::Path;
 use std::time::Duration;
@@ -294,13 +295,14 @@ async fn a_server_and_token_commands_started_together_on_an_empty_folder_share_o
     }
 }
 
-/// The README's "Calling the API locally" block, as written.
-fn readme_walkthrough() -> String {
-    let readme = std::fs::read_to_string(oms_tests::workspace_root().join("README.md")).unwrap();
-    let section = readme
+/// The first `sh` block of docs/WALKTHROUGH.md's "Calling the API locally", as written.
+fn walkthrough_block() -> String {
+    let path = oms_tests::workspace_root().join("docs/WALKTHROUGH.md");
+    let walkthrough = std::fs::read_to_string(&path).unwrap();
+    let section = walkthrough
         .split("## Calling the API locally")
         .nth(1)
-        .expect("the README has its walkthrough");
+        .expect("docs/WALKTHROUGH.md has its walkthrough");
     let block = section
         .split("```sh\n")
         .nth(1)
@@ -310,8 +312,8 @@ fn readme_walkthrough() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_readme_walkthrough_runs_as_written_from_an_empty_data_folder() {
-    let walkthrough = readme_walkthrough();
+async fn the_walkthrough_runs_as_written_from_an_empty_data_folder() {
+    let walkthrough = walkthrough_block();
     assert!(walkthrough.starts_with("./scripts/run-local &\nTOKEN=$(cargo run -q -p oms-local -- token"));
     for round in 0..4 {
         // A fresh checkout: an empty folder where `scripts/run-local` and `cargo run -p oms-local`

@@ -493,7 +493,7 @@ fn the_api_authorizes_with_the_lambda_token_authorizer_function_of_the_user_pool
     assert_eq!(
         authorizer["Identity"]["ReauthorizeEvery"].as_u64(),
         Some(300),
-        "the cache TTL the README documents"
+        "the cache TTL docs/ARCHITECTURE.md documents (\"Who may call\")"
     );
     assert!(
         authorizer["UserPoolArn"].is_null(),

@@ -2,7 +2,7 @@
 //!
 //! The SDK's default client loads the operating system's trust store when a client is built: a
 //! ~220 KB PEM bundle (and, on Debian, a directory of ~290 files) decoded at every cold start. We
-//! measured that at 3 to 9 ms: most of a function's init (README, "Performance"). The functions
+//! measured that at 3 to 9 ms: most of a function's init (docs/PERFORMANCE.md). The functions
 //! only ever call AWS service endpoints (the Data API, DynamoDB, SQS, S3, their VPC endpoints),
 //! whose certificates chain to a handful of roots; so by default they trust exactly those,
 //! compiled in (`aws-endpoint-roots.pem`): decoding 7 certificates costs microseconds, and trust

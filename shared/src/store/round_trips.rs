@@ -3,7 +3,7 @@
 //! In AWS every statement is an HTTPS call to the Data API (typically 10 to 30 ms), so the calls
 //! an operation makes, not the SQL's run time, set its latency. `tests/it/data_api_round_trips.rs`
 //! runs every operation through the production executor against the Data API stand-in and fails
-//! when one makes more calls than its budget here; the README's table is the one
+//! when one makes more calls than its budget here; the table in docs/PERFORMANCE.md is the one
 //! [`markdown_table`] renders from these budgets and that measurement.
 
 /// An operation (a scenario of it) and its Data API calls.
