@@ -40,6 +40,10 @@ export function OpportunityList({ admin, search }: { admin: boolean; search: str
   const [page, setPage] = useState<Page<OpportunitySummary> | null>(null);
   const [problem, setProblem] = useState<unknown>(null);
   const cursor = trail[trail.length - 1];
+  // On a phone the filters fold away unless some are in use; on a wider screen they stay open.
+  const [filtersOpen, setFiltersOpen] = useState(
+    () => !window.matchMedia('(max-width: 48rem)').matches || FILTERS.some((f) => f !== 'sort' && filters[f]),
+  );
   const heading = admin ? 'All opportunities' : 'My opportunities';
   useTitle(heading, trail.length > 1 ? `page ${trail.length}` : null);
 
@@ -91,6 +95,8 @@ export function OpportunityList({ admin, search }: { admin: boolean; search: str
           </a>
         </div>
       </div>
+      <details class="filters-box" open={filtersOpen} onToggle={(e) => setFiltersOpen((e.currentTarget as HTMLDetailsElement).open)}>
+        <summary>Filters and sorting</summary>
       <form class="filters" onSubmit={apply} aria-label="Filter opportunities" role="search">
         <div class="field">
           <label for="f-q">Search title or customer</label>
@@ -158,6 +164,7 @@ export function OpportunityList({ admin, search }: { admin: boolean; search: str
           </button>
         </div>
       </form>
+      </details>
       <ProblemBanner problem={problem} />
       {!page ? (
         <Loading />
