@@ -171,4 +171,9 @@ test('a server that cannot be reached is said so, the raw error kept for support
   await page.reload();
   await expect(page.getByLabel('Title')).toHaveValue('Written while offline');
   await expect(page.getByLabel("New customer's name")).toHaveValue('Offline Co');
+  // Until the user discards them: then they are gone for good.
+  await page.getByRole('button', { name: 'Discard my changes' }).click();
+  await expect(page.getByLabel('Title')).toHaveValue('');
+  await page.reload();
+  await expect(page.getByLabel('Title')).toHaveValue('');
 });

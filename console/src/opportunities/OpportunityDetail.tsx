@@ -80,7 +80,9 @@ export function OpportunityDetail({ id, admin }: { id: string; admin: boolean })
         </div>
       </div>
       <ErrorSummary errors={gaps} target={sectionOf} attempt={attempt} title={gaps.length === 1 ? 'One thing is missing before submitting' : `${gaps.length} things are missing before submitting`} />
-      <ProblemBanner problem={problem} fieldsShown={problem instanceof ApiProblem && problem.status === 422} />
+      <ProblemBanner problem={problem} fieldsShown={problem instanceof ApiProblem && problem.status === 422}>
+        {problem instanceof ApiProblem && problem.status === 412 && <p>The screen now shows the latest version; check it and try again.</p>}
+      </ProblemBanner>
       <Actions
         current={current}
         onChanged={changed}

@@ -523,6 +523,22 @@ export function OpportunityForm({ id }: { id?: string }) {
           <a class="button" href={editing ? `/opportunities/${id}` : '/'}>
             Cancel
           </a>
+          {dirty && !conflict && (
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                if (!window.confirm('Discard your changes to this form?')) return;
+                setForm(base);
+                setServerErrors([]);
+                setAttempt(0);
+                setTouched(new Set());
+                setNotice('Your changes were discarded.');
+              }}
+            >
+              Discard my changes
+            </button>
+          )}
         </div>
       </form>
     </>

@@ -211,7 +211,23 @@ export function ProblemStatementEditor({
           <button type="button" class="primary" onClick={() => void save()} disabled={!dirty || busy}>
             Save problem statement
           </button>
-          {dirty && <span class="unsaved">Not saved yet</span>}
+          {dirty && (
+            <>
+              <span class="unsaved">Not saved yet</span>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setText(saved);
+                  setBase(saved);
+                  setErrors([]);
+                  setTheirs(null);
+                }}
+              >
+                Discard changes to the statement
+              </button>
+            </>
+          )}
           <span role="status" class="notice">
             {notice}
           </span>

@@ -320,7 +320,23 @@ export function SkillRequirementsEditor({
           <button type="button" class="primary" onClick={() => void save()} disabled={busy}>
             Save skill requirements
           </button>
-          {dirty && <span class="unsaved">Not saved yet</span>}
+          {dirty && (
+            <>
+              <span class="unsaved">Not saved yet</span>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setRows(o.skill_requirements.map(toRow));
+                  setBase(saved);
+                  setErrors([]);
+                  setTheirs(null);
+                }}
+              >
+                Discard changes to the skills
+              </button>
+            </>
+          )}
           <span role="status" class="notice">
             {notice}
           </span>
