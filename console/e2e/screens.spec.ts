@@ -216,6 +216,41 @@ test('a reload keeps the local sign-in (no token in storage); signing out ends i
   await expect(page).toHaveTitle('Sign in · Opportunity Management');
 });
 
+test('an edit survives a sign-in renewal: a 401 renews and resends, a failed renewal keeps the draft until the next sign-in', async ({ page }) => {
+  await signIn(page, 'Alice, Sales Manager', `/opportunities/${seeded.id}/edit`);
+  await page.getByLabel('Description').fill('Written before the token expired.');
+  // The token is refused once (expired meanwhile): the console renews it and sends the save again.
+  let refused = 0;
+  let minted = 0;
+  page.on('request', (r) => r.url().endsWith('/_local/token') && minted++);
+  await page.route(/\/v1\/opportunities\/[0-9a-f-]{36}$/, (route) => {
+    if (route.request().method() !== 'PATCH' || refused) return route.continue();
+    refused++;
+    return route.fulfill({ status: 401, contentType: 'application/problem+json', json: { status: 401, code: 'unauthenticated', detail: 'token expired' } });
+  });
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('.prewrap').first()).toHaveText('Written before the token expired.');
+  expect(refused).toBe(1);
+  expect(minted).toBe(1);
+
+  // Now the renewal itself fails: the session ends, the sign-in page says the work is kept,
+  // and signing in again brings the edit back.
+  await page.getByRole('link', { name: 'Edit details' }).click();
+  await page.getByLabel('Description').fill('Written while the sign-in ended.');
+  refused = 0;
+  await page.route('**/_local/token', (route) => route.fulfill({ status: 503, json: { code: 'internal_error' } }));
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('heading', { name: 'Development sign-in' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Your sign-in ended' })).toBeVisible();
+  await page.unroute('**/_local/token');
+  await page.getByLabel('Alice, Sales Manager').check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('Description')).toHaveValue('Written while the sign-in ended.');
+  await page.unroute(/\/v1\/opportunities\/[0-9a-f-]{36}$/);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('.prewrap').first()).toHaveText('Written while the sign-in ended.');
+});
+
 /** Presses Tab until `target` has the focus (the way a keyboard user gets there). */
 async function tabTo(page: Page, target: Locator, limit = 120) {
   const handle = await target.elementHandle();

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { searchCustomers, type CustomerRef } from '../lib/api';
+import { FieldErrors } from '../ui';
 
 /** Picks a customer by name: a combobox (type-ahead over `GET /v1/customers?q=`, the ARIA 1.2
  * list-autocomplete pattern: arrows move, Enter picks, Escape closes). */
@@ -9,12 +10,17 @@ export function CustomerPicker({
   value,
   onChange,
   hint,
+  errors = [],
+  required = false,
 }: {
   id: string;
   label: string;
   value: CustomerRef | null;
   onChange: (customer: CustomerRef | null) => void;
   hint?: string;
+  /** Messages for this field, shown beneath it. */
+  errors?: string[];
+  required?: boolean;
 }) {
   const [query, setQuery] = useState(value?.name ?? '');
   const [options, setOptions] = useState<CustomerRef[]>([]);
@@ -58,8 +64,11 @@ export function CustomerPicker({
   };
   const listId = `${id}-list`;
   return (
-    <div class="field picker">
-      <label for={id}>{label}</label>
+    <div class={errors.length ? 'field picker invalid' : 'field picker'}>
+      <label for={id}>
+        {label}
+        {required && <span class="required"> (required)</span>}
+      </label>
       <input
         id={id}
         type="text"
@@ -69,7 +78,9 @@ export function CustomerPicker({
         aria-expanded={open && options.length > 0}
         aria-controls={listId}
         aria-activedescendant={open && active >= 0 && options[active] ? `${listId}-${active}` : undefined}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-describedby={[hint ? `${id}-hint` : '', errors.length ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined}
+        aria-invalid={errors.length ? 'true' : undefined}
+        aria-required={required ? 'true' : undefined}
         placeholder="Type a name"
         value={query}
         onInput={(e) => {
@@ -87,6 +98,7 @@ export function CustomerPicker({
           {hint}
         </p>
       )}
+      <FieldErrors id={`${id}-error`} errors={errors} />
       <ul id={listId} role="listbox" aria-label={`${label}: matches`} class="picker-list" hidden={!open || options.length === 0}>
         {options.map((c, i) => (
           <li

@@ -2,7 +2,7 @@
  * {@link ApiProblem} (RFC 9457 problem+json) carrying its request id, so that the screen can show
  * it. Every call the screens make is a typed function at the end of this file (no URL in a page),
  * so that a client generated from openapi.json can take their place. */
-import { session } from './auth';
+import { refresh, session } from './auth';
 
 export interface FieldError {
   field: string;
@@ -48,7 +48,21 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
 }
 
+/** One call; a 401 (the token expired or was revoked meanwhile) renews the sign-in once and
+ * sends the call again, so that the user's save goes through; when the renewal fails the session
+ * ends, the sign-in page shows, and the screen's draft is restored after signing in again. */
 async function api<T>(path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+  try {
+    return await send<T>(path, options);
+  } catch (error) {
+    if (!(error instanceof ApiProblem) || error.status !== 401 || !session()) throw error;
+    await refresh();
+    if (!session()) throw error;
+    return send<T>(path, options);
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<Answer<T>> {
   const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
   const s = session();
   if (s) headers.Authorization = `Bearer ${s.idToken}`;

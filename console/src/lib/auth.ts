@@ -106,6 +106,7 @@ export async function localSignIn(sub: string, email: string | undefined, groups
     throw new Error([codeSentence(body.code ?? '', response.status), ...fields].join(' '));
   }
   localIdentity = { sub, email, groups };
+  ended = false;
   sessionStorage.setItem(LOCAL_IDENTITY, JSON.stringify(localIdentity));
   setSession(fromTokens(body.id_token, body.access_token, body.expires_in));
 }
@@ -192,8 +193,16 @@ export async function refresh(): Promise<void> {
       setSession(null);
     }
   } catch {
+    ended = true;
     setSession(null);
   }
+}
+
+let ended = false;
+/** Whether the last session ended without a sign-out (its renewal failed): the sign-in page says
+ * so, and that the work in progress is kept. */
+export function sessionEnded(): boolean {
+  return ended;
 }
 
 /** On load: signs the tab in again after a reload (see the top of this file). Answers true when it

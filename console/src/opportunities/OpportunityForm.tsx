@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiProblem, createOpportunity, getOpportunity, searchCustomers, updateOpportunity, type CustomerRef, type FieldError, type Opportunity } from '../lib/api';
+import { ApiProblem, createOpportunity, getOpportunity, updateOpportunity, type FieldError, type Opportunity } from '../lib/api';
+import { CustomerPicker } from '../customers/CustomerPicker';
 import { session } from '../lib/auth';
 import { dropDraft, loadDraft, saveDraft, setUnsaved } from '../lib/drafts';
 import { label, money as formatMoney, PRIORITIES } from '../lib/format';
@@ -199,8 +200,6 @@ export function OpportunityForm({ id }: { id?: string }) {
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [notice, setNotice] = useState('');
-  const [customers, setCustomers] = useState<CustomerRef[]>([]);
-  const [customerQuery, setCustomerQuery] = useState('');
   const [ready, setReady] = useState(!editing);
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
   useTitle(editing ? 'Edit' : 'New opportunity', original?.title);
@@ -243,13 +242,6 @@ export function OpportunityForm({ id }: { id?: string }) {
     else dropDraft(user, scope);
   }, [form, base, ready, conflict]);
   useEffect(() => () => setUnsaved('details', false), []);
-
-  useEffect(() => {
-    const handle = window.setTimeout(() => {
-      searchCustomers(customerQuery.trim(), 50).then(setCustomers, () => setCustomers([]));
-    }, 200);
-    return () => window.clearTimeout(handle);
-  }, [customerQuery]);
 
   if (editing && !ready) return problem ? <ProblemBanner problem={problem} /> : <Loading />;
 
@@ -385,29 +377,18 @@ export function OpportunityForm({ id }: { id?: string }) {
             </label>
           </div>
           {form.customerMode === 'existing' ? (
-            <div class="row">
-              <Field id="customer-search" label="Find a customer" hint="Type part of the name; the list below narrows.">
-                <input id="customer-search" type="search" aria-describedby="customer-search-hint" value={customerQuery} onInput={(e) => setCustomerQuery(e.currentTarget.value)} />
-              </Field>
-              <Field id="customer-id" label="Customer" errors={at('customer-id')}>
-                <select
-                  {...required('customer-id')}
-                  value={form.customerId}
-                  onChange={(e) => {
-                    const chosen = e.currentTarget;
-                    setForm((f) => ({ ...f, customerId: chosen.value, customerLabel: chosen.selectedOptions[0]?.textContent ?? '' }));
-                  }}
-                >
-                  <option value="">Choose…</option>
-                  {form.customerId && !customers.some((c) => c.id === form.customerId) && <option value={form.customerId}>{form.customerLabel}</option>}
-                  {customers.map((c) => (
-                    <option value={c.id} key={c.id}>
-                      {c.name}
-                    </option>
-                  ))}
-                </select>
-              </Field>
-            </div>
+            <CustomerPicker
+              id="customer-id"
+              label="Customer"
+              required
+              hint="Type part of the name and pick the customer from the list."
+              errors={at('customer-id')}
+              value={form.customerId ? { id: form.customerId, name: form.customerLabel } : null}
+              onChange={(c) => {
+                setForm((f) => ({ ...f, customerId: c?.id ?? '', customerLabel: c?.name ?? '' }));
+                setNotice('');
+              }}
+            />
           ) : (
             <Field id="customer-name" label="New customer's name" errors={at('customer-name')} required>
               <input {...required('customer-name')} maxLength={CUSTOMER_NAME_MAX} value={form.customerName} onInput={text('customerName')} />
