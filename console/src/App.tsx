@@ -8,10 +8,12 @@ import { SignIn, Callback } from './session/SignIn';
 import { OpportunityList } from './opportunities/OpportunityList';
 import { OpportunityForm } from './opportunities/OpportunityForm';
 import { OpportunityDetail } from './opportunities/OpportunityDetail';
-import { Board } from './opportunities/Board';
-import { PipelineReport } from './admin/PipelineReport';
-import { SkillsCatalog } from './catalog/SkillsCatalog';
-import { Privacy } from './admin/Privacy';
+import { lazy } from './lazy';
+
+const Board = lazy(() => import('./opportunities/Board').then((m) => m.Board));
+const PipelineReport = lazy(() => import('./admin/PipelineReport').then((m) => m.PipelineReport));
+const Privacy = lazy(() => import('./admin/Privacy').then((m) => m.Privacy));
+const SkillsCatalog = lazy(() => import('./catalog/SkillsCatalog').then((m) => m.SkillsCatalog));
 
 function NotFound() {
   useTitle('Page not found');
