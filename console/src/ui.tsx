@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { ApiProblem, type FieldError } from './lib/api';
 import { label } from './lib/format';
-import { codeSentence, fieldLabel, fieldMessage, problemTitle } from './lib/messages';
+import { codeSentence, fieldMessage, problemTitle } from './lib/messages';
 
 /** A refusal or failure as a sentence. Field problems are listed too unless the screen shows
  * them beside its fields and in an {@link ErrorSummary} (`fieldsShown`). */
@@ -169,8 +169,6 @@ export function described(
     'aria-required': required ? 'true' : undefined,
   };
 }
-
-export { fieldLabel };
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{label(status)}</span>;

@@ -19,11 +19,6 @@ export class ApiProblem extends Error {
   ) {
     super(detail);
   }
-
-  /** The messages for one field (and the fields below it, `timeline` for `timeline.end_date`). */
-  forField(field: string): string[] {
-    return this.errors.filter((e) => e.field === field).map((e) => e.message);
-  }
 }
 
 export interface Answer<T> {

@@ -12,7 +12,7 @@ const PAGE_SIZE = 20;
 /** The columns the API can sort by (`sort`, `-` for descending), by column. */
 const SORTABLE: Record<string, string> = { priority: 'priority', start: 'start_date', updated: 'updated_at', created: 'created_at' };
 
-export function filtersFrom(search: string): Filters {
+function filtersFrom(search: string): Filters {
   const params = new URLSearchParams(search);
   const filters: Filters = {};
   FILTERS.forEach((f) => {
