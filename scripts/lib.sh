@@ -224,7 +224,7 @@ ensure_console_built() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
   if [ ! -f "$dir/dist/index.html" ] \
-    || [ -n "$(find "$dir/src" "$dir/public" "$dir/index.html" "$dir/vite.config.ts" "$dir/package-lock.json" -newer "$dir/dist/index.html" -print -quit)" ]; then
+    || [ -n "$(find "$dir/src" "$dir/public" "$dir/scripts" "$dir/index.html" "$dir/vite.config.ts" "$dir/package.json" "$dir/package-lock.json" -newer "$dir/dist/index.html" -print -quit)" ]; then
     log "building the console (tsc, vite build)"
     (cd "$dir" && npm run --silent build)
   fi

@@ -14,7 +14,8 @@ const CLIENT_ID = 'console-client';
 test.use({ bypassCSP: true });
 
 test('the Cognito sign-in uses the authorization code with PKCE, refreshes before expiry and signs out, revoking the refresh token', async ({ page, baseURL, offsiteRequests }) => {
-  const issued: { challenge?: string; state?: string; refreshes: number; verified: boolean; revoked?: string | null } = {
+  const issued: { challenge?: string; state?: string; authorizations: number; refreshes: number; verified: boolean; revoked?: string | null } = {
+    authorizations: 0,
     refreshes: 0,
     verified: false,
   };
@@ -42,6 +43,7 @@ test('the Cognito sign-in uses the authorization code with PKCE, refreshes befor
     expect(query.get('redirect_uri')).toBe(`${baseURL}/callback`);
     expect(query.get('code_challenge_method')).toBe('S256');
     expect(query.get('scope')).toBe('openid email');
+    issued.authorizations += 1;
     issued.challenge = query.get('code_challenge')!;
     issued.state = query.get('state')!;
     return route.fulfill({ status: 302, headers: { location: `${baseURL}/callback?code=the-code&state=${issued.state}` } });
@@ -88,12 +90,25 @@ test('the Cognito sign-in uses the authorization code with PKCE, refreshes befor
 
   await expect.poll(() => issued.refreshes, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
   await page.getByRole('link', { name: 'My opportunities' }).click();
-  await expect(page.getByText('No opportunities match.')).toBeVisible(); // the renewed token works
+  await expect(page.getByText('You have no opportunities yet.')).toBeVisible(); // the renewed token works
+
+  // A reload loses the in-memory tokens; the tab renews through the hosted UI (its own session
+  // answers at once) and comes back where it was, still with no token in storage.
+  await page.getByRole('link', { name: 'New opportunity' }).first().click();
+  await page.reload();
+  await expect(page.getByTestId('signed-in-as')).toHaveText(/erin@example.com/);
+  await expect(page).toHaveURL(`${baseURL}/opportunities/new`);
+  expect(issued.authorizations).toBe(2);
+  expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toMatch(/eyJ|refresh-1/);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
   await expect.poll(() => issued.revoked).toBe('refresh-1');
+  // Signed out stays signed out: a reload does not renew.
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  expect(issued.authorizations).toBe(2);
   // Only the routed stand-in was asked; nothing left this machine.
   expect(new Set(offsiteRequests.map((u) => new URL(u).origin))).toEqual(new Set([HOSTED_UI]));
   offsiteRequests.length = 0;

@@ -26,11 +26,26 @@ test('the sign-in page and the empty list are usable with the keyboard alone', a
   await expect(page.locator('main#main')).toBeFocused();
 });
 
-test('a Sales Manager creates an opportunity, fixing the validation error the API names', async ({ page }) => {
+test('a Sales Manager creates an opportunity, fixing every problem the form shows at once', async ({ page }) => {
   await signIn(page, 'Alice, Sales Manager');
   await page.getByRole('link', { name: 'New opportunity' }).first().click();
   await expect(page.getByRole('heading', { name: 'New opportunity' })).toBeVisible();
-  await page.getByLabel('New customer').check();
+  // Required fields are marked before anyone types.
+  await expect(page.getByLabel('Title')).toHaveAttribute('aria-required', 'true');
+  await expect(page.locator('label[for="title"]')).toContainText('(required)');
+  // Nothing filled in: every problem at once, beside its field and in the summary, no round trip.
+  const posts: string[] = [];
+  page.on('request', (r) => r.method() === 'POST' && r.url().includes('/v1/opportunities') && posts.push(r.url()));
+  await page.getByRole('button', { name: 'Create draft' }).click();
+  const summary = page.getByTestId('error-summary');
+  await expect(summary).toBeFocused();
+  await expect(summary.getByRole('listitem')).toHaveCount(4); // customer, title, description, amount
+  await expect(summary).toContainText('Choose a customer.');
+  await expect(summary).toContainText('Enter a title.');
+  await expect(page.locator('.field.invalid').filter({ has: page.getByLabel('Title') }).locator('.field-error')).toHaveText('Enter a title.');
+  expect(posts).toEqual([]);
+
+  await page.getByLabel('New customer', { exact: true }).check();
   await page.getByLabel("New customer's name").fill('Contoso E2E');
   await page.getByLabel('Title').fill(state.title);
   await page.getByLabel('Description').fill('Move the order platform to an event-driven architecture.');
@@ -43,10 +58,14 @@ test('a Sales Manager creates an opportunity, fixing the validation error the AP
 
   const amount = page.getByLabel('Amount');
   await expect(amount).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.locator('.field.invalid').filter({ has: amount }).locator('.field-error')).toBeVisible();
-  await expect(page.getByRole('alert')).toContainText('validation_failed');
-  await expect(page.getByTestId('request-id')).not.toBeEmpty();
+  await expect(page.locator('.field.invalid').filter({ has: amount }).locator('.field-error')).toHaveText(
+    'Use at most 2 digits after the decimal point for this currency.',
+  );
+  await expect(summary.getByRole('listitem')).toHaveCount(1);
+  // The summary's entry moves the focus to the field.
+  await summary.getByRole('link', { name: /digits after the decimal point/ }).click();
   await expect(amount).toBeFocused();
+  expect(posts).toEqual([]);
   await accessible(page, 'create form with a validation error');
   await shot(page, '02-create-validation-error');
 
@@ -56,6 +75,41 @@ test('a Sales Manager creates an opportunity, fixing the validation error the AP
   await expect(page.locator('.badges')).toContainText('Draft');
   state.url = new URL(page.url()).pathname;
   expect(state.url).toMatch(/^\/opportunities\/[0-9a-f-]{36}$/);
+  await expect(page).toHaveTitle(`${state.title} · Contoso E2E · Opportunity Management`);
+});
+
+test('submitting an incomplete draft shows every missing part beside its section, and the summary leads there', async ({ page }) => {
+  await signIn(page, 'Alice, Sales Manager', state.url);
+  await page.getByRole('button', { name: 'Submit for matching' }).click();
+  const summary = page.getByTestId('error-summary');
+  await expect(summary.getByRole('listitem')).toHaveCount(2); // the timeline is set; statement and skills are not
+  await expect(page.locator('#ps-error')).toContainText('Write the problem statement');
+  await expect(page.locator('#skills-error')).toContainText('Add at least one must-have skill');
+  await summary.getByRole('link', { name: /problem statement/ }).click();
+  await expect(page.getByLabel('Problem statement (Markdown)')).toBeFocused();
+  await expect(page.locator('.badges')).toContainText('Draft');
+
+  // The server's own answer is mapped the same way: its 422 names problem_statement and
+  // skill_requirements, fields with no input on any form. The browser is shown a version that
+  // seems complete (routed), so that the console's check passes and the real server answers.
+  await page.route(/\/v1\/opportunities\/[0-9a-f-]{36}$/, async (route) => {
+    const answer = await route.fetch();
+    const body = await answer.json();
+    body.problem_statement = { markdown: 'A statement only this browser sees. '.repeat(4) };
+    body.skill_requirements = [{ custom_name: 'Only here', name: 'Only here', category: 'technical', importance: 'must_have', min_proficiency: 'beginner' }];
+    await route.fulfill({ response: answer, json: body });
+  });
+  await page.reload();
+  await page.getByRole('button', { name: 'Submit for matching' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Please check the details' })).toBeVisible();
+  await expect(summary.getByRole('listitem')).toHaveCount(2);
+  await expect(page.locator('#ps-error')).toContainText('Write the problem statement');
+  await expect(page.locator('#skills-error')).toContainText('Add at least one must-have skill');
+  await expect(page.getByTestId('request-id')).not.toBeEmpty();
+  await page.unroute(/\/v1\/opportunities\/[0-9a-f-]{36}$/);
+  await page.reload();
+  await accessible(page, 'submit refused');
+  await shot(page, '03-submit-gaps');
 });
 
 test('the owner writes the problem statement with a preview and adds catalog and custom skills', async ({ page }) => {
@@ -118,29 +172,83 @@ test('the owner uploads a file with progress, sees it become available, download
   await expect(page.getByTestId(`att-status-${name}`)).toHaveText('Available');
 });
 
-test('a stale version is refused and the form offers to reload it', async ({ page, context }) => {
+test('two pages edit the same opportunity: no work is lost, across a reload and a 412, merged field by field', async ({ page, context }) => {
+  const asked: string[] = [];
+  page.on('dialog', (d) => {
+    asked.push(d.type());
+    // Leaving with unsaved changes asks; the test stays on the in-app question, leaves on reload.
+    void (d.type() === 'beforeunload' ? d.accept() : d.dismiss());
+  });
   await signIn(page, 'Alice, Sales Manager', state.url);
   await page.getByRole('link', { name: 'Edit details' }).click();
   await expect(page.getByLabel('Title')).toHaveValue(state.title);
-  // Someone else (a second tab of the same user) changes the opportunity meanwhile.
+  await expect(page).toHaveTitle(`Edit · ${state.title} · Opportunity Management`);
+  await page.getByLabel('Description').fill('Changed in the first tab.');
+
+  // In-app navigation with unsaved changes asks first (dismissed: the page stays).
+  await page.getByRole('link', { name: 'My opportunities' }).click();
+  expect(asked).toContain('confirm');
+  await expect(page.getByLabel('Description')).toHaveValue('Changed in the first tab.');
+
+  // A reload keeps the user signed in and the edit in progress.
+  await page.reload();
+  expect(asked).toContain('beforeunload');
+  await expect(page.getByLabel('Description')).toHaveValue('Changed in the first tab.');
+  await expect(page.getByRole('status').filter({ hasText: 'restored' })).toBeVisible();
+
+  // Someone else (a second page of the same user) changes the priority meanwhile.
   const other = await context.newPage();
   await signIn(other, 'Alice, Sales Manager', state.url);
   await other.getByRole('link', { name: 'Edit details' }).click();
   await other.getByLabel('Priority').selectOption('critical');
+  await other.getByLabel('Title').fill(`${state.title} (theirs)`);
   await other.getByRole('button', { name: 'Save changes' }).click();
   await expect(other.locator('.badges')).toContainText('Critical');
+
+  // The first page's save is refused (412): each difference is shown, and nothing is lost.
+  await page.getByLabel('Title').fill(`${state.title} (mine)`);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  const conflict = page.getByTestId('conflict');
+  await expect(conflict).toBeVisible();
+  await expect(conflict.getByTestId('conflict-priority')).toContainText('Critical');
+  await expect(conflict.getByTestId('conflict-priority')).toContainText('changed there');
+  await expect(conflict.getByTestId('conflict-description')).toContainText('Changed in the first tab.');
+  await expect(conflict.getByTestId('conflict-description')).toContainText('changed by you');
+  await expect(conflict.getByTestId('conflict-title')).toContainText('(theirs)');
+  await expect(conflict.getByTestId('conflict-title')).toContainText('(mine)');
+  await accessible(page, 'edit conflict');
+  await shot(page, '04-edit-conflict');
+  // Merge per field: their priority (the default, as only they changed it), my description, their title.
+  await conflict.getByTestId('conflict-title').getByLabel('Server’s').check();
+  await conflict.getByRole('button', { name: 'Use these choices' }).click();
+  await expect(page.getByLabel('Priority')).toHaveValue('critical');
+  await expect(page.getByLabel('Title')).toHaveValue(`${state.title} (theirs)`);
+  await expect(page.getByLabel('Description')).toHaveValue('Changed in the first tab.');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('.prewrap').first()).toHaveText('Changed in the first tab.');
+  await expect(page.locator('.badges')).toContainText('Critical');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${state.title} (theirs)`);
+
+  // The problem statement too: an edit in progress is kept when another page saves it.
+  await page.getByLabel('Problem statement (Markdown)').fill(`${STATEMENT}\n\nMine.`);
+  await other.reload();
+  await other.getByLabel('Problem statement (Markdown)').fill(`${STATEMENT}\n\nTheirs.`);
+  await other.getByRole('button', { name: 'Save problem statement' }).click();
+  await expect(other.getByText('Problem statement saved.')).toBeVisible();
+  await page.getByRole('button', { name: 'Save problem statement' }).click();
+  await expect(page.getByTestId('ps-conflict')).toContainText('Theirs.');
+  await expect(page.getByLabel('Problem statement (Markdown)')).toHaveValue(/Mine\.$/);
+  await page.getByRole('button', { name: 'Keep mine and save' }).click();
+  await expect(page.getByText('Problem statement saved.')).toBeVisible();
+  await other.reload();
+  await expect(other.getByLabel('Problem statement (Markdown)')).toHaveValue(/Mine\.$/);
   await other.close();
 
-  await page.getByLabel('Description').fill('Changed in the first tab.');
+  // Put the title back for the tests that follow.
+  await page.getByRole('link', { name: 'Edit details' }).click();
+  await page.getByLabel('Title').fill(state.title);
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('alert')).toContainText('Out of date.');
-  await expect(page.getByTestId('request-id')).not.toBeEmpty();
-  await shot(page, '04-stale-version');
-  await page.getByRole('button', { name: 'Reload the current version' }).click();
-  await expect(page.getByLabel('Priority')).toHaveValue('critical');
-  await page.getByLabel('Description').fill('Changed after reloading.');
-  await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.locator('.prewrap')).toHaveText('Changed after reloading.');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(state.title);
 });
 
 test('the owner submits, cancels with a reason and reactivates, and the history tells it', async ({ page }) => {
@@ -169,10 +277,14 @@ test('the owner submits, cancels with a reason and reactivates, and the history 
 
 test('a second opportunity picks the existing customer by search', async ({ page }) => {
   await signIn(page, 'Alice, Sales Manager', '/opportunities/new');
-  await page.getByLabel('Find a customer').fill('contoso e2');
-  const picker = page.getByLabel('Customer', { exact: true });
-  await expect(picker.locator('option', { hasText: 'Contoso E2E' })).toHaveCount(1);
-  await picker.selectOption({ label: 'Contoso E2E' });
+  const picker = page.getByRole('combobox', { name: 'Customer' });
+  await expect(picker).toHaveAttribute('aria-required', 'true');
+  await picker.fill('contoso e2');
+  await expect(page.getByRole('option', { name: 'Contoso E2E' })).toHaveCount(1);
+  // Picked with the keyboard: the arrow to the match, Enter.
+  await picker.press('ArrowDown');
+  await picker.press('Enter');
+  await expect(picker).toHaveValue('Contoso E2E');
   await page.getByLabel('Title').fill(`${state.title}, phase 2`);
   await page.getByLabel('Description').fill('The second phase.');
   await page.getByLabel('Amount').fill('50000');
@@ -187,9 +299,8 @@ test('another Sales Manager neither lists nor opens it', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'My opportunities' })).toBeVisible();
   await page.getByLabel('Search title or customer').fill(state.title);
   await page.getByRole('button', { name: 'Apply' }).click();
-  await expect(page.getByText('No opportunities match.')).toBeVisible();
+  await expect(page.getByText('No opportunities match these filters.')).toBeVisible();
   await page.goto(state.url!);
-  await signIn(page, 'Bob, Sales Manager', state.url);
   await expect(page.getByRole('alert')).toContainText('Not found.');
   await expect(page.getByTestId('request-id')).not.toBeEmpty();
 });
@@ -272,11 +383,12 @@ test('the list pages with the cursor, forward and back, and filters by status an
   const token = (await (await page.request.post(`${baseURL}/_local/token`, { data: { sub: 'bob', groups: ['SalesManager'] } })).json()).id_token;
   const headers = { Authorization: `Bearer ${token}` };
   let customerId = '';
+  const customerName = `Paging Co ${Date.now()}`;
   for (let i = 1; i <= 23; i++) {
     const created = await page.request.post(`${baseURL}/v1/opportunities`, {
       headers,
       data: {
-        customer: customerId ? { id: customerId } : { name: `Paging Co ${Date.now()}` },
+        customer: customerId ? { id: customerId } : { name: customerName },
         title: `Paged opportunity ${String(i).padStart(2, '0')}`,
         description: 'One of many.',
         priority: i % 2 ? 'low' : 'medium',
@@ -291,14 +403,16 @@ test('the list pages with the cursor, forward and back, and filters by status an
   await expect(rows).toHaveCount(20);
   await expect(rows.first()).toContainText('Paged opportunity 23'); // newest first
   await page.getByRole('button', { name: 'Next page' }).click();
-  await expect(page.getByText('Page 2', { exact: true })).toBeVisible();
+  await expect(page.getByText(/^Page 2 · 21–23$/)).toBeVisible();
   await expect(rows).toHaveCount(3);
   await expect(rows.last()).toContainText('Paged opportunity 01');
   await expect(page.getByRole('button', { name: 'Next page' })).toBeDisabled();
   await page.getByRole('button', { name: 'Previous page' }).click();
   await expect(rows).toHaveCount(20);
 
-  await page.getByLabel('Customer', { exact: true }).selectOption(customerId);
+  // The customer by name: type-ahead over GET /v1/customers?q=.
+  await page.getByRole('combobox', { name: 'Customer' }).fill(customerName.slice(0, 12));
+  await page.getByRole('option', { name: customerName }).click();
   await page.getByLabel('Priority').selectOption('medium');
   await page.getByLabel('Sort').selectOption('created_at');
   await page.getByRole('button', { name: 'Apply' }).click();
@@ -307,7 +421,8 @@ test('the list pages with the cursor, forward and back, and filters by status an
   expect(new URL(page.url()).searchParams.get('priority')).toBe('medium'); // the filters are in the address
   await page.getByLabel('Status').selectOption('submitted');
   await page.getByRole('button', { name: 'Apply' }).click();
-  await expect(page.getByText('No opportunities match.')).toBeVisible();
+  await expect(page.getByText('No opportunities match these filters.')).toBeVisible();
+  expect(new URL(page.url()).searchParams.get('customer_id')).toBe(customerId);
   await page.goBack(); // back to the previous filters (the session stays: same document)
   await expect(rows).toHaveCount(11);
 });

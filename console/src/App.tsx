@@ -1,15 +1,31 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './lib/api';
+import { getMe } from './lib/api';
 import { isAdmin, onSession, session, signOut, type Session } from './lib/auth';
 import type { ConsoleConfig } from './lib/config';
-import { match, navigate, useLocation } from './lib/router';
-import { SignIn, Callback } from './pages/SignIn';
-import { OpportunityList } from './pages/OpportunityList';
-import { OpportunityForm } from './pages/OpportunityForm';
-import { OpportunityDetail } from './pages/OpportunityDetail';
-import { PipelineReport } from './pages/PipelineReport';
-import { SkillsCatalog } from './pages/SkillsCatalog';
-import { Privacy } from './pages/Privacy';
+import { confirmLeave, dropDrafts } from './lib/drafts';
+import { match, navigate, useLocation, useTitle } from './lib/router';
+import { SignIn, Callback } from './session/SignIn';
+import { OpportunityList } from './opportunities/OpportunityList';
+import { OpportunityForm } from './opportunities/OpportunityForm';
+import { OpportunityDetail } from './opportunities/OpportunityDetail';
+import { lazy } from './lazy';
+
+const Board = lazy(() => import('./opportunities/Board').then((m) => m.Board));
+const PipelineReport = lazy(() => import('./admin/PipelineReport').then((m) => m.PipelineReport));
+const Privacy = lazy(() => import('./admin/Privacy').then((m) => m.Privacy));
+const SkillsCatalog = lazy(() => import('./catalog/SkillsCatalog').then((m) => m.SkillsCatalog));
+
+function NotFound() {
+  useTitle('Page not found');
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        <a href="/">Back to the opportunities</a>
+      </p>
+    </>
+  );
+}
 
 export function App({ config }: { config: ConsoleConfig }) {
   const [current, setCurrent] = useState<Session | null>(session());
@@ -19,13 +35,8 @@ export function App({ config }: { config: ConsoleConfig }) {
   // The caller's profile name (GET /v1/me), once per sign-in; the token's e-mail until then.
   useEffect(() => {
     setName(null);
-    if (current) api<{ name?: string | null }>('/v1/me').then(({ data }) => setName(data.name ?? null), () => setName(null));
+    if (current) getMe().then(({ data }) => setName(data.name ?? null), () => setName(null));
   }, [current?.sub]);
-
-  useEffect(() => {
-    const title = document.querySelector('main h1')?.textContent;
-    document.title = title ? `${title} · Opportunity Management` : 'Opportunity Management';
-  });
 
   if (path === '/callback') return <Callback search={search} />;
   if (!current) return <SignIn config={config} />;
@@ -37,21 +48,15 @@ export function App({ config }: { config: ConsoleConfig }) {
   else if (path === '/opportunities/new') page = <OpportunityForm />;
   else if ((params = match('/opportunities/:id/edit', path))) page = <OpportunityForm id={params.id} key={params.id} />;
   else if ((params = match('/opportunities/:id', path))) page = <OpportunityDetail id={params.id} admin={admin} key={params.id} />;
+  else if (path === '/board') page = <Board admin={admin} />;
   else if (path === '/skills') page = <SkillsCatalog admin={admin} />;
   else if (path === '/reports/pipeline' && admin) page = <PipelineReport />;
   else if (path === '/privacy' && admin) page = <Privacy />;
-  else
-    page = (
-      <>
-        <h1>Page not found</h1>
-        <p>
-          <a href="/">Back to the opportunities</a>
-        </p>
-      </>
-    );
+  else page = <NotFound />;
 
   const nav: [string, string][] = [
     ['/', admin ? 'All opportunities' : 'My opportunities'],
+    ['/board', 'Board'],
     ['/opportunities/new', 'New opportunity'],
     ['/skills', 'Skills catalog'],
   ];
@@ -79,14 +84,17 @@ export function App({ config }: { config: ConsoleConfig }) {
           </ul>
         </nav>
         <div class="who">
-          <span data-testid="signed-in-as">
+          <span data-testid="signed-in-as" class="who-name">
             {name ?? current.email ?? current.sub} · {current.groups.join(', ') || 'no groups'}
           </span>
           <button
             type="button"
             onClick={() => {
+              // Signing out ends the session and forgets this user's drafts in this tab.
+              if (!confirmLeave()) return;
+              dropDrafts(current.sub);
               signOut();
-              navigate('/', true);
+              navigate('/', true, true);
             }}
           >
             Sign out

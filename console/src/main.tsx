@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { App } from './App';
 import { configureApi } from './lib/api';
-import { configureAuth } from './lib/auth';
+import { configureAuth, restoreSession } from './lib/auth';
 import { loadConfig } from './lib/config';
 import { interceptLinks } from './lib/router';
 import './style.css';
@@ -9,9 +9,10 @@ import './style.css';
 const root = document.getElementById('app')!;
 interceptLinks(root);
 loadConfig()
-  .then((config) => {
+  .then(async (config) => {
     configureAuth(config);
     configureApi(config.api_base);
+    if (await restoreSession()) return;
     render(<App config={config} />, root);
   })
   .catch((error) => {

@@ -1,73 +1,112 @@
-/** Shared pieces: the problem banner (with request id and, for a stale version, a reload offer),
- * labelled fields whose validation messages sit beside them, and status badges. */
+/** Shared pieces: the problem banner (a plain sentence, the raw code and request id under
+ * "Details for support"), the error summary whose entries move the focus to their field, labelled
+ * fields whose messages sit beside them, and status badges. */
 import type { ComponentChildren } from 'preact';
-import { ApiProblem } from './lib/api';
+import { useEffect, useRef } from 'preact/hooks';
+import { ApiProblem, type FieldError } from './lib/api';
 import { label } from './lib/format';
+import { codeSentence, fieldMessage, problemTitle } from './lib/messages';
 
-export function ProblemBanner({ problem, onReload }: { problem: unknown; onReload?: () => void }) {
+/** A refusal or failure as a sentence. Field problems are listed too unless the screen shows
+ * them beside its fields and in an {@link ErrorSummary} (`fieldsShown`). */
+export function ProblemBanner({ problem, fieldsShown = false, children }: { problem: unknown; fieldsShown?: boolean; children?: ComponentChildren }) {
   if (!problem) return null;
   const p = problem instanceof ApiProblem ? problem : null;
-  const stale = p && (p.status === 412 || p.code === 'stale_version' || p.code === 'concurrent_modification');
   return (
     <div class="problem" role="alert">
       <p>
-        <strong>{p ? titleFor(p) : 'Something went wrong'}</strong> {p ? p.detail : String(problem)}
+        <strong>{p ? problemTitle(p.status) : 'Something went wrong'}.</strong> {p ? codeSentence(p.code, p.status) : 'The console hit an unexpected error; reload the page.'}
       </p>
-      {p && p.errors.length > 0 && <p>Check the highlighted fields ({p.errors.length}).</p>}
-      {stale && onReload && (
-        <p>
-          Someone changed this opportunity since you opened it.{' '}
-          <button type="button" onClick={onReload}>
-            Reload the current version
-          </button>
-        </p>
+      {p && !fieldsShown && p.errors.length > 0 && (
+        <ul>
+          {p.errors.map((e, i) => (
+            <li key={i}>{fieldMessage(e.field, e.message)}</li>
+          ))}
+        </ul>
       )}
-      {p && (
-        <p class="request-id">
-          Code <code>{p.code}</code>
-          {p.requestId && (
-            <>
-              {' '}· Request id <code data-testid="request-id">{p.requestId}</code>
-            </>
-          )}
-        </p>
-      )}
+      {children}
+      <details class="support">
+        <summary>Details for support</summary>
+        {p ? (
+          <p class="request-id">
+            Code <code data-testid="problem-code">{p.code}</code> · HTTP {p.status || 'none'}
+            {p.requestId && (
+              <>
+                {' '}· Request id <code data-testid="request-id">{p.requestId}</code>
+              </>
+            )}
+            <br />
+            {p.detail}
+          </p>
+        ) : (
+          <p class="request-id">{String(problem)}</p>
+        )}
+      </details>
     </div>
   );
 }
 
-function titleFor(p: ApiProblem): string {
-  switch (p.status) {
-    case 0:
-      return 'Offline.';
-    case 401:
-      return 'Signed out.';
-    case 403:
-      return 'Not allowed.';
-    case 404:
-      return 'Not found.';
-    case 409:
-      return 'Not possible now.';
-    case 412:
-      return 'Out of date.';
-    case 422:
-      return 'Please correct the form.';
-    default:
-      return p.status >= 500 ? 'Server error.' : 'Refused.';
-  }
+/** The problems of a form at the top, each a link that moves the focus to its field (or the
+ * section it belongs to); `target` answers the element id for an API field, or null when the
+ * screen has no place for it (then the entry is plain text, never dropped). It takes the focus
+ * after each attempt (a save, a submit: `attempt` counts them), so that a keyboard or screen
+ * reader user hears it at once, and never while someone types. */
+export function ErrorSummary({ errors, target, title, attempt }: { errors: FieldError[]; target: (field: string) => string | null; title?: string; attempt: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (attempt && errors.length) box.current?.focus();
+  }, [attempt]);
+  if (!errors.length) return null;
+  return (
+    <div class="error-summary" role="alert" tabIndex={-1} ref={box} aria-labelledby="error-summary-h" data-testid="error-summary">
+      <h2 id="error-summary-h">{title ?? (errors.length === 1 ? 'One thing to fix' : `${errors.length} things to fix`)}</h2>
+      <ul>
+        {errors.map((e, i) => {
+          const id = target(e.field);
+          const text = fieldMessage(e.field, e.message);
+          return (
+            <li key={i}>
+              {id ? (
+                <a
+                  href={`#${id}`}
+                  onClick={(event) => {
+                    event.preventDefault();
+                    focusField(id);
+                  }}
+                >
+                  {text}
+                </a>
+              ) : (
+                text
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
 }
 
-let ids = 0;
-export function useId(prefix: string): string {
-  return `${prefix}-${++ids}`;
+/** Moves the focus to a field (or a section, made focusable for it) and brings it into view. */
+export function focusField(id: string) {
+  const element = document.getElementById(id);
+  if (!element) return;
+  if (!element.matches('input, select, textarea, button, a[href], [tabindex]')) element.setAttribute('tabindex', '-1');
+  element.scrollIntoView({ block: 'center' });
+  element.focus({ preventScroll: true });
 }
 
-/** Messages for a field from a problem: the field itself and what lies below it. */
-export function errorsFor(problem: unknown, ...fields: string[]): string[] {
-  if (!(problem instanceof ApiProblem)) return [];
-  return problem.errors
-    .filter((e) => fields.some((f) => e.field === f || e.field.startsWith(f + '.') || e.field.startsWith(f + '[')))
-    .map((e) => (fields.includes(e.field) ? e.message : `${e.field}: ${e.message}`));
+/** The problems of one field (exactly that field, or with `nested`, also the fields below it:
+ * `timeline.specific_days[2]` under `timeline.specific_days`), as sentences. */
+export function messagesFor(errors: FieldError[], fields: string[], nested = false): string[] {
+  return errors
+    .filter((e) => fields.some((f) => e.field === f || (nested && (e.field.startsWith(f + '.') || e.field.startsWith(f + '[')))))
+    .map((e) => fieldMessage(e.field, e.message));
+}
+
+/** The field problems of a refusal (none for other failures). */
+export function fieldErrors(problem: unknown): FieldError[] {
+  return problem instanceof ApiProblem ? problem.errors : [];
 }
 
 export function Field({
@@ -75,25 +114,39 @@ export function Field({
   label: text,
   errors = [],
   hint,
+  required = false,
   children,
 }: {
   id: string;
   label: string;
   errors?: string[];
   hint?: string;
+  required?: boolean;
   children: ComponentChildren;
 }) {
   return (
     <div class={errors.length ? 'field invalid' : 'field'}>
-      <label for={id}>{text}</label>
+      <label for={id}>
+        {text}
+        {required && <span class="required"> (required)</span>}
+      </label>
       {children}
       {hint && (
         <p class="hint" id={`${id}-hint`}>
           {hint}
         </p>
       )}
+      <FieldErrors id={`${id}-error`} errors={errors} />
+    </div>
+  );
+}
+
+export function FieldErrors({ id, errors }: { id: string; errors: string[] }) {
+  if (!errors.length) return null;
+  return (
+    <div id={id}>
       {errors.map((e, i) => (
-        <p class="field-error" id={i === 0 ? `${id}-error` : undefined} key={i}>
+        <p class="field-error" key={i}>
           {e}
         </p>
       ))}
@@ -106,9 +159,15 @@ export function described(
   id: string,
   errors: string[],
   hint?: boolean,
-): { id: string; 'aria-invalid'?: 'true'; 'aria-describedby'?: string } {
+  required?: boolean,
+): { id: string; 'aria-invalid'?: 'true'; 'aria-describedby'?: string; 'aria-required'?: 'true' } {
   const by = [hint ? `${id}-hint` : '', errors.length ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return { id, 'aria-invalid': errors.length ? 'true' : undefined, 'aria-describedby': by || undefined };
+  return {
+    id,
+    'aria-invalid': errors.length ? 'true' : undefined,
+    'aria-describedby': by || undefined,
+    'aria-required': required ? 'true' : undefined,
+  };
 }
 
 export function StatusBadge({ status }: { status: string }) {

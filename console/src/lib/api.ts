@@ -1,6 +1,8 @@
-/** The API client: the bearer token, JSON in and out, and every refusal as an {@link ApiProblem}
- * (RFC 9457 problem+json) carrying its request id, so that the screen can show it. */
-import { session } from './auth';
+/** The API client: the bearer token (the ID token), JSON in and out, and every refusal as an
+ * {@link ApiProblem} (RFC 9457 problem+json) carrying its request id, so that the screen can show
+ * it. Every call the screens make is a typed function at the end of this file (no URL in a page),
+ * so that a client generated from openapi.json can take their place. */
+import { refresh, session } from './auth';
 
 export interface FieldError {
   field: string;
@@ -16,11 +18,6 @@ export class ApiProblem extends Error {
     readonly errors: FieldError[] = [],
   ) {
     super(detail);
-  }
-
-  /** The messages for one field (and the fields below it, `timeline` for `timeline.end_date`). */
-  forField(field: string): string[] {
-    return this.errors.filter((e) => e.field === field).map((e) => e.message);
   }
 }
 
@@ -46,7 +43,21 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
 }
 
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+/** One call; a 401 (the token expired or was revoked meanwhile) renews the sign-in once and
+ * sends the call again, so that the user's save goes through; when the renewal fails the session
+ * ends, the sign-in page shows, and the screen's draft is restored after signing in again. */
+async function api<T>(path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+  try {
+    return await send<T>(path, options);
+  } catch (error) {
+    if (!(error instanceof ApiProblem) || error.status !== 401 || !session()) throw error;
+    await refresh();
+    if (!session()) throw error;
+    return send<T>(path, options);
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<Answer<T>> {
   const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
   const s = session();
   if (s) headers.Authorization = `Bearer ${s.idToken}`;
@@ -68,7 +79,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch (error) {
-    throw new ApiProblem(0, 'network_error', `The API cannot be reached (${String(error)}).`, null);
+    // The browser's own words ("Failed to fetch") stay under "Details for support".
+    throw new ApiProblem(0, 'network_error', `No answer from ${apiBase || location.origin} (${String(error)}).`, null);
   }
   const requestId = response.headers.get('x-request-id');
   const type = response.headers.get('content-type') ?? '';
@@ -93,7 +105,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
 }
 
 /** Every page of a list (the skills catalog, the customers). */
-export async function all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+async function all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 50; pages++) {
@@ -204,3 +216,115 @@ export interface Registered {
   attachment: Attachment;
   upload: { url: string; method: string; headers: Record<string, string>; expires_at: string };
 }
+
+export interface Me {
+  sub: string;
+  name?: string | null;
+  email?: string | null;
+}
+export interface OpportunityFilters {
+  status?: string;
+  priority?: string;
+  customer_id?: string;
+  owner_id?: string;
+  created_from?: string;
+  created_to?: string;
+  q?: string;
+  sort?: string;
+}
+export interface ReportRow {
+  count: number;
+  arr: Money[];
+}
+export interface PipelineReport {
+  filters: Record<string, unknown>;
+  generated_at: string;
+  total: ReportRow;
+  by_status: (ReportRow & { status: string })[];
+  by_priority: (ReportRow & { priority: string })[];
+  by_status_priority: (ReportRow & { status: string; priority: string })[];
+}
+export interface ReportFilters {
+  created_from?: string;
+  created_to?: string;
+  owner_id?: string;
+  customer_id?: string;
+}
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor_id: string;
+  action: string;
+  subject_id: string;
+  details: Record<string, unknown>;
+}
+
+const opportunity = (id: string) => `/v1/opportunities/${encodeURIComponent(id)}`;
+
+export const getMe = () => api<Me>('/v1/me');
+export const searchCustomers = (q: string, limit = 20) =>
+  api<Page<CustomerRef>>('/v1/customers', { query: { q, limit } }).then(({ data }) => data.items);
+export const getCustomer = (id: string) => api<CustomerRef>(`/v1/customers/${encodeURIComponent(id)}`).then(({ data }) => data);
+export const listOpportunities = (filters: OpportunityFilters, limit: number, cursor: string | null) =>
+  api<Page<OpportunitySummary>>('/v1/opportunities', { query: { ...filters, limit, cursor } }).then(({ data }) => data);
+export const getOpportunity = (id: string) => api<Opportunity>(opportunity(id));
+export const createOpportunity = (body: Record<string, unknown>, idempotencyKey: string) =>
+  api<Opportunity>('/v1/opportunities', { method: 'POST', body, idempotencyKey });
+export const updateOpportunity = (id: string, patch: Record<string, unknown>, ifMatch: string | null) =>
+  api<Opportunity>(opportunity(id), { method: 'PATCH', body: patch, ifMatch, contentType: 'application/merge-patch+json' });
+export const changeStatus = (id: string, action: 'submit' | 'cancel' | 'reactivate', ifMatch: string | null, body?: unknown) =>
+  api<Opportunity>(`${opportunity(id)}/${action}`, { method: 'POST', body, ifMatch });
+export const putProblemStatement = (id: string, markdown: string, ifMatch: string | null) =>
+  api<Opportunity>(`${opportunity(id)}/problem-statement`, { method: 'PUT', body: { markdown }, ifMatch });
+export const putSkillRequirements = (id: string, items: SkillRequirement[], ifMatch: string | null) =>
+  api<Opportunity>(`${opportunity(id)}/skill-requirements`, { method: 'PUT', body: { items }, ifMatch });
+export const listHistory = (id: string, limit: number, cursor: string | null) =>
+  api<Page<HistoryItem>>(`${opportunity(id)}/history`, { query: { limit, cursor } }).then(({ data }) => data);
+export const listAttachments = (id: string) =>
+  api<Page<AttachmentSummary>>(`${opportunity(id)}/attachments`, { query: { limit: 100 } }).then(({ data }) => data.items);
+export const registerAttachment = (id: string, body: { file_name: string; content_type: string; size_bytes: number; sha256: string }, idempotencyKey: string) =>
+  api<Registered>(`${opportunity(id)}/attachments`, { method: 'POST', body, idempotencyKey }).then(({ data }) => data);
+export const getAttachment = (id: string) => api<Attachment>(`/v1/attachments/${encodeURIComponent(id)}`).then(({ data }) => data);
+export const deleteAttachment = (id: string) => api<null>(`/v1/attachments/${encodeURIComponent(id)}`, { method: 'DELETE' });
+export const listSkills = () => all<Skill>('/v1/skills');
+export const createSkill = (body: { name: string; category: string; description?: string }, idempotencyKey: string) =>
+  api<Skill>('/v1/skills', { method: 'POST', body, idempotencyKey });
+export const getPipelineReport = (filters: ReportFilters) => api<PipelineReport>('/v1/reports/pipeline', { query: { ...filters } }).then(({ data }) => data);
+export const getPipelineCsv = (filters: ReportFilters) =>
+  api<string>('/v1/reports/pipeline', { query: { ...filters }, accept: 'text/csv' }).then(({ data }) => data);
+export const exportSubject = (userId: string) => api<unknown>(`/v1/privacy/subjects/${encodeURIComponent(userId)}/export`).then(({ data }) => data);
+export const eraseSubject = (userId: string) => api<unknown>(`/v1/privacy/subjects/${encodeURIComponent(userId)}/erasure`, { method: 'POST', body: {} });
+export const listAuditEvents = (limit: number, cursor: string | null) =>
+  api<Page<AuditEvent>>('/v1/audit-events', { query: { limit, cursor } }).then(({ data }) => data);
+
+/** Headers a page may not set itself (the browser sends them). */
+const BROWSER_HEADERS = new Set(['content-length', 'host']);
+
+/** PUTs the file straight to the signed URL with the headers it binds, reporting progress. */
+export function uploadFile(registered: Registered, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(registered.upload.method || 'PUT', registered.upload.url);
+    for (const [name, value] of Object.entries(registered.upload.headers)) {
+      if (!BROWSER_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve();
+      } else {
+        let detail = xhr.statusText || `HTTP ${xhr.status}`;
+        try {
+          detail = JSON.parse(xhr.responseText).detail ?? detail;
+        } catch {
+          /* S3 answers XML */
+        }
+        reject(new ApiProblem(xhr.status, 'upload_failed', `The upload was refused: ${detail}`, xhr.getResponseHeader('x-request-id') ?? xhr.getResponseHeader('x-amz-request-id')));
+      }
+    };
+    xhr.onerror = () => reject(new ApiProblem(0, 'upload_failed', 'The upload could not reach the storage.', null));
+    xhr.send(file);
+  });
+}
+

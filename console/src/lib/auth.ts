@@ -2,8 +2,20 @@
  * before they expire, and are dropped on sign-out. Locally the development sign-in asks the local
  * server's issuer (`POST /_local/token`); in AWS the Cognito hosted UI signs in with the
  * authorization code flow and PKCE (only the verifier and state survive the redirect, in
- * sessionStorage, and are removed at once). */
+ * sessionStorage, and are removed at once).
+ *
+ * A reload keeps the user signed in without putting a token in storage:
+ * - locally, the development sign-in's identity (user id, e-mail, groups; no token) is kept in
+ *   sessionStorage and a new token is minted silently on load (the local issuer signs for anyone,
+ *   so the identity is no secret);
+ * - with Cognito, the refresh token stays in memory only, so a reload loses it; a marker that this
+ *   tab was signed in (no token) is kept in sessionStorage and the load goes back through the hosted
+ *   UI, which answers at once with a new code while its own session cookie (on the Cognito domain,
+ *   HttpOnly) is valid, and asks for the password otherwise. The trade-off: keeping the refresh
+ *   token in sessionStorage would spare that round trip but expose a 30-day credential to any
+ *   script that runs in the page (XSS); the hosted UI's cookie is out of the page's reach. */
 import type { CognitoConfig, ConsoleConfig } from './config';
+import { CODE_SENTENCES, codeSentence, fieldMessage } from './messages';
 
 export interface Session {
   idToken: string;
@@ -72,21 +84,30 @@ function fromTokens(idToken: string, accessToken: string, expiresIn: number, ref
   };
 }
 
-/** What the development sign-in remembers for its silent refresh (in memory only). */
+/** What the development sign-in remembers for its silent refresh and for a reload (no token). */
 let localIdentity: { sub: string; email?: string; groups: string[] } | null = null;
+const LOCAL_IDENTITY = 'oms.local-identity';
+const COGNITO_SIGNED_IN = 'oms.cognito-signed-in';
 
 export async function localSignIn(sub: string, email: string | undefined, groups: string[]): Promise<void> {
-  const response = await fetch('/_local/token', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ sub, email, groups, expires_in: 3600 }),
-  });
-  const body = await response.json();
+  let response: Response;
+  try {
+    response = await fetch('/_local/token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ sub, email, groups, expires_in: 3600 }),
+    });
+  } catch {
+    throw new Error(CODE_SENTENCES.network_error);
+  }
+  const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const fields = (body.errors ?? []).map((e: { field: string; message: string }) => `${e.field} ${e.message}`);
-    throw new Error([body.detail ?? `HTTP ${response.status}`, ...fields].join('; '));
+    const fields = (body.errors ?? []).map((e: { field: string; message: string }) => fieldMessage(e.field, e.message));
+    throw new Error([codeSentence(body.code ?? '', response.status), ...fields].join(' '));
   }
   localIdentity = { sub, email, groups };
+  ended = false;
+  sessionStorage.setItem(LOCAL_IDENTITY, JSON.stringify(localIdentity));
   setSession(fromTokens(body.id_token, body.access_token, body.expires_in));
 }
 
@@ -142,6 +163,7 @@ export async function completeCognitoSignIn(search: string): Promise<string> {
   const params = new URLSearchParams(search);
   const saved = sessionStorage.getItem('oms.pkce');
   sessionStorage.removeItem('oms.pkce');
+  sessionStorage.removeItem(COGNITO_SIGNED_IN);
   if (params.get('error')) throw new Error(`sign-in refused: ${params.get('error_description') ?? params.get('error')}`);
   const pkce = saved ? (JSON.parse(saved) as { verifier: string; state: string; back: string }) : null;
   const code = params.get('code');
@@ -153,6 +175,7 @@ export async function completeCognitoSignIn(search: string): Promise<string> {
     code_verifier: pkce.verifier,
   });
   setSession(fromTokens(tokens.id_token, tokens.access_token, tokens.expires_in, tokens.refresh_token));
+  sessionStorage.setItem(COGNITO_SIGNED_IN, '1');
   return pkce.back && pkce.back !== '/callback' ? pkce.back : '/';
 }
 
@@ -170,14 +193,47 @@ export async function refresh(): Promise<void> {
       setSession(null);
     }
   } catch {
+    ended = true;
     setSession(null);
   }
+}
+
+let ended = false;
+/** Whether the last session ended without a sign-out (its renewal failed): the sign-in page says
+ * so, and that the work in progress is kept. */
+export function sessionEnded(): boolean {
+  return ended;
+}
+
+/** On load: signs the tab in again after a reload (see the top of this file). Answers true when it
+ * left for the hosted UI (the page is going away). */
+export async function restoreSession(): Promise<boolean> {
+  if (current || location.pathname === '/callback') return false;
+  if (config?.auth === 'local') {
+    const saved = sessionStorage.getItem(LOCAL_IDENTITY);
+    if (!saved) return false;
+    try {
+      const identity = JSON.parse(saved) as { sub: string; email?: string; groups: string[] };
+      await localSignIn(identity.sub, identity.email, identity.groups);
+    } catch {
+      // The server is away or refuses: the sign-in page says so; the identity stays for a retry.
+    }
+    return false;
+  }
+  if (config?.auth === 'cognito' && sessionStorage.getItem(COGNITO_SIGNED_IN)) {
+    sessionStorage.removeItem(COGNITO_SIGNED_IN); // once: a failed renewal shows the sign-in page
+    await cognitoSignIn();
+    return true;
+  }
+  return false;
 }
 
 export function signOut(): void {
   const wasCognito = config?.auth === 'cognito';
   const refreshToken = current?.refreshToken;
   localIdentity = null;
+  sessionStorage.removeItem(LOCAL_IDENTITY);
+  sessionStorage.removeItem(COGNITO_SIGNED_IN);
   setSession(null);
   if (wasCognito) {
     const c = cognito();

@@ -1,17 +1,34 @@
 /** A small history-API router: the console's pages are real paths (CloudFront and the local
- * server answer them with index.html), links are plain anchors the router intercepts. */
+ * server answer them with index.html), links are plain anchors the router intercepts. Leaving a
+ * page with unsaved changes asks first (lib/drafts.ts), by link, by `navigate` and by Back. */
 import { useEffect, useState } from 'preact/hooks';
+import { confirmLeave } from './drafts';
 
 const listeners = new Set<() => void>();
+let here = location.pathname + location.search;
 
-export function navigate(to: string, replace = false) {
+/** Goes to another screen; answers false when the user chose to stay (unsaved changes).
+ * `force` skips the question (after a save, or when the change is the user's own choice). */
+export function navigate(to: string, replace = false, force = false): boolean {
+  if (!force && to !== here && !confirmLeave()) return false;
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
+  here = location.pathname + location.search;
   listeners.forEach((l) => l());
   window.scrollTo(0, 0);
+  return true;
 }
 
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+window.addEventListener('popstate', () => {
+  const to = location.pathname + location.search;
+  if (to !== here && !confirmLeave()) {
+    // Stay: put the page the user is on back on top of the history.
+    history.pushState(null, '', here);
+    return;
+  }
+  here = to;
+  listeners.forEach((l) => l());
+});
 
 export function useLocation(): { path: string; search: string } {
   const [, setTick] = useState(0);
@@ -47,4 +64,12 @@ export function match(pattern: string, path: string): Record<string, string> | n
     else if (p[i] !== s[i]) return null;
   }
   return params;
+}
+
+/** The document title: the screen, and the opportunity or item it shows. */
+export function useTitle(...parts: (string | null | undefined)[]) {
+  const text = parts.filter(Boolean).join(' · ');
+  useEffect(() => {
+    document.title = text ? `${text} · Opportunity Management` : 'Opportunity Management';
+  }, [text]);
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { all, api, type Skill } from '../lib/api';
+import { createSkill, listSkills, type Skill } from '../lib/api';
 import { CATEGORIES, label } from '../lib/format';
-import { described, errorsFor, Field, Loading, ProblemBanner } from '../ui';
+import { useTitle } from '../lib/router';
+import { described, Field, fieldErrors, Loading, messagesFor, ProblemBanner } from '../ui';
 
 export function SkillsCatalog({ admin }: { admin: boolean }) {
   const [skills, setSkills] = useState<Skill[] | null>(null);
@@ -11,7 +12,9 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
   const [description, setDescription] = useState('');
   const [notice, setNotice] = useState('');
   const [filter, setFilter] = useState('');
-  const load = () => all<Skill>('/v1/skills').then(setSkills, setProblem);
+  const load = () => listSkills().then(setSkills, setProblem);
+  useTitle('Skills catalog');
+  const errorsFor = (p: unknown, field: string) => messagesFor(fieldErrors(p), [field]);
   useEffect(() => void load(), []);
 
   const add = async (event: Event) => {
@@ -19,11 +22,7 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
     setProblem(null);
     setNotice('');
     try {
-      await api<Skill>('/v1/skills', {
-        method: 'POST',
-        body: { name, category, ...(description.trim() ? { description } : {}) },
-        idempotencyKey: crypto.randomUUID(),
-      });
+      await createSkill({ name, category, ...(description.trim() ? { description } : {}) }, crypto.randomUUID());
       setNotice(`${name} added to the catalog.`);
       setName('');
       setDescription('');
@@ -43,7 +42,7 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
       {!skills ? (
         <Loading />
       ) : (
-        <table class="list">
+        <table class="list cards">
           <thead>
             <tr>
               <th scope="col">Skill</th>
@@ -54,9 +53,9 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
           <tbody>
             {shown.map((s) => (
               <tr key={s.id}>
-                <td>{s.name}</td>
-                <td>{label(s.category)}</td>
-                <td>{s.description ?? ''}</td>
+                <td data-label="Skill" class="card-title">{s.name}</td>
+                <td data-label="Category">{label(s.category)}</td>
+                <td data-label="Description">{s.description ?? ''}</td>
               </tr>
             ))}
           </tbody>
@@ -65,8 +64,8 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
       {admin && (
         <form onSubmit={add} noValidate class="form">
           <h2>Add a skill</h2>
-          <Field id="skill-name" label="Name" errors={errorsFor(problem, 'name')}>
-            <input {...described('skill-name', errorsFor(problem, 'name'))} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <Field id="skill-name" label="Name" errors={errorsFor(problem, 'name')} required>
+            <input {...described('skill-name', errorsFor(problem, 'name'), false, true)} value={name} onInput={(e) => setName(e.currentTarget.value)} />
           </Field>
           <Field id="skill-category" label="Category" errors={errorsFor(problem, 'category')}>
             <select id="skill-category" value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
@@ -90,7 +89,7 @@ export function SkillsCatalog({ admin }: { admin: boolean }) {
           </div>
         </form>
       )}
-      <ProblemBanner problem={problem} />
+      <ProblemBanner problem={problem} fieldsShown={fieldErrors(problem).every((e) => ['name', 'category', 'description'].includes(e.field))} />
     </>
   );
 }

@@ -1,24 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiProblem, type Money } from '../lib/api';
+import { ApiProblem, getPipelineCsv, getPipelineReport, type CustomerRef, type PipelineReport as Report, type ReportFilters, type ReportRow as Row } from '../lib/api';
+import { CustomerPicker } from '../customers/CustomerPicker';
 import { dateTime, label, money } from '../lib/format';
+import { navigate, useTitle } from '../lib/router';
 import { Loading, ProblemBanner } from '../ui';
 
-interface Row {
-  count: number;
-  arr: Money[];
-}
-interface Report {
-  filters: Record<string, unknown>;
-  generated_at: string;
-  total: Row;
-  by_status: (Row & { status: string })[];
-  by_priority: (Row & { priority: string })[];
-  by_status_priority: (Row & { status: string; priority: string })[];
+/** The opportunity list with the report's filters and one more (a status or a priority). */
+function listLink(filters: ReportFilters, extra: Record<string, string>): string {
+  const q = new URLSearchParams();
+  Object.entries({ ...filters, ...extra }).forEach(([k, v]) => v && q.set(k, v));
+  return `/?${q}`;
 }
 
 /** A horizontal bar chart in SVG, with the numbers in a table beside it for screen readers and
  * for exact reading (the chart itself is hidden from assistive technology). */
-function BarChart({ title, rows }: { title: string; rows: { name: string; value: number; text: string }[] }) {
+function BarChart({ title, rows }: { title: string; rows: { name: string; value: number; text: string; href: string }[] }) {
   const max = Math.max(1, ...rows.map((r) => r.value));
   const height = rows.length * 28 + 8;
   const dimension = title.split(' by ')[1] ?? 'group';
@@ -27,7 +23,7 @@ function BarChart({ title, rows }: { title: string; rows: { name: string; value:
       <figcaption>{title}</figcaption>
       <svg viewBox={`0 0 460 ${height}`} width="100%" aria-hidden="true" focusable="false">
         {rows.map((r, i) => (
-          <g key={r.name} transform={`translate(0 ${i * 28 + 4})`}>
+          <g key={r.name} transform={`translate(0 ${i * 28 + 4})`} class="chart-row" onClick={() => navigate(r.href)}>
             <text x="150" y="15" text-anchor="end" class="chart-label">
               {r.name}
             </text>
@@ -50,7 +46,9 @@ function BarChart({ title, rows }: { title: string; rows: { name: string; value:
         <tbody>
           {rows.map((r) => (
             <tr key={r.name}>
-              <th scope="row">{r.name}</th>
+              <th scope="row">
+                <a href={r.href}>{r.name}</a>
+              </th>
               <td class="num">{r.text}</td>
             </tr>
           ))}
@@ -74,23 +72,25 @@ function arrIn(row: Row, currency: string): number {
 export function PipelineReport() {
   const [report, setReport] = useState<Report | null>(null);
   const [problem, setProblem] = useState<unknown>(null);
-  const [filters, setFilters] = useState({ created_from: '', created_to: '', owner_id: '', customer_id: '' });
+  const [filters, setFilters] = useState<ReportFilters>({ created_from: '', created_to: '', owner_id: '', customer_id: '' });
+  const [customer, setCustomer] = useState<CustomerRef | null>(null);
+  useTitle('Pipeline report');
   const [applied, setApplied] = useState(filters);
 
   useEffect(() => {
     setProblem(null);
-    api<Report>('/v1/reports/pipeline', { query: applied }).then(({ data }) => setReport(data), (e) => {
+    getPipelineReport(applied).then(setReport, (e) => {
       setProblem(e);
       setReport(null);
     });
   }, [applied]);
 
   const missing = problem instanceof ApiProblem && problem.status === 404 && problem.code === 'not_found';
-  const set = (k: keyof typeof filters) => (e: Event) => setFilters({ ...filters, [k]: (e.currentTarget as HTMLInputElement).value });
+  const set = (k: keyof ReportFilters) => (e: Event) => setFilters({ ...filters, [k]: (e.currentTarget as HTMLInputElement).value });
 
   const csv = async () => {
     try {
-      const { data } = await api<string>('/v1/reports/pipeline', { query: applied, accept: 'text/csv' });
+      const data = await getPipelineCsv(applied);
       const link = document.createElement('a');
       link.href = URL.createObjectURL(new Blob([data], { type: 'text/csv' }));
       link.download = 'pipeline.csv';
@@ -120,13 +120,18 @@ export function PipelineReport() {
           <input id="r-to" type="date" value={filters.created_to} onInput={set('created_to')} />
         </div>
         <div class="field">
-          <label for="r-owner">Owner (user id)</label>
+          <label for="r-owner">Owner’s user id</label>
           <input id="r-owner" value={filters.owner_id} onInput={set('owner_id')} />
         </div>
-        <div class="field">
-          <label for="r-customer">Customer id</label>
-          <input id="r-customer" value={filters.customer_id} onInput={set('customer_id')} />
-        </div>
+        <CustomerPicker
+          id="r-customer"
+          label="Customer"
+          value={customer}
+          onChange={(c) => {
+            setCustomer(c);
+            setFilters({ ...filters, customer_id: c?.id ?? '' });
+          }}
+        />
         <div class="actions">
           <button type="submit">Apply</button>
           <button type="button" onClick={() => void csv()} disabled={!report}>
@@ -136,8 +141,7 @@ export function PipelineReport() {
       </form>
       {missing ? (
         <p class="empty" role="status">
-          This server has no pipeline report yet (<code>GET /v1/reports/pipeline</code> answered 404). The screen will show it once the
-          endpoint is deployed.
+          This server has no pipeline report yet. The screen will show it once the report is deployed.
         </p>
       ) : (
         <ProblemBanner problem={problem} />
@@ -150,19 +154,19 @@ export function PipelineReport() {
             {report.total.arr.length ? report.total.arr.map(money).join(' + ') : 'no ARR'} · generated {dateTime(report.generated_at)}
           </p>
           <div class="charts">
-            <BarChart title="Count by status" rows={report.by_status.map((r) => ({ name: label(r.status), value: r.count, text: String(r.count) }))} />
-            <BarChart title="Count by priority" rows={report.by_priority.map((r) => ({ name: label(r.priority), value: r.count, text: String(r.count) }))} />
+            <BarChart title="Count by status" rows={report.by_status.map((r) => ({ name: label(r.status), value: r.count, text: String(r.count), href: listLink(applied, { status: r.status }) }))} />
+            <BarChart title="Count by priority" rows={report.by_priority.map((r) => ({ name: label(r.priority), value: r.count, text: String(r.count), href: listLink(applied, { priority: r.priority }) }))} />
             {currencies(report).map((c) => (
               <>
                 <BarChart
                   key={`s-${c}`}
                   title={`ARR in ${c} by status`}
-                  rows={report.by_status.map((r) => ({ name: label(r.status), value: arrIn(r, c), text: money({ amount: String(arrIn(r, c)), currency: c }) }))}
+                  rows={report.by_status.map((r) => ({ name: label(r.status), value: arrIn(r, c), text: money({ amount: String(arrIn(r, c)), currency: c }), href: listLink(applied, { status: r.status }) }))}
                 />
                 <BarChart
                   key={`p-${c}`}
                   title={`ARR in ${c} by priority`}
-                  rows={report.by_priority.map((r) => ({ name: label(r.priority), value: arrIn(r, c), text: money({ amount: String(arrIn(r, c)), currency: c }) }))}
+                  rows={report.by_priority.map((r) => ({ name: label(r.priority), value: arrIn(r, c), text: money({ amount: String(arrIn(r, c)), currency: c }), href: listLink(applied, { priority: r.priority }) }))}
                 />
               </>
             ))}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { cognitoSignIn, completeCognitoSignIn, localSignIn } from '../lib/auth';
+import { cognitoSignIn, completeCognitoSignIn, localSignIn, sessionEnded } from '../lib/auth';
 import type { ConsoleConfig } from '../lib/config';
 import { navigate } from '../lib/router';
 
@@ -24,6 +24,11 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
     return (
       <main id="main" class="page narrow">
         <h1>Opportunity Management</h1>
+        {sessionEnded() && (
+          <p class="notice-box" role="status">
+            Your sign-in ended. Sign in again to carry on: your unsaved changes in this tab are kept.
+          </p>
+        )}
         <p>Sign in with your company account.</p>
         {error && <p role="alert" class="problem">{error}</p>}
         <button type="button" class="primary" onClick={() => cognitoSignIn().catch((e) => setError(String(e)))}>
@@ -57,6 +62,11 @@ export function SignIn({ config }: { config: ConsoleConfig }) {
   return (
     <main id="main" class="page narrow">
       <h1>Development sign-in</h1>
+      {sessionEnded() && (
+        <p class="notice-box" role="status">
+          Your sign-in ended. Sign in again to carry on: your unsaved changes in this tab are kept.
+        </p>
+      )}
       <p>
         The local server's token issuer signs a token for whoever you pick here. In AWS this page is
         Cognito's hosted UI.

@@ -1,16 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiProblem, type Page } from '../lib/api';
+import { ApiProblem, eraseSubject, exportSubject, listAuditEvents, type AuditEvent } from '../lib/api';
 import { dateTime, label } from '../lib/format';
+import { useTitle } from '../lib/router';
 import { Loading, ProblemBanner } from '../ui';
 
-interface AuditEvent {
-  id: string;
-  at: string;
-  actor_id: string;
-  action: string;
-  subject_id: string;
-  details: Record<string, unknown>;
-}
 
 function notDeployed(p: unknown): boolean {
   return p instanceof ApiProblem && p.status === 404 && p.code === 'not_found' && /no resource at/.test(p.detail);
@@ -27,8 +20,8 @@ export function Privacy() {
   const [auditProblem, setAuditProblem] = useState<unknown>(null);
 
   const loadAudit = (cursor: string | null = null) =>
-    api<Page<AuditEvent>>('/v1/audit-events', { query: { limit: 25, cursor } }).then(
-      ({ data }) => {
+    listAuditEvents(25, cursor).then(
+      (data) => {
         setEvents((before) => (cursor && before ? [...before, ...data.items] : data.items));
         setNext(data.next_cursor);
         setAuditProblem(null);
@@ -40,12 +33,13 @@ export function Privacy() {
     );
   useEffect(() => void loadAudit(), []);
 
-  const id = encodeURIComponent(subject.trim());
+  const id = subject.trim();
+  useTitle('Privacy requests');
   const exportData = async () => {
     setProblem(null);
     setNotice('');
     try {
-      const { data } = await api<unknown>(`/v1/privacy/subjects/${id}/export`);
+      const data = await exportSubject(id);
       setExported(data);
       void loadAudit();
     } catch (e) {
@@ -57,7 +51,7 @@ export function Privacy() {
     setProblem(null);
     setNotice('');
     try {
-      await api<unknown>(`/v1/privacy/subjects/${id}/erasure`, { method: 'POST', body: {} });
+      await eraseSubject(id);
       setNotice(`The personal data of ${subject.trim()} was erased.`);
       setExported(null);
       void loadAudit();
@@ -109,7 +103,7 @@ export function Privacy() {
         ) : events.length === 0 ? (
           !auditProblem && <p class="empty">No privacy requests yet.</p>
         ) : (
-          <table class="list">
+          <table class="list cards">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -122,12 +116,12 @@ export function Privacy() {
             <tbody>
               {events.map((e) => (
                 <tr key={e.id}>
-                  <td>{dateTime(e.at)}</td>
-                  <td>{label(e.action.replace(/^privacy_/, ''))}</td>
-                  <td>{e.actor_id}</td>
-                  <td>{e.subject_id}</td>
-                  <td>
-                    <code>{JSON.stringify(e.details)}</code>
+                  <td data-label="When">{dateTime(e.at)}</td>
+                  <td data-label="Action">{label(e.action.replace(/^privacy_/, ''))}</td>
+                  <td data-label="By" class="break">{e.actor_id}</td>
+                  <td data-label="For" class="break">{e.subject_id}</td>
+                  <td data-label="Details" class="break">
+                    <AuditDetails details={e.details} />
                   </td>
                 </tr>
               ))}
@@ -141,5 +135,20 @@ export function Privacy() {
         )}
       </section>
     </>
+  );
+}
+
+/** An audit record's details as "name: value" lines (numbers of records, tables), not JSON. */
+function AuditDetails({ details }: { details: Record<string, unknown> }) {
+  const entries = Object.entries(details ?? {});
+  if (!entries.length) return <>—</>;
+  return (
+    <ul class="plain">
+      {entries.map(([k, v]) => (
+        <li key={k}>
+          {label(k)}: {typeof v === 'object' && v !== null ? Object.entries(v as Record<string, unknown>).map(([a, b]) => `${label(a)} ${String(b)}`).join(', ') : String(v)}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiProblem, type Attachment, type AttachmentSummary, type Page, type Registered } from '../lib/api';
+import { ApiProblem, deleteAttachment, getAttachment, listAttachments, registerAttachment, uploadFile, type AttachmentSummary } from '../lib/api';
 import { bytes, label } from '../lib/format';
+import { fieldMessage } from '../lib/messages';
 import { ProblemBanner } from '../ui';
 
 /** Types the API accepts, by extension, for files the browser gives no type. */
@@ -23,40 +24,9 @@ const BY_EXTENSION: Record<string, string> = {
   jpeg: 'image/jpeg',
 };
 
-/** Headers a page may not set itself (the browser sends them). */
-const BROWSER_HEADERS = new Set(['content-length', 'host']);
-
 async function sha256Hex(file: File): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** PUTs the file straight to the signed URL with the headers it binds, reporting progress. */
-function upload(registered: Registered, file: File, onProgress: (fraction: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(registered.upload.method || 'PUT', registered.upload.url);
-    for (const [name, value] of Object.entries(registered.upload.headers)) {
-      if (!BROWSER_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
-    }
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress(1);
-        resolve();
-      } else {
-        let detail = xhr.statusText || `HTTP ${xhr.status}`;
-        try {
-          detail = JSON.parse(xhr.responseText).detail ?? detail;
-        } catch {
-          /* S3 answers XML */
-        }
-        reject(new ApiProblem(xhr.status, 'upload_failed', `The upload was refused: ${detail}`, xhr.getResponseHeader('x-request-id') ?? xhr.getResponseHeader('x-amz-request-id')));
-      }
-    };
-    xhr.onerror = () => reject(new ApiProblem(0, 'upload_failed', 'The upload could not reach the storage.', null));
-    xhr.send(file);
-  });
 }
 
 interface Uploading {
@@ -73,9 +43,9 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
   const polling = useRef<number | undefined>(undefined);
 
   const list = () =>
-    api<Page<AttachmentSummary>>(`/v1/opportunities/${opportunityId}/attachments`, { query: { limit: 100 } }).then(({ data }) => {
-      setItems(data.items);
-      return data.items;
+    listAttachments(opportunityId).then((now) => {
+      setItems(now);
+      return now;
     });
 
   /** Live status: polls while anything is pending (every second, at most two minutes). */
@@ -104,7 +74,7 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
     event.preventDefault();
     const file = input.current?.files?.[0];
     if (!file) {
-      setProblem(new ApiProblem(422, 'validation_failed', 'Choose a file first.', null, [{ field: 'file', message: 'is required' }]));
+      setProblem(new ApiProblem(422, 'validation_failed', 'No file was chosen.', null, [{ field: 'file', message: 'is required' }]));
       return;
     }
     setProblem(null);
@@ -113,13 +83,13 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
     try {
       const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
       const contentType = file.type || BY_EXTENSION[extension] || 'application/octet-stream';
-      const { data } = await api<Registered>(`/v1/opportunities/${opportunityId}/attachments`, {
-        method: 'POST',
-        body: { file_name: file.name, content_type: contentType, size_bytes: file.size, sha256: await sha256Hex(file) },
-        idempotencyKey: crypto.randomUUID(),
-      });
+      const data = await registerAttachment(
+        opportunityId,
+        { file_name: file.name, content_type: contentType, size_bytes: file.size, sha256: await sha256Hex(file) },
+        crypto.randomUUID(),
+      );
       await list();
-      await upload(data, file, (fraction) => setUploading({ name: file.name, fraction }));
+      await uploadFile(data, file, (fraction) => setUploading({ name: file.name, fraction }));
       setNotice(`${file.name} uploaded; checking it…`);
       if (input.current) input.current.value = '';
       watch();
@@ -133,7 +103,7 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
 
   const download = async (a: AttachmentSummary) => {
     try {
-      const { data } = await api<Attachment>(`/v1/attachments/${a.id}`);
+      const data = await getAttachment(a.id);
       if (data.download) {
         const link = document.createElement('a');
         link.href = data.download.url;
@@ -151,7 +121,7 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
   const remove = async (a: AttachmentSummary) => {
     if (!window.confirm(`Delete ${a.file_name}?`)) return;
     try {
-      await api(`/v1/attachments/${a.id}`, { method: 'DELETE' });
+      await deleteAttachment(a.id);
       setNotice(`${a.file_name} deleted.`);
       await list();
       onChanged();
@@ -160,14 +130,14 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
     }
   };
 
-  const fileErrors = problem instanceof ApiProblem ? problem.errors.map((e) => `${e.field}: ${e.message}`) : [];
+  const fileErrors = problem instanceof ApiProblem ? problem.errors.map((e) => fieldMessage(e.field, e.message)) : [];
   return (
     <section aria-labelledby="att-h">
       <h2 id="att-h">Attachments</h2>
       {items.length === 0 ? (
         <p class="empty">No attachments.</p>
       ) : (
-        <table class="list" data-testid="attachments">
+        <table class="list cards" data-testid="attachments">
           <thead>
             <tr>
               <th scope="col">File</th>
@@ -181,9 +151,9 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
           <tbody>
             {items.map((a) => (
               <tr key={a.id}>
-                <td>{a.file_name}</td>
-                <td class="num">{bytes(a.size_bytes)}</td>
-                <td>
+                <td data-label="File" class="break">{a.file_name}</td>
+                <td data-label="Size" class="num">{bytes(a.size_bytes)}</td>
+                <td data-label="Status">
                   <span class={`badge att-${a.status}`} data-testid={`att-status-${a.file_name}`}>
                     {label(a.status)}
                   </span>
@@ -208,8 +178,9 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
       {!readOnly && (
         <form onSubmit={send} class="upload">
           <div class={fileErrors.length ? 'field invalid' : 'field'}>
-            <label for="attachment-file">Add a file (PDF, Office, OpenDocument, text, CSV, Markdown, PNG or JPEG; up to 100 MiB)</label>
-            <input id="attachment-file" type="file" ref={input} aria-describedby={fileErrors.length ? 'attachment-file-error' : undefined} />
+            <label for="attachment-file">Add a file</label>
+            <p class="hint" id="attachment-file-hint">PDF, Word, Excel, PowerPoint, OpenDocument, text, CSV, Markdown, PNG or JPEG; up to 100 MiB.</p>
+            <input id="attachment-file" type="file" ref={input} aria-describedby={fileErrors.length ? 'attachment-file-hint attachment-file-error' : 'attachment-file-hint'} />
             {fileErrors.map((m) => (
               <p class="field-error" id="attachment-file-error" key={m}>
                 {m}
@@ -233,7 +204,7 @@ export function Attachments({ opportunityId, readOnly, onChanged }: { opportunit
       <p role="status" class="notice">
         {notice}
       </p>
-      <ProblemBanner problem={problem} />
+      <ProblemBanner problem={problem} fieldsShown />
     </section>
   );
 }
