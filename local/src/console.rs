@@ -23,6 +23,30 @@ pub struct Asset {
     pub content_type: &'static str,
     /// `Cache-Control`: hashed build assets forever, everything else revalidated.
     pub cache_control: &'static str,
+    /// `Content-Encoding` of the bytes at `path`: a copy compressed at build time (`br`, `gzip`)
+    /// when the client accepts it and the build made one, else none.
+    pub encoding: Option<&'static str>,
+}
+
+/// Whether `accept_encoding` (the request's `Accept-Encoding`) accepts `coding`: named, or `*`,
+/// with a quality above 0.
+fn accepts(accept_encoding: &str, coding: &str) -> bool {
+    let mut named = None;
+    let mut any = None;
+    for entry in accept_encoding.split(',') {
+        let mut parts = entry.split(';');
+        let name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name == coding {
+            named = Some(quality > 0.0);
+        } else if name == "*" {
+            any = Some(quality > 0.0);
+        }
+    }
+    named.or(any).unwrap_or(false)
 }
 
 /// The folder of built console files.
@@ -62,7 +86,32 @@ impl Console {
             path,
             content_type: "text/html; charset=utf-8",
             cache_control: "no-cache",
+            encoding: None,
         })
+    }
+
+    /// The copy of `asset` compressed at build time (`scripts/compress.mjs` writes `<file>.br`
+    /// and `<file>.gz` beside each file) that the client accepts, brotli first; else the file.
+    /// The type and caching stay the original's; the server adds `Vary: Accept-Encoding`.
+    pub fn encoded(&self, asset: Asset, accept_encoding: Option<&str>) -> Asset {
+        let accept_encoding = accept_encoding.unwrap_or_default();
+        for (coding, suffix) in [("br", "br"), ("gzip", "gz")] {
+            if !accepts(accept_encoding, coding) {
+                continue;
+            }
+            let mut name = asset.path.clone().into_os_string();
+            name.push(".");
+            name.push(suffix);
+            let compressed = PathBuf::from(name);
+            if compressed.is_file() {
+                return Asset {
+                    path: compressed,
+                    encoding: Some(coding),
+                    ..asset
+                };
+            }
+        }
+        asset
     }
 
     /// The file for a `GET` of `path` (already percent-decoded) that matched no API route:
@@ -111,6 +160,7 @@ impl Console {
             content_type: content_type(&full),
             path: full,
             cache_control,
+            encoding: None,
         })
     }
 }
@@ -193,6 +243,57 @@ mod tests {
             );
             assert_eq!(found, None, "{path}");
         }
+    }
+
+    #[test]
+    fn a_compressed_copy_is_chosen_when_accepted_brotli_first_and_the_file_otherwise() {
+        let (dir, console) = built();
+        std::fs::write(dir.path().join("assets/app-1234.js.br"), "br").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("assets/app-1234.js.gz"), "gz").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("index.html.gz"), "gz").unwrap_or_else(|e| panic!("{e}"));
+        let pick = |path: &str, accept: Option<&str>| {
+            let asset = console
+                .lookup(path, Some("text/html"))
+                .unwrap_or_else(|| panic!("{path}"));
+            let asset = console.encoded(asset, accept);
+            (
+                asset.encoding,
+                asset.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                asset.content_type,
+            )
+        };
+        let js = "text/javascript; charset=utf-8";
+        assert_eq!(
+            pick("/assets/app-1234.js", Some("gzip, deflate, br")),
+            (Some("br"), Some("app-1234.js.br".into()), js)
+        );
+        assert_eq!(
+            pick("/assets/app-1234.js", Some("gzip")),
+            (Some("gzip"), Some("app-1234.js.gz".into()), js)
+        );
+        assert_eq!(
+            pick("/assets/app-1234.js", Some("br;q=0, gzip;q=0.5")),
+            (Some("gzip"), Some("app-1234.js.gz".into()), js)
+        );
+        assert_eq!(
+            pick("/assets/app-1234.js", Some("*")),
+            (Some("br"), Some("app-1234.js.br".into()), js)
+        );
+        assert_eq!(
+            pick("/assets/app-1234.js", Some("identity")),
+            (None, Some("app-1234.js".into()), js)
+        );
+        assert_eq!(
+            pick("/assets/app-1234.js", None),
+            (None, Some("app-1234.js".into()), js)
+        );
+        // A file the build did not compress falls back to itself.
+        assert_eq!(pick("/config.json", Some("br, gzip")).0, None);
+        assert_eq!(
+            pick("/", Some("br, gzip")).0,
+            Some("gzip"),
+            "index.html has only a gzip copy"
+        );
     }
 
     #[test]

@@ -527,12 +527,18 @@ impl Server {
     /// A console file for a `GET` or `HEAD` no API route matched (see [`crate::console`]), with the
     /// security headers CloudFront adds in AWS.
     async fn console_file(&self, path: &str, request: &Request<Incoming>) -> Option<HttpResponse> {
-        let accept = request.headers().get("accept").and_then(|v| v.to_str().ok());
-        let asset = self.console.lookup(&percent_decode(path), accept)?;
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+        let asset = self.console.lookup(&percent_decode(path), header("accept"))?;
+        let asset = self.console.encoded(asset, header("accept-encoding"));
         let bytes = tokio::fs::read(&asset.path).await.ok()?;
         let mut response = plain(StatusCode::OK, asset.content_type, bytes);
         let headers = response.headers_mut();
         headers.insert("cache-control", HeaderValue::from_static(asset.cache_control));
+        // Caches keep one answer per encoding (the bytes differ; the URL does not).
+        headers.insert("vary", HeaderValue::from_static("Accept-Encoding"));
+        if let Some(encoding) = asset.encoding {
+            headers.insert("content-encoding", HeaderValue::from_static(encoding));
+        }
         headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
         headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
         headers.insert("x-frame-options", HeaderValue::from_static("DENY"));

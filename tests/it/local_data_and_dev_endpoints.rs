@@ -522,6 +522,9 @@ async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep
     std::fs::create_dir_all(built.path().join("assets")).unwrap();
     std::fs::write(built.path().join("index.html"), "<!doctype html><title>OMS</title>").unwrap();
     std::fs::write(built.path().join("assets/index-abc123.js"), "export {}").unwrap();
+    // What the console's build writes beside each file (scripts/compress.mjs).
+    std::fs::write(built.path().join("assets/index-abc123.js.br"), "brotli bytes").unwrap();
+    std::fs::write(built.path().join("assets/index-abc123.js.gz"), "gzip bytes").unwrap();
     let server = LocalServer::start_with(&[("OMS_CONSOLE_DIR", built.path().display().to_string())]).await;
     let browser = server.anonymous();
     let page = |path: &'static str, accept: &'static str| {
@@ -549,6 +552,24 @@ async fn the_console_is_served_at_the_root_with_page_routes_while_api_paths_keep
         script.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
+    assert_eq!(script.header("content-encoding"), None, "asked for no encoding");
+    assert_eq!(script.text(), "export {}");
+    for (accepted, encoding, bytes) in [
+        ("gzip, deflate, br", "br", "brotli bytes"),
+        ("gzip", "gzip", "gzip bytes"),
+    ] {
+        let compressed = browser
+            .with_header("accept-encoding", accepted)
+            .get("/assets/index-abc123.js")
+            .await;
+        assert_eq!(compressed.header("content-encoding"), Some(encoding), "{accepted}");
+        assert_eq!(
+            compressed.header("content-type"),
+            Some("text/javascript; charset=utf-8")
+        );
+        assert_eq!(compressed.header("vary"), Some("Accept-Encoding"));
+        assert_eq!(compressed.text(), bytes);
+    }
 
     // A page route the console handles in the browser (a reload, a bookmark).
     let deep = page("/opportunities/6a0c4f1e", html).await;
