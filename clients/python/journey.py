@@ -333,7 +333,9 @@ def main(argv):
             rows.append((name, "not run", str(reason)))
             failed = True
         except Exception as error:  # a generated call or model that does not work is the finding
-            frame = traceback.extract_tb(error.__traceback__)[-1]
+            # Where it failed: the deepest frame in the generated client or this journey.
+            frames = traceback.extract_tb(error.__traceback__)
+            frame = next((f for f in reversed(frames) if "oms_client" in f.filename), frames[-1])
             where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
             rows.append((name, "FAIL", f"{type(error).__name__}: {error} ({where})"))
             failed = True
