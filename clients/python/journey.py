@@ -293,12 +293,9 @@ class Journey:
 
     def report_csv(self):
         from oms_client.api.reports import get_pipeline_report
-        from oms_client.models import GetPipelineReportAccept
 
         customer_id = self.need("opportunity").customer.id
-        response = get_pipeline_report.sync_detailed(
-            client=self.admin, customer_id=customer_id, accept=GetPipelineReportAccept.CSV
-        )
+        response = get_pipeline_report.sync_detailed(client=self.admin, customer_id=customer_id, accept="text/csv")
         expect(response.status_code == 200, f"status {response.status_code}")
         expect(isinstance(response.parsed, str), f"parsed {type(response.parsed).__name__}, not the CSV text")
         expect(response.parsed.startswith("dimension,status,priority,currency,count,arr_amount"), "not the CSV header")
