@@ -420,7 +420,8 @@ def reshape(doc):
 def main(argv):
     if argv[1:] == ["--list"]:
         for change in CHANGES:
-            print(f"{change.__name__}: {change.__doc__.strip().splitlines()[0]}")
+            summary = " ".join(change.__doc__.strip().split("\n\n")[0].split())
+            print(f"{change.__name__}: {summary}")
         return 0
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[5], file=sys.stderr)
