@@ -175,7 +175,8 @@ def split_variants(schema, branch_names):
         properties = {}
         for key, value in shared_properties.items():
             # The branch's own member (e.g. `end_date` a Date here, `null` in the other branch)
-            # replaces the shared, looser one; its description is kept.
+            # replaces the shared, looser one; a required one keeps the shared member's
+            # description and constraints (merge_member).
             own = branch.get("properties", {}).get(key)
             if own is None:
                 properties[key] = copy.deepcopy(value)
