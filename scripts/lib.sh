@@ -111,10 +111,13 @@ start_test_postgres() {
     chown postgres "$PG_DIR"
     run=(runuser -u postgres --)
   fi
-  log "starting a test PostgreSQL on 127.0.0.1:$PG_PORT ($("$bin/postgres" --version))"
+  # Its sessions' default `timezone` is not UTC (+05:45), as an existing Aurora cluster's parameter
+  # group may have it: every store, the Data API stand-in and the production end-to-end tests run
+  # on it, so an instant that depended on the session's zone would be hours off in them.
+  log "starting a test PostgreSQL on 127.0.0.1:$PG_PORT ($("$bin/postgres" --version), timezone Asia/Kathmandu)"
   "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
   "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c timezone=Asia/Kathmandu" start >/dev/null
   PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
   export OMS_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 }

@@ -72,8 +72,9 @@ fn statement(sql: &str, parameters: Value, transaction_id: Option<&str>) -> Valu
 async fn parameters_carry_the_data_api_types_and_hints() {
     const SQL: &str = "INSERT INTO t (a, b, c, d, e, f, g, h, i) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)";
     let id = Uuid::parse_str("01a200b9-ec79-70f2-8493-f00110d74466").unwrap();
+    // The instant is read as UTC in the statement, whatever the session's time zone.
     let expected = statement(
-        SQL,
+        "INSERT INTO t (a, b, c, d, e, f, g, h, i) VALUES (:a, (CAST(:b AS timestamp) AT TIME ZONE 'UTC'), :c, :d, :e, :f, :g, :h, :i)",
         json!([
             { "name": "a", "value": { "stringValue": "01a200b9-ec79-70f2-8493-f00110d74466" }, "typeHint": "UUID" },
             { "name": "b", "value": { "stringValue": "2026-11-22 10:11:12.123456" }, "typeHint": "TIMESTAMP" },

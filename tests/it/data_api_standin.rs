@@ -56,7 +56,7 @@ async fn execute_statement_takes_typed_parameters_and_returns_typed_records_with
     let inserted = execute(
         &standin,
         json!({
-            "sql": "INSERT INTO typed VALUES (:id, :at, :day, :amount, :doc, :n, :flag, :note, :ratio, :bytes)",
+            "sql": "INSERT INTO typed VALUES (:id, (CAST(:at AS timestamp) AT TIME ZONE 'UTC'), :day, :amount, :doc, :n, :flag, :note, :ratio, :bytes)",
             "parameters": [
                 { "name": "id", "value": { "stringValue": id }, "typeHint": "UUID" },
                 { "name": "at", "value": { "stringValue": "2026-11-22 10:11:12.123456" }, "typeHint": "TIMESTAMP" },
@@ -77,6 +77,21 @@ async fn execute_statement_takes_typed_parameters_and_returns_typed_records_with
         inserted.get("records").is_none(),
         "no records for a statement without a result: {inserted}"
     );
+    // As the service does: a TIMESTAMP parameter has no zone, so `timestamptz` takes it in the
+    // session's (the test PostgreSQL's default is +05:45); `AT TIME ZONE 'UTC'` reads it as UTC,
+    // which is what the production executor sends (`oms::sql::utc_timestamp_parameters`).
+    let zone = execute(&standin, json!({ "sql": "SELECT current_setting('TimeZone') AS zone" })).await;
+    if zone["records"][0][0]["stringValue"] != "UTC" {
+        let shifted = execute(
+            &standin,
+            json!({
+                "sql": "SELECT CAST(:at AS timestamptz) = (CAST(:at AS timestamp) AT TIME ZONE 'UTC') AS same",
+                "parameters": [{ "name": "at", "value": { "stringValue": "2026-11-22 10:11:12" }, "typeHint": "TIMESTAMP" }]
+            }),
+        )
+        .await;
+        assert_eq!(shifted["records"][0][0]["booleanValue"], false, "{zone}");
+    }
 
     let selected = execute(
         &standin,

@@ -31,6 +31,14 @@ fn shapes(size: usize) -> Vec<(&'static str, String)> {
             "list of bad items `[1, 1, ...]`",
             repeated(r#"{"items": ["#, "1", ",", "]}", size),
         ),
+        (
+            "4,000 bad items (within the value budget)",
+            format!(r#"{{"items": [{}]}}"#, vec!["1"; 4000].join(",")),
+        ),
+        ("2,000 unknown members (within the budget)", {
+            let members: Vec<String> = (0..2000).map(|n| format!("\"f{n}\": 1")).collect();
+            format!("{{{}}}", members.join(","))
+        }),
         ("50 bad items, long reason", {
             let reason = "x".repeat(size.saturating_sub(200));
             format!(r#"{{"items": [{}], "reason": "{reason}"}}"#, vec!["1"; 50].join(","))

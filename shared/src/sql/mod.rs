@@ -148,9 +148,109 @@ pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
     (out, names)
 }
 
+/// The names of the parameters that hold instants, in any of `sets`.
+pub fn timestamp_names<'a>(sets: impl IntoIterator<Item = &'a [Param]>) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for set in sets {
+        for param in set {
+            if matches!(param.value, SqlValue::Timestamp(_)) && !names.contains(&param.name) {
+                names.push(param.name);
+            }
+        }
+    }
+    names
+}
+
+/// `sql` with each use of an instant parameter (`names`) read as UTC whatever the session's
+/// `timezone` says: `:at` becomes `(CAST(:at AS timestamp) AT TIME ZONE 'UTC')`.
+///
+/// PostgreSQL (Aurora through the Data API, whose `TIMESTAMP` type hint is a timestamp *without*
+/// zone, and the direct executor, which binds the same type) converts such a value to `timestamptz`
+/// in the session's time zone: on a cluster whose `timezone` is not UTC every instant would be
+/// stored and compared hours off. `AT TIME ZONE 'UTC'` reads it as UTC instead, and the cast keeps a
+/// NULL typed. The SQL text is still the constant's, with the same bound parameters: only how they
+/// are read changes. Quoted text and `::` casts are left alone.
+pub fn utc_timestamp_parameters<'a>(sql: &'a str, names: &[&str]) -> std::borrow::Cow<'a, str> {
+    if names.is_empty() {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + names.len() * 40);
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut in_quote = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if in_quote || c == '\'' {
+            if c == '\'' {
+                in_quote = !in_quote;
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == ':' && chars.get(i + 1) == Some(&':') {
+            out.push_str("::");
+            i += 2;
+            continue;
+        }
+        if c == ':' && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                end += 1;
+            }
+            let name: String = chars[start..end].iter().collect();
+            if names.contains(&name.as_str()) {
+                out.push_str(&format!("(CAST(:{name} AS timestamp) AT TIME ZONE 'UTC')"));
+            } else {
+                out.push(':');
+                out.push_str(&name);
+            }
+            i = end;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instant_parameters_are_read_as_utc_and_nothing_else_changes() {
+        let sql = "UPDATE t SET at = :at, n = :n WHERE since >= :at AND s = ':at' AND x::text = :n";
+        assert_eq!(
+            utc_timestamp_parameters(sql, &["at"]),
+            "UPDATE t SET at = (CAST(:at AS timestamp) AT TIME ZONE 'UTC'), n = :n WHERE since >= \
+             (CAST(:at AS timestamp) AT TIME ZONE 'UTC') AND s = ':at' AND x::text = :n"
+        );
+        assert!(matches!(
+            utc_timestamp_parameters(sql, &[]),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(utc_timestamp_parameters("WHERE a = :at_2", &["at"]), "WHERE a = :at_2");
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        let sets = [
+            vec![
+                Param {
+                    name: "at",
+                    value: SqlValue::Null,
+                },
+                Param {
+                    name: "n",
+                    value: SqlValue::Int(1),
+                },
+            ],
+            vec![Param {
+                name: "at",
+                value: SqlValue::Timestamp(now),
+            }],
+        ];
+        assert_eq!(timestamp_names(sets.iter().map(Vec::as_slice)), vec!["at"]);
+    }
 
     #[test]
     fn placeholders_become_positional_in_order_of_first_use() {

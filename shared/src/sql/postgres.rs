@@ -100,8 +100,9 @@ impl PostgresExecutor {
                         tracing::warn!(%error, "postgres connection closed");
                     }
                 });
-                // Aurora's default; makes TIMESTAMP parameters mean UTC, as the Data API's do.
-                client.batch_execute("SET TIME ZONE 'UTC'").await.map_err(map_error)?;
+                // No session settings: the Data API stand-in runs on this pool, and Aurora's
+                // sessions have whatever `timezone` the cluster's parameter group says (the SQL
+                // reads instants as UTC whatever it is: `utc_timestamp_parameters`).
                 client
             }
         };
@@ -227,7 +228,10 @@ pub(crate) fn decode_column(row: &tokio_postgres::Row, index: usize) -> Result<S
 }
 
 async fn run(client: &Client, sql: &str, params: &[Param]) -> Result<(Vec<Row>, u64), DbError> {
-    let (text, names) = positional_placeholders(sql);
+    // Bound as the Data API types them (TIMESTAMP: no zone), read as UTC as the Data API executor
+    // reads them: the session's `timezone` changes nothing.
+    let sql = super::utc_timestamp_parameters(sql, &super::timestamp_names([params]));
+    let (text, names) = positional_placeholders(&sql);
     let mut ordered = Vec::with_capacity(names.len());
     for name in &names {
         let param = params

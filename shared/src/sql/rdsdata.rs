@@ -159,13 +159,15 @@ impl DataApiExecutor {
         transaction_id: Option<&str>,
     ) -> Result<ExecuteStatementOutput, DbError> {
         let parameters: Vec<SqlParameter> = params.iter().map(to_parameter).collect();
+        // Instants read as UTC whatever the cluster's `timezone` (a TIMESTAMP hint has no zone).
+        let sql = super::utc_timestamp_parameters(sql, &super::timestamp_names([params]));
         self.send("ExecuteStatement", || {
             self.client
                 .execute_statement()
                 .resource_arn(&self.target.cluster_arn)
                 .secret_arn(&self.target.secret_arn)
                 .database(&self.target.database)
-                .sql(sql)
+                .sql(sql.as_ref())
                 .set_parameters(Some(parameters.clone()))
                 .set_transaction_id(transaction_id.map(str::to_owned))
                 .include_result_metadata(true)
@@ -185,13 +187,14 @@ impl DataApiExecutor {
         }
         let parameter_sets: Vec<Vec<SqlParameter>> =
             sets.iter().map(|set| set.iter().map(to_parameter).collect()).collect();
+        let sql = super::utc_timestamp_parameters(sql, &super::timestamp_names(sets.iter().map(Vec::as_slice)));
         self.send("BatchExecuteStatement", || {
             self.client
                 .batch_execute_statement()
                 .resource_arn(&self.target.cluster_arn)
                 .secret_arn(&self.target.secret_arn)
                 .database(&self.target.database)
-                .sql(sql)
+                .sql(sql.as_ref())
                 .set_parameter_sets(Some(parameter_sets.clone()))
                 .set_transaction_id(transaction_id.map(str::to_owned))
                 .send()
