@@ -473,3 +473,30 @@ async fn a_database_still_resuming_past_the_budget_fails_within_the_budget() {
         .expect("JSON");
     assert_eq!(counts["ExecuteStatement"], calls);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_database_is_migrated_through_the_data_api_and_then_serves_the_store() {
+    // The first deployment's path: every migration through the production executor, one
+    // statement a call (0009's trigger function is one statement with semicolons in its body).
+    let (standin, _url) = oms_tests::data_api::standin(|_| {}).await;
+    let executor = oms_tests::data_api::shared_executor(&standin);
+    let applied = oms::sql::migrations::migrate(executor.as_ref()).await.expect("migrate through the Data API");
+    assert_eq!(
+        applied,
+        oms::sql::migrations::MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>()
+    );
+    assert!(
+        oms::sql::migrations::migrate(executor.as_ref()).await.expect("again").is_empty(),
+        "a second run applies nothing"
+    );
+    let app = oms::app::App::over_sql(executor);
+    oms_tests::fixtures::prepare(&app, oms_tests::fixtures::Fixture::Draft).await;
+    let read = app
+        .opportunities
+        .get(oms_tests::fixtures::OPPORTUNITY)
+        .await
+        .expect("read")
+        .expect("the fixture's draft");
+    assert_eq!(read.status.as_str(), "draft");
+    assert_eq!(standin.open_transactions(), 0);
+}

@@ -28,6 +28,7 @@ export const CODE_SENTENCES: Record<string, string> = {
   empty_body: 'The console sent an empty request. Reload the page and try again.',
   unsupported_media_type: 'The console sent a request in a form the server does not accept. Reload the page and try again.',
   payload_too_large: 'This is too large to send in one go. Shorten it and try again.',
+  rate_limited: 'You have made a great many requests in the last minute. Wait a moment, then try again; your changes are kept.',
   internal_error: 'Something went wrong on the server. Try again in a moment; if it keeps happening, contact support.',
   // The console's own codes, for what never reached the API or came back from the storage.
   network_error: 'The server cannot be reached; your changes are kept. Try again when the connection is back.',
@@ -43,6 +44,7 @@ export function problemTitle(status: number): string {
   if (status === 409) return 'Not possible now';
   if (status === 412) return 'Changed by someone else';
   if (status === 422) return 'Please check the details';
+  if (status === 429) return 'Too many requests';
   if (status >= 500) return 'Server problem';
   return 'Not accepted';
 }

@@ -6,7 +6,9 @@
 //! `x-amzn-errortype` plus `{"message"}`) and enforces what the Data API documents, so that the
 //! production executor can be run, counted and load-tested offline:
 //! - a response of at most 1 MiB and rows of at most 64 KB (else `BadRequestException`);
-//! - one statement per call (`Multistatements aren't supported.`);
+//! - one statement per call (`Multistatements aren't supported.`; a dollar-quoted body is part of
+//!   its statement);
+//! - requests of at most 4 MiB;
 //! - one running call per transaction;
 //! - a transaction rolled back 3 minutes after its last call (`TransactionNotFoundException` then).
 //!
@@ -60,8 +62,8 @@ pub const MAX_ROW_BYTES: usize = super::limits::MAX_ROW_BYTES;
 pub const MAX_RESPONSE_BYTES: usize = super::limits::MAX_RESPONSE_BYTES;
 /// How long a transaction lives after its last call.
 pub const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(180);
-/// The largest request body read.
-const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+/// The largest request the service takes: 4 MiB (a larger one is refused, as the Data API does).
+const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// How the stand-in behaves.
 #[derive(Debug, Clone)]
@@ -570,12 +572,19 @@ fn required_sql(request: &Map<String, Value>) -> Result<&str, CallError> {
     Ok(sql)
 }
 
-/// True when `sql` holds a `;` followed by more SQL, outside quotes and comments.
+/// True when `sql` holds a `;` followed by more SQL, outside quotes, comments and dollar-quoted
+/// bodies (a `CREATE FUNCTION ... AS $$ ... ; ... $$` is one statement, as PostgreSQL's own
+/// parser and the Data API read it).
 fn has_several_statements(sql: &str) -> bool {
     let bytes = sql.as_bytes();
     let (mut i, mut ended) = (0, false);
     while i < bytes.len() {
         let c = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let starts_comment = (c == b'-' && next == Some(b'-')) || (c == b'/' && next == Some(b'*'));
+        if ended && !c.is_ascii_whitespace() && c != b';' && !starts_comment {
+            return true;
+        }
         match c {
             b'\'' | b'"' => {
                 i += 1;
@@ -583,14 +592,37 @@ fn has_several_statements(sql: &str) -> bool {
                     i += 1;
                 }
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+            b'-' if next == Some(b'-') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
             }
+            b'/' if next == Some(b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'$' => {
+                // `$tag$ ... $tag$`: the tag is empty or an identifier (never a digit first, which
+                // would be a positional parameter).
+                let rest = &bytes[i + 1..];
+                let tag = rest
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                let identifier = tag == 0 || !rest[0].is_ascii_digit();
+                if identifier && rest.get(tag) == Some(&b'$') {
+                    let delimiter = &bytes[i..i + tag + 2];
+                    let body = i + tag + 2;
+                    i = bytes[body..]
+                        .windows(delimiter.len())
+                        .position(|window| window == delimiter)
+                        .map_or(bytes.len(), |at| body + at + delimiter.len() - 1);
+                }
+            }
             b';' => ended = true,
-            c if c.is_ascii_whitespace() => {}
-            _ if ended => return true,
             _ => {}
         }
         i += 1;
@@ -1049,6 +1081,14 @@ mod tests {
         assert!(!has_several_statements("SELECT 'a; b' -- c; d\n"));
         assert!(has_several_statements("SELECT 1; SELECT 2"));
         assert!(has_several_statements("UPDATE t SET a = ';'; DELETE FROM t"));
+        // Migration 0009's trigger function: one statement whose body holds semicolons.
+        let function = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO t VALUES (1);\n  RETURN NULL;\nEND;\n$$";
+        assert!(!has_several_statements(function));
+        assert!(!has_several_statements("DO $body$ BEGIN PERFORM 1; END $body$;"));
+        assert!(has_several_statements("DO $x$ BEGIN PERFORM 1; END $x$; SELECT 2"));
+        assert!(!has_several_statements("SELECT 1 /* ; SELECT 2 */"));
+        assert!(has_several_statements("SELECT $1; SELECT 2"), "$1 is no dollar quote");
+        assert!(!has_several_statements("SELECT 1; -- done\n"));
     }
 
     #[test]
