@@ -480,13 +480,21 @@ async fn a_fresh_database_is_migrated_through_the_data_api_and_then_serves_the_s
     // statement a call (0009's trigger function is one statement with semicolons in its body).
     let (standin, _url) = oms_tests::data_api::standin(|_| {}).await;
     let executor = oms_tests::data_api::shared_executor(&standin);
-    let applied = oms::sql::migrations::migrate(executor.as_ref()).await.expect("migrate through the Data API");
+    let applied = oms::sql::migrations::migrate(executor.as_ref())
+        .await
+        .expect("migrate through the Data API");
     assert_eq!(
         applied,
-        oms::sql::migrations::MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>()
+        oms::sql::migrations::MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .collect::<Vec<_>>()
     );
     assert!(
-        oms::sql::migrations::migrate(executor.as_ref()).await.expect("again").is_empty(),
+        oms::sql::migrations::migrate(executor.as_ref())
+            .await
+            .expect("again")
+            .is_empty(),
         "a second run applies nothing"
     );
     let app = oms::app::App::over_sql(executor);
