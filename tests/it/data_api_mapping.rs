@@ -257,6 +257,15 @@ async fn database_errors_are_classified_from_the_service_message() {
             json!({ "message": "User is not authorized" }),
             Some("ForbiddenException"),
         ),
+        // An answer with no service code at all (a request over the 4 MiB limit): its HTTP status
+        // is what says what happened.
+        exchange(
+            "Execute",
+            request(),
+            413,
+            json!({ "message": "Request entity too large" }),
+            None,
+        ),
     ]);
     let params = params!["id" => id];
     assert!(matches!(
@@ -269,8 +278,15 @@ async fn database_errors_are_classified_from_the_service_message() {
     ));
     match executor.execute(SQL, &params).await {
         Err(DbError::Other(message)) => {
-            assert!(message.contains("ForbiddenException"), "{message}")
+            assert!(
+                message.contains("HTTP 403") && message.contains("ForbiddenException"),
+                "{message}"
+            )
         }
+        other => panic!("{other:?}"),
+    }
+    match executor.execute(SQL, &params).await {
+        Err(DbError::Other(message)) => assert!(message.contains("HTTP 413"), "{message}"),
         other => panic!("{other:?}"),
     }
 }

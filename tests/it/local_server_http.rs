@@ -191,6 +191,11 @@ async fn an_opportunity_goes_through_its_whole_lifecycle() {
         ]
     );
     assert!(items.iter().all(|h| h["actor"] == "alice" && h["at"].is_string()));
+    // Who did it, readable: the directory's name, or the e-mail of a token without a name.
+    assert!(
+        items.iter().all(|h| h["actor_name"] == "alice@example.com"),
+        "{items:?}"
+    );
     let priority = &items[4];
     assert_eq!(
         (

@@ -198,6 +198,8 @@ export interface HistoryItem {
   kind: 'status' | 'field';
   at: string;
   actor: string;
+  /** The actor's name (or e-mail) from the user directory; absent for a service or an erased person. */
+  actor_name?: string;
   from?: unknown;
   to?: unknown;
   field?: string | null;

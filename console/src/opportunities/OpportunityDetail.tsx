@@ -295,7 +295,9 @@ function History({ opportunity, tick }: { opportunity: Opportunity; tick: number
       live = false;
     };
   }, [opportunity.id, tick]);
-  const who = (actor: string) => (actor === me ? 'You' : actor === opportunity.owner_id && opportunity.owner_name ? opportunity.owner_name : actor);
+  // Names, not ids: "You", the directory's name of whoever did it, else the owner's name.
+  const who = (h: HistoryItem) =>
+    h.actor === me ? 'You' : (h.actor_name ?? (h.actor === opportunity.owner_id && opportunity.owner_name ? opportunity.owner_name : h.actor));
   return (
     <section aria-labelledby="history-h">
       <h2 id="history-h">History</h2>
@@ -309,7 +311,7 @@ function History({ opportunity, tick }: { opportunity: Opportunity; tick: number
             <li key={h.seq} class={`timeline-${h.kind}`}>
               <time dateTime={h.at}>{dateTime(h.at)}</time>
               <span class="actor" title={h.actor}>
-                {who(h.actor)}
+                {who(h)}
               </span>
               {h.kind === 'status' ? (
                 <span>

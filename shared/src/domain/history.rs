@@ -72,6 +72,10 @@ pub struct HistoryItem {
     pub at: OffsetDateTime,
     /// Who: the caller's `sub`.
     pub actor: String,
+    /// The actor's name (or e-mail address, when their token carried no name), from the user
+    /// directory: absent for a service, or someone who never wrote or was erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// Previous status (status records; absent at creation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<Status>,

@@ -22,6 +22,7 @@ use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput;
 use aws_sdk_rdsdata::types::{Field, SqlParameter, TypeHint};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 
 use super::value::{DATE_FORMAT, data_api_timestamp};
 use super::{DbError, Dialect, Param, Row, SqlExecutor, SqlTransaction, SqlValue};
@@ -119,12 +120,11 @@ impl DataApiExecutor {
 
     /// Sends a call, again while the Data API refuses it for a passing reason and the budget
     /// allows; any other outcome is returned at once.
-    async fn send<T, E, R, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, DbError>
+    async fn send<T, E, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, DbError>
     where
         E: ProvideErrorMetadata + std::fmt::Debug,
-        R: std::fmt::Debug,
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     {
         let started = Instant::now();
         let mut attempt = 0u32;
@@ -284,23 +284,26 @@ pub fn classify_database_message(message: &str) -> DbError {
 
 /// One mapping for every operation: the database's own refusals (`BadRequestException` on
 /// Serverless v1, `DatabaseErrorException` since) are classified from the relayed PostgreSQL
-/// message; anything else keeps the operation, code and message.
-fn map_error<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
-    operation: &str,
-    error: SdkError<E, R>,
-) -> DbError {
+/// message; anything else keeps the operation, the HTTP status, the service's code (or says it
+/// sent none) and message, so that the log line says what the service answered.
+fn map_error<E: ProvideErrorMetadata + std::fmt::Debug>(operation: &str, error: SdkError<E, HttpResponse>) -> DbError {
+    let status = error.raw_response().map(|response| response.status().as_u16());
     match error.as_service_error() {
         Some(service) => match service.code() {
             Some("BadRequestException" | "DatabaseErrorException") => {
                 classify_database_message(service.message().unwrap_or_default())
             }
             code => DbError::Other(format!(
-                "{operation}: {}: {}",
-                code.unwrap_or("DataApiError"),
-                service.message().unwrap_or_default()
+                "{operation}: HTTP {}: {}: {}",
+                status.map_or_else(|| "status unknown".to_owned(), |s| s.to_string()),
+                code.unwrap_or("no error code"),
+                service.message().unwrap_or("no message")
             )),
         },
-        None => DbError::Other(format!("{operation}: {error:?}")),
+        None => DbError::Other(match status {
+            Some(status) => format!("{operation}: HTTP {status}: {error:?}"),
+            None => format!("{operation}: {error:?}"),
+        }),
     }
 }
 

@@ -198,6 +198,8 @@ fn history_from_row(row: &Row) -> Result<SubjectHistory, DbError> {
             },
             at: row.timestamp("at")?,
             actor: row.text("actor")?,
+            // The export is the subject's own history: the actor is the subject.
+            actor_name: None,
             from: status(row.opt_text("from_status")?)?,
             to: status(row.opt_text("to_status")?)?,
             field: row.opt_text("field")?,

@@ -472,6 +472,7 @@ pub(super) fn history_page_from(rows: &[Row]) -> Result<HistoryPage, StoreError>
                 kind,
                 at: row.timestamp("at")?,
                 actor: row.text("actor")?,
+                actor_name: row.opt_text("actor_name")?,
                 from: row
                     .opt_text("from_status")?
                     .map(|s| parse_enum(s, Status::parse, "status"))

@@ -106,18 +106,22 @@ pub const UPDATE_OPPORTUNITY: &str = "UPDATE opportunities SET customer_id = :cu
 /// of the records before it on the page stays under `:max_page_bytes`, so that a page of large
 /// field changes stays within the Data API's 1 MiB per response (each record is well under its
 /// 64 KB per row: problem statement records carry the new text only). `candidates` counts the
-/// records considered (up to `:limit + 1`): more than the page holds means more follow.
+/// records considered (up to `:limit + 1`): more than the page holds means more follow. Each
+/// record carries its actor's name (or e-mail, when the token carried no name) from the user
+/// directory (NULL for a service, or a person who never wrote or was erased), so that a history
+/// reads by names in the same call.
 macro_rules! history_page {
     () => {
-        "SELECT seq, kind, at, actor, from_status, to_status, field, old_value, new_value, reason, \
-     candidates FROM (SELECT h.seq, h.kind, h.at, h.actor, h.from_status, h.to_status, h.field, h.old_value, h.new_value, \
+        "SELECT page.seq, page.kind, page.at, page.actor, COALESCE(actor_profile.name, actor_profile.email) AS actor_name, page.from_status, \
+     page.to_status, page.field, page.old_value, page.new_value, page.reason, \
+     page.candidates FROM (SELECT h.seq, h.kind, h.at, h.actor, h.from_status, h.to_status, h.field, h.old_value, h.new_value, \
      h.reason, SUM(COALESCE(octet_length(h.old_value), 0) + COALESCE(octet_length(h.new_value), 0) + \
      COALESCE(octet_length(h.reason), 0)) OVER (ORDER BY h.seq) - (COALESCE(octet_length(h.old_value), 0) + \
      COALESCE(octet_length(h.new_value), 0) + COALESCE(octet_length(h.reason), 0)) AS bytes_before, \
      ROW_NUMBER() OVER (ORDER BY h.seq) AS position, COUNT(*) OVER () AS candidates \
      FROM (SELECT * FROM opportunity_history WHERE opportunity_id = :opportunity_id AND seq > :after_seq \
-     ORDER BY seq LIMIT :limit_plus_one) h) page \
-     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY seq"
+     ORDER BY seq LIMIT :limit_plus_one) h) page LEFT JOIN user_profiles actor_profile ON actor_profile.sub = page.actor \
+     WHERE page.position <= :limit AND page.bytes_before < :max_page_bytes ORDER BY page.seq"
     };
 }
 
@@ -128,7 +132,7 @@ pub const SELECT_HISTORY: &str = history_page!();
 /// page is empty; no row when there is no such opportunity.
 pub const SELECT_HISTORY_WITH_OWNER: &str = concat!(
     "SELECT o.owner_sub AS owner_sub, page.seq AS seq, page.kind AS kind, page.at AS at, page.actor AS actor, \
-     page.from_status AS from_status, page.to_status AS to_status, page.field AS field, page.old_value AS old_value, \
+     page.actor_name AS actor_name, page.from_status AS from_status, page.to_status AS to_status, page.field AS field, page.old_value AS old_value, \
      page.new_value AS new_value, page.reason AS reason, page.candidates AS candidates \
      FROM opportunities o LEFT JOIN (",
     history_page!(),
