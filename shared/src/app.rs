@@ -83,7 +83,7 @@ impl App {
             privacy,
             pseudonyms: None,
             exports: Arc::new(crate::adapters::local_objects::NoObjectStore),
-            export_inline_bytes: crate::handlers::privacy::INLINE_EXPORT_MAX_BYTES,
+            export_inline_bytes: crate::domain::privacy::INLINE_EXPORT_MAX_BYTES,
             sql: executor,
             opportunities: store.clone(),
             customers: store.clone(),

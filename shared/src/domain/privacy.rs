@@ -21,6 +21,10 @@ use utoipa::ToSchema;
 /// What replaces a person's e-mail address or name in free text.
 pub const ERASED_TEXT: &str = "[erased]";
 
+/// The largest export answered in the response itself; a larger one is handed over as a link to
+/// a file in the exports bucket (a Lambda response carries at most 6 MB).
+pub const INLINE_EXPORT_MAX_BYTES: usize = 4 * 1024 * 1024;
+
 /// The prefix of every pseudonym, so that an erased owner never looks like a Cognito `sub`.
 pub const PSEUDONYM_PREFIX: &str = "erased-";
 

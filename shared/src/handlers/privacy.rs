@@ -27,9 +27,7 @@ use crate::ports::privacy::{AuditEvent, ErasureRequest, SubjectRecords};
 
 /// How long a profile stays cached (seed 002: user profiles, 15 minutes).
 pub const USER_PROFILE_TTL: Duration = Duration::minutes(15);
-/// The largest export answered in the response itself; a larger one is handed over as a link to
-/// a file in the exports bucket (a Lambda response carries at most 6 MB).
-pub const INLINE_EXPORT_MAX_BYTES: usize = 4 * 1024 * 1024;
+pub use crate::domain::privacy::INLINE_EXPORT_MAX_BYTES;
 /// How long the link to a large export works.
 pub const EXPORT_LINK_TTL: Duration = Duration::minutes(15);
 /// The longest user id accepted in a path (a Cognito `sub` is 36 characters).

@@ -75,7 +75,7 @@ impl RetryPolicy {
     /// The default, with the budget from `OMS_DB_RETRY_BUDGET_MS` when set (0: no retries).
     pub fn from_env() -> RetryPolicy {
         let mut policy = RetryPolicy::default();
-        if let Some(ms) = crate::app::env_var("OMS_DB_RETRY_BUDGET_MS").and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(ms) = crate::config::env_var("OMS_DB_RETRY_BUDGET_MS").and_then(|v| v.parse::<u64>().ok()) {
             policy.budget = Duration::from_millis(ms);
         }
         policy
