@@ -94,57 +94,61 @@ pub enum Dialect {
     Sqlite,
 }
 
-/// Rewrites `:name` placeholders into positional ones (`$1` for PostgreSQL), returning the names in
-/// order of first appearance. Quoted text and `::` casts are left alone.
-pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
+/// Copies `sql`, handing each `:name` placeholder to `placeholder` (which writes what replaces
+/// it); quoted text and `::` casts are copied as they are. The one scanner of the placeholder
+/// rewrites below.
+fn rewrite_placeholders(sql: &str, mut placeholder: impl FnMut(&str, &mut String)) -> String {
     let mut out = String::with_capacity(sql.len());
-    let mut names: Vec<String> = Vec::new();
     let chars: Vec<char> = sql.chars().collect();
     let mut i = 0;
     let mut in_quote = false;
     while i < chars.len() {
         let c = chars[i];
-        if in_quote {
-            out.push(c);
+        if in_quote || c == '\'' {
             if c == '\'' {
-                in_quote = false;
+                in_quote = !in_quote;
             }
-            i += 1;
-            continue;
-        }
-        if c == '\'' {
-            in_quote = true;
             out.push(c);
             i += 1;
             continue;
         }
-        if c == ':' && i + 1 < chars.len() && chars[i + 1] == ':' {
+        if c == ':' && chars.get(i + 1) == Some(&':') {
             out.push_str("::");
             i += 2;
             continue;
         }
-        if c == ':' && i + 1 < chars.len() && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '_') {
+        if c == ':' && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') {
             let start = i + 1;
             let mut end = start;
             while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
                 end += 1;
             }
             let name: String = chars[start..end].iter().collect();
-            let position = match names.iter().position(|n| *n == name) {
-                Some(p) => p + 1,
-                None => {
-                    names.push(name);
-                    names.len()
-                }
-            };
-            out.push('$');
-            out.push_str(&position.to_string());
+            placeholder(&name, &mut out);
             i = end;
             continue;
         }
         out.push(c);
         i += 1;
     }
+    out
+}
+
+/// Rewrites `:name` placeholders into positional ones (`$1` for PostgreSQL), returning the names in
+/// order of first appearance. Quoted text and `::` casts are left alone.
+pub fn positional_placeholders(sql: &str) -> (String, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let out = rewrite_placeholders(sql, |name, out| {
+        let position = match names.iter().position(|n| n == name) {
+            Some(p) => p + 1,
+            None => {
+                names.push(name.to_owned());
+                names.len()
+            }
+        };
+        out.push('$');
+        out.push_str(&position.to_string());
+    });
     (out, names)
 }
 
@@ -174,45 +178,14 @@ pub fn utc_timestamp_parameters<'a>(sql: &'a str, names: &[&str]) -> std::borrow
     if names.is_empty() {
         return std::borrow::Cow::Borrowed(sql);
     }
-    let mut out = String::with_capacity(sql.len() + names.len() * 40);
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    let mut in_quote = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if in_quote || c == '\'' {
-            if c == '\'' {
-                in_quote = !in_quote;
-            }
-            out.push(c);
-            i += 1;
-            continue;
+    std::borrow::Cow::Owned(rewrite_placeholders(sql, |name, out| {
+        if names.contains(&name) {
+            out.push_str(&format!("(CAST(:{name} AS timestamp) AT TIME ZONE 'UTC')"));
+        } else {
+            out.push(':');
+            out.push_str(name);
         }
-        if c == ':' && chars.get(i + 1) == Some(&':') {
-            out.push_str("::");
-            i += 2;
-            continue;
-        }
-        if c == ':' && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') {
-            let start = i + 1;
-            let mut end = start;
-            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
-                end += 1;
-            }
-            let name: String = chars[start..end].iter().collect();
-            if names.contains(&name.as_str()) {
-                out.push_str(&format!("(CAST(:{name} AS timestamp) AT TIME ZONE 'UTC')"));
-            } else {
-                out.push(':');
-                out.push_str(&name);
-            }
-            i = end;
-            continue;
-        }
-        out.push(c);
-        i += 1;
-    }
-    std::borrow::Cow::Owned(out)
+    }))
 }
 
 #[cfg(test)]
