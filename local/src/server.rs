@@ -336,9 +336,8 @@ impl Server {
             Err(e) => Err(e),
         };
         let claims = verified.map_err(|error| problem(error.into(), request_id))?;
-        let admin = matches!(claims.get("cognito:groups"), Some(Value::Array(groups))
-            if groups.iter().any(|g| g.as_str() == Some(oms::auth::ADMIN)));
-        if admin {
+        let caller = oms::auth::Caller::from_claims(&claims).map_err(|error| problem(error.into(), request_id))?;
+        if caller.is_admin() {
             Ok(())
         } else {
             Err(problem(

@@ -155,9 +155,8 @@ impl App {
         let cors =
             crate::http::cors::Cors::new(env_var("OMS_ALLOWED_ORIGIN").as_deref()).map_err(ConfigError::Invalid)?;
         let services = AwsServices::from_env();
-        let aws = if matches!(database, DatabaseConfig::DataApi(_))
-            || services.any()
-            || env_var("OMS_PSEUDONYM_KEY_SECRET_ARN").is_some()
+        let pseudonym_key_secret = env_var("OMS_PSEUDONYM_KEY_SECRET_ARN");
+        let aws = if matches!(database, DatabaseConfig::DataApi(_)) || services.any() || pseudonym_key_secret.is_some()
         {
             Some(crate::aws_sdk_config::load_aws_config().await?)
         } else {
@@ -172,7 +171,7 @@ impl App {
             // Outside AWS only (the local server, tests): in AWS the key is read from its secret.
             app.pseudonyms = Some(crate::domain::privacy::PseudonymKey::parse(&key).map_err(ConfigError::Invalid)?);
         }
-        if let Some(secret) = env_var("OMS_PSEUDONYM_KEY_SECRET_ARN") {
+        if let Some(secret) = pseudonym_key_secret {
             let aws = aws.as_ref().ok_or_else(|| {
                 ConfigError::Invalid("OMS_PSEUDONYM_KEY_SECRET_ARN needs the AWS configuration".into())
             })?;

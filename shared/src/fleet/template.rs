@@ -583,7 +583,9 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
             comment: "{dlq}"
           - id: CKV_AWS_115
             comment: No reserved concurrency (it is carved out of the account pool); stage throttling and event source limits bound it.
-{env_key_skip}    Properties:
+          - id: CKV_AWS_173
+            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.
+    Properties:
       FunctionName: !Sub "${{AWS::StackName}}-{name}"
       Description: "{summary}"
       CodeUri: functions/{name}
@@ -591,7 +593,6 @@ fn render_function(out: &mut String, f: &Function, role: &str, group: usize) {
 "#,
         why = f.why,
         dlq = dlq_reason(f),
-        env_key_skip = "          - id: CKV_AWS_173\n            comment: The environment holds no secrets (ARNs, names, queue URLs, a log filter); the AWS managed key encrypts it.\n",
         summary = f.summary,
     );
     if let Some(timeout) = f.timeout_seconds {
