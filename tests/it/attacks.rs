@@ -312,30 +312,19 @@ async fn over_http_a_small_body_of_many_bad_items_is_answered_with_one_finding()
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let id = created.body["id"].as_str().expect("id").to_owned();
-    let items = format!("{{\"items\": [{}]}}", vec!["1"; 4000].join(","));
-    let reply = owner
-        .send(
-            owner
-                .request(Method::PUT, &format!("/v1/opportunities/{id}/skill-requirements"))
-                .header("content-type", "application/json")
-                .header("if-match", "\"1\"")
-                .body(items),
-        )
-        .await;
+    // `{"items": [1, 1, ...]}` with `count` items, through the existing raw-body call.
+    let editor = owner.with_header("if-match", "\"1\"");
+    let path = format!("/v1/opportunities/{id}/skill-requirements");
+    let put_items = |count: usize| {
+        let body = format!("{{\"items\": [{}]}}", vec!["1"; count].join(","));
+        editor.send_raw(Method::PUT, &path, "application/json", body)
+    };
+    let reply = put_items(4000).await;
     assert_eq!(reply.status, 422, "{:?}", reply.body);
     assert_eq!(reply.body["errors"][0]["field"], "items");
     assert_eq!(reply.body["errors"].as_array().map(Vec::len), Some(1));
     // Twice as many is more values than any request holds: refused while it is read.
-    let more = format!("{{\"items\": [{}]}}", vec!["1"; 8000].join(","));
-    let reply = owner
-        .send(
-            owner
-                .request(Method::PUT, &format!("/v1/opportunities/{id}/skill-requirements"))
-                .header("content-type", "application/json")
-                .header("if-match", "\"1\"")
-                .body(more),
-        )
-        .await;
+    let reply = put_items(8000).await;
     assert_eq!(reply.status, 413, "{:?}", reply.body);
     server.stop().await;
 }
@@ -346,15 +335,17 @@ async fn the_development_sign_in_refuses_what_a_web_page_of_another_site_could_s
     let visitor = server.anonymous();
     let wanted = json!({ "sub": "eve", "groups": ["Admin"] });
     let port = server.base_url.rsplit(':').next().expect("port").to_owned();
-    // DNS rebinding: the page's own host name now points at 127.0.0.1.
-    let rebound = visitor
-        .send(
+    // The sign-in as a page would post it, with one header of the test's choosing.
+    let sign_in_with = |name: &'static str, value: String| {
+        visitor.send(
             visitor
                 .request(Method::POST, "/_local/token")
-                .header("host", format!("evil.example:{port}"))
+                .header(name, value)
                 .json(&wanted),
         )
-        .await;
+    };
+    // DNS rebinding: the page's own host name now points at 127.0.0.1.
+    let rebound = sign_in_with("host", format!("evil.example:{port}")).await;
     assert_eq!(rebound.status, 403, "{:?}", rebound.body);
     assert_eq!(rebound.code(), Some("forbidden"));
     // A cross-site form or `fetch` with a "simple" content type, which needs no preflight.
@@ -362,23 +353,9 @@ async fn the_development_sign_in_refuses_what_a_web_page_of_another_site_could_s
         .send_raw(Method::POST, "/_local/token", "text/plain", wanted.to_string())
         .await;
     assert_eq!(simple.status, 415, "{:?}", simple.body);
-    let foreign = visitor
-        .send(
-            visitor
-                .request(Method::POST, "/_local/token")
-                .header("origin", "http://evil.example")
-                .json(&wanted),
-        )
-        .await;
+    let foreign = sign_in_with("origin", "http://evil.example".into()).await;
     assert_eq!(foreign.status, 403, "{:?}", foreign.body);
-    let own_page = visitor
-        .send(
-            visitor
-                .request(Method::POST, "/_local/token")
-                .header("origin", server.base_url.clone())
-                .json(&wanted),
-        )
-        .await;
+    let own_page = sign_in_with("origin", server.base_url.clone()).await;
     assert_eq!(own_page.status, 200, "the console's own sign-in: {:?}", own_page.body);
     server.stop().await;
 }
