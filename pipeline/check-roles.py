@@ -16,9 +16,9 @@ Needs aws-sam-translator (it comes with aws-sam-cli).
 import os
 import sys
 
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
-from samtranslator.yaml_helper import yaml_parse
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from sam_offline import transformed_resources  # noqa: E402 (the shared transform, beside the other checks)
+from samtranslator.yaml_helper import yaml_parse  # noqa: E402
 
 # CloudFormation namespace -> IAM service prefix, for each namespace the template uses.
 SERVICE_PREFIX = {
@@ -57,17 +57,7 @@ def as_list(value):
 
 
 def transformed(path):
-    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
-    with open(path, encoding="utf-8") as handle:
-        template = yaml_parse(handle.read())
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
-    return Translator(managed_policy_map=None, sam_parser=Parser()).translate(
-        sam_template=template,
-        parameter_values={"AWS::Region": "eu-west-1", "AWS::Partition": "aws", "AWS::AccountId": "123456789012"},
-        get_managed_policy_map=lambda: {},
-    )["Resources"]
+    return transformed_resources(path)
 
 
 def execution_statements(roles):
