@@ -185,3 +185,32 @@ export function Loading() {
     </p>
   );
 }
+
+/** Someone else saved while the user was editing one part (the problem statement, the skills):
+ * what each side holds, and the two ways on. The user's version stays in the editor either way
+ * until they choose. */
+export function ConflictChoice({
+  testId,
+  children,
+  onKeepMine,
+  onTakeTheirs,
+}: {
+  testId: string;
+  children: ComponentChildren;
+  onKeepMine: () => void;
+  onTakeTheirs: () => void;
+}) {
+  return (
+    <div class="conflict" role="alert" data-testid={testId}>
+      {children}
+      <div class="actions">
+        <button type="button" class="primary" onClick={onKeepMine}>
+          Keep mine and save
+        </button>
+        <button type="button" onClick={onTakeTheirs}>
+          Take theirs
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import { session } from '../lib/auth';
 import { dropDraft, loadDraft, saveDraft, setUnsaved } from '../lib/drafts';
 import { fieldMessage } from '../lib/messages';
 import { checkProblemStatement, length, Problems, PROBLEM_STATEMENT_MAX, PROBLEM_STATEMENT_MIN } from '../lib/validate';
-import { FieldErrors, ProblemBanner } from '../ui';
+import { ConflictChoice, FieldErrors, ProblemBanner } from '../ui';
 import type { Current } from './current';
 
 /** The problem statement in Markdown with a preview. An edit in progress is kept as a draft (a
@@ -125,35 +125,24 @@ export function ProblemStatementEditor({
         Problem statement<span class="required"> (required to submit)</span>
       </h2>
       {theirs !== null && (
-        <div class="conflict" role="alert" data-testid="ps-conflict">
+        <ConflictChoice
+          testId="ps-conflict"
+          onKeepMine={() => {
+            setBase(theirs);
+            setTheirs(null);
+            void save();
+          }}
+          onTakeTheirs={() => {
+            setText(theirs);
+            setBase(theirs);
+            setTheirs(null);
+          }}
+        >
           <p>
             <strong>Someone else changed the problem statement</strong> while you were writing. Yours is kept in the editor; theirs is:
           </p>
           <pre class="theirs">{theirs || '(empty)'}</pre>
-          <div class="actions">
-            <button
-              type="button"
-              class="primary"
-              onClick={() => {
-                setBase(theirs);
-                setTheirs(null);
-                void save();
-              }}
-            >
-              Keep mine and save
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setText(theirs);
-                setBase(theirs);
-                setTheirs(null);
-              }}
-            >
-              Take theirs
-            </button>
-          </div>
-        </div>
+        </ConflictChoice>
       )}
       <div role="tablist" aria-label="Problem statement" class="tabs" onKeyDown={onKey}>
         {(['write', 'preview'] as const).map((t) => (

@@ -5,7 +5,7 @@ import { dropDraft, loadDraft, saveDraft, setUnsaved } from '../lib/drafts';
 import { CATEGORIES, IMPORTANCES, label, PROFICIENCIES } from '../lib/format';
 import { fieldMessage } from '../lib/messages';
 import { checkText, CUSTOM_SKILL_MAX, Problems } from '../lib/validate';
-import { FieldErrors, ProblemBanner } from '../ui';
+import { ConflictChoice, FieldErrors, ProblemBanner } from '../ui';
 import type { Current } from './current';
 
 interface Row {
@@ -180,34 +180,23 @@ export function SkillRequirementsEditor({
         Skill requirements<span class="required"> (one must-have needed to submit)</span>
       </h2>
       {theirs !== null && (
-        <div class="conflict" role="alert" data-testid="skills-conflict">
+        <ConflictChoice
+          testId="skills-conflict"
+          onKeepMine={() => {
+            setBase(theirs);
+            setTheirs(null);
+            void save();
+          }}
+          onTakeTheirs={() => {
+            setRows(theirs.map(toRow));
+            setBase(theirs);
+            setTheirs(null);
+          }}
+        >
           <p>
             <strong>Someone else changed the skills</strong> while you were editing them. Yours: {describe(items)}. Theirs: {describe(theirs)}.
           </p>
-          <div class="actions">
-            <button
-              type="button"
-              class="primary"
-              onClick={() => {
-                setBase(theirs);
-                setTheirs(null);
-                void save();
-              }}
-            >
-              Keep mine and save
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setRows(theirs.map(toRow));
-                setBase(theirs);
-                setTheirs(null);
-              }}
-            >
-              Take theirs
-            </button>
-          </div>
-        </div>
+        </ConflictChoice>
       )}
       {rows.length === 0 && <p class="empty">No skills yet. Add the skills the architect needs; at least one must be a must-have to submit.</p>}
       <ol class="skill-rows">
